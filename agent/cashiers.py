@@ -1,0 +1,197 @@
+"""Cashiers, PIN login with lockout, API sessions and manager approval.
+
+PINs are stored as salted scrypt hashes (``scrypt$n$r$p$salt$hash``); the cost is in the
+string so it can be raised later without breaking old hashes.  After ``pin_attempts`` wrong
+PINs in a row a cashier is locked for ``lockout_minutes``; the lockout is in the database,
+so restarting the agent does not reset it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import secrets
+
+from . import clock
+from .errors import Conflict, Forbidden, Invalid, LockedOut, Unauthorized
+from .models import ApiSession, Audit, Cashier
+
+ROLES = ("cashier", "senior", "manager")
+ROLE_RANK = {r: i for i, r in enumerate(ROLES)}
+_PIN_RE = re.compile(r"^\d{4,8}$")
+_LOGIN_RE = re.compile(r"^[\w.@-]{1,64}$")
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+
+
+def hash_pin(pin: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(pin.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
+    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${digest.hex()}"
+
+
+def verify_pin(pin: str, stored: str) -> bool:
+    try:
+        kind, n, r, p, salt, digest = stored.split("$")
+        got = hashlib.scrypt(pin.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p),
+                             dklen=len(digest) // 2)
+    except (ValueError, TypeError):
+        return False
+    return kind == "scrypt" and hmac.compare_digest(got.hex(), digest)
+
+
+def check_pin_format(pin) -> str:
+    if not isinstance(pin, str) or not _PIN_RE.match(pin):
+        raise Invalid("pin must be 4 to 8 digits", field="pin")
+    return pin
+
+
+def audit(what: str, cashier: Cashier | None, **detail) -> None:
+    Audit.create(at=clock.iso(), cashier=cashier, action=what,
+                 detail=json.dumps(detail, ensure_ascii=False, sort_keys=True))
+
+
+def add(store, login: str, name: str, role: str, pin: str) -> Cashier:
+    if not isinstance(login, str) or not _LOGIN_RE.match(login):
+        raise Invalid("login must be 1-64 letters, digits, '.', '_', '@' or '-'", field="login")
+    if not isinstance(name, str) or not name.strip():
+        raise Invalid("name is required", field="name")
+    if role not in ROLES:
+        raise Invalid(f"role must be one of {', '.join(ROLES)}", field="role")
+    check_pin_format(pin)
+    pin_hash = hash_pin(pin)  # slow: outside the write lock
+    with store.db.write():
+        if Cashier.get_or_none(Cashier.login == login):
+            raise Conflict(f"cashier {login!r} already exists", field="login")
+        cashier = Cashier.create(login=login, name=name.strip(), role=role, pin_hash=pin_hash,
+                                 created_at=clock.iso())
+        audit("cashier.added", None, login=login, role=role)
+    return cashier
+
+
+def _locked_for(cashier: Cashier) -> int:
+    if cashier.locked_until and clock.parse(cashier.locked_until) > clock.now():
+        return max(1, int((clock.parse(cashier.locked_until) - clock.now()).total_seconds()))
+    return 0
+
+
+def authenticate(store, login, pin) -> Cashier:
+    """Check a login + PIN, counting failures and locking out.  Raises on any failure."""
+    if not isinstance(login, str) or not login:
+        raise Invalid("login is required", field="login")
+    check_pin_format(pin)
+    sec = store.config.section("security")
+    cashier = Cashier.get_or_none((Cashier.login == login) & (Cashier.active == True))  # noqa: E712
+    if cashier is None:
+        verify_pin(pin, hash_pin("0000"))  # same time whether or not the login exists
+        raise Unauthorized("wrong login or PIN", field="pin")
+    wait = _locked_for(cashier)
+    if wait:
+        raise LockedOut(f"too many wrong PINs: locked for {wait // 60 + 1} min", retry_after=wait)
+    ok = verify_pin(pin, cashier.pin_hash)
+    with store.db.write():
+        cashier = Cashier.get_by_id(cashier.id)
+        if ok:
+            cashier.failed_attempts = 0
+            cashier.locked_until = None
+            cashier.save()
+            return cashier
+        cashier.failed_attempts += 1
+        if cashier.failed_attempts >= sec["pin_attempts"]:
+            cashier.locked_until = clock.later(sec["lockout_minutes"] * 60)
+            cashier.failed_attempts = 0
+            audit("cashier.locked_out", cashier, login=login)
+        cashier.save()
+    if cashier.locked_until:
+        raise LockedOut("too many wrong PINs: locked out", retry_after=sec["lockout_minutes"] * 60)
+    left = sec["pin_attempts"] - cashier.failed_attempts
+    raise Unauthorized(f"wrong login or PIN ({left} attempts left)", field="pin")
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def login(store, login_name, pin, register_id="1") -> tuple[str, Cashier]:
+    register_id = str(register_id or "1")
+    if not re.match(r"^[\w-]{1,16}$", register_id):
+        raise Invalid("register must be 1-16 letters or digits", field="register")
+    cashier = authenticate(store, login_name, pin)
+    token = secrets.token_urlsafe(32)
+    now = clock.iso()
+    with store.db.write():
+        ApiSession.create(token_hash=_token_hash(token), cashier=cashier, register_id=register_id,
+                          created_at=now, last_seen_at=now)
+    return token, cashier
+
+
+def session_for(store, token: str | None) -> ApiSession:
+    if not token:
+        raise Unauthorized("log in first: no session token", code="no_session")
+    s = (ApiSession.select(ApiSession, Cashier).join(Cashier)
+         .where(ApiSession.token_hash == _token_hash(token)).first())
+    if s is None or s.closed or not s.cashier.active:
+        raise Unauthorized("session expired: log in again", code="session_expired")
+    idle = store.config.get("security", "session_idle_minutes") * 60
+    seen = clock.parse(s.last_seen_at)
+    age = (clock.now() - seen).total_seconds()
+    if age > idle:
+        raise Unauthorized("session expired: log in again", code="session_expired")
+    if age > 60:  # keep writes rare: refresh at most once a minute
+        with store.db.write():
+            ApiSession.update(last_seen_at=clock.iso()).where(
+                ApiSession.token_hash == s.token_hash).execute()
+    return s
+
+
+def logout(store, session: ApiSession) -> None:
+    with store.db.write():
+        ApiSession.update(closed=True).where(ApiSession.token_hash == session.token_hash).execute()
+
+
+def require_role(session: ApiSession, role: str, action: str) -> None:
+    if ROLE_RANK[session.cashier.role] < ROLE_RANK[role]:
+        raise Forbidden(f"{action} needs a {role}", code="role_required")
+
+
+def approve(store, session: ApiSession, action: str, pin=None, approver_login=None,
+            role: str = "manager") -> Cashier:
+    """The approving cashier: the session's own if its role suffices, else a manager's PIN.
+
+    Wrong approval PINs count against the requesting session and lock it like a login.
+    """
+    if ROLE_RANK[session.cashier.role] >= ROLE_RANK[role]:
+        return session.cashier
+    if pin is None:
+        raise Forbidden(f"{action} needs a {role}'s approval PIN", field="approval_pin",
+                        code="approval_required")
+    check_pin_format(pin)
+    sec = store.config.section("security")
+    if session.approval_failures >= sec["pin_attempts"]:
+        raise LockedOut("too many wrong approval PINs: log in again", retry_after=60)
+    query = Cashier.select().where((Cashier.active == True)  # noqa: E712
+                                   & (Cashier.role.in_([r for r in ROLES
+                                                        if ROLE_RANK[r] >= ROLE_RANK[role]])))
+    if approver_login:
+        query = query.where(Cashier.login == approver_login)
+    approver = None
+    for candidate in query:
+        if not _locked_for(candidate) and verify_pin(pin, candidate.pin_hash):
+            approver = candidate
+            break
+    with store.db.write():
+        if approver is None:
+            ApiSession.update(approval_failures=ApiSession.approval_failures + 1).where(
+                ApiSession.token_hash == session.token_hash).execute()
+            session.approval_failures += 1
+            audit("approval.refused", session.cashier, action=action)
+        else:
+            audit("approval.granted", approver, action=action, for_cashier=session.cashier.login)
+    if approver is None:
+        raise Forbidden("wrong approval PIN", field="approval_pin", code="approval_refused")
+    return approver
+
+
+def public(cashier: Cashier) -> dict:
+    return {"login": cashier.login, "name": cashier.name, "role": cashier.role}

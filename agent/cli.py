@@ -1,0 +1,195 @@
+"""The ``store-agent`` command line of the contract.
+
+Every failure is one line on stderr and a non-zero exit; no traceback reaches the user.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from .errors import StoreError
+
+
+def _data_dir(args) -> str:
+    d = args.data_dir or os.environ.get("STORE_AGENT_DATA_DIR")
+    if not d:
+        raise StoreError("--data-dir is required (or set STORE_AGENT_DATA_DIR)", field="data_dir")
+    return d
+
+
+def cmd_init(args):
+    from .store import init
+    store = init(args.data_dir, args.store_id, args.hub_url or "", args.hub_token or "",
+                 **({"name": args.store_name} if args.store_name else {}))
+    print(f"store {store.store_id} ready in {store.config.data_dir}")
+    store.close()
+
+
+def cmd_cashier_add(args):
+    from . import cashiers
+    from .store import Store
+    store = Store.open(_data_dir(args))
+    c = cashiers.add(store, args.login, args.name, args.role, args.pin)
+    print(f"cashier {c.login} ({c.role}) added")
+
+
+class Progress:
+    """A one-line progress bar on stderr (only when stderr is a terminal, or forced)."""
+
+    def __init__(self, label: str, total: int | None, enabled: bool):
+        self.label, self.total, self.enabled = label, total, enabled
+
+    def __call__(self, done: int, total: int | None = None):
+        if not self.enabled:
+            return
+        total = total or self.total
+        if total:
+            pct = min(100, done * 100 // max(total, 1))
+            bar = "#" * (pct // 4)
+            sys.stderr.write(f"\r{self.label} [{bar:<25}] {pct:3d}% {done}")
+        else:
+            sys.stderr.write(f"\r{self.label} {done}")
+        sys.stderr.flush()
+
+    def finish(self):
+        if self.enabled:
+            sys.stderr.write("\n")
+
+
+def cmd_import_catalog(args):
+    from .store import Store
+    store = Store.open(_data_dir(args))
+    show = args.progress or (args.progress is None and sys.stderr.isatty())
+    fmt = args.format or ("commerceml" if any(f.endswith(".xml") or os.path.isdir(f)
+                                              for f in args.files) else "csv")
+    if fmt == "commerceml":
+        from .commerceml import import_files
+        summary = import_files(store, args.files, progress=Progress("importing", None, show))
+        print(summary.report())
+        return 0 if summary.ok else 1
+    from .csv_import import import_csv
+    total_rejected = 0
+    for path in args.files:
+        try:
+            with open(path, encoding="utf-8-sig", newline="") as fh:
+                lines = sum(1 for _ in fh) - 1
+                fh.seek(0)
+                bar = Progress(f"importing {os.path.basename(path)}", lines, show)
+                summary = import_csv(store, fh, progress=bar)
+                bar.finish()
+        except FileNotFoundError:
+            raise StoreError(f"{path}: no such file", field="file") from None
+        except UnicodeDecodeError:
+            raise StoreError(f"{path}: not UTF-8 text", field="file") from None
+        s = summary
+        print(f"{path}: {s.added} added, {s.updated} updated, {s.unchanged} unchanged, "
+              f"{s.stock_lines} stock receipts, {len(s.rejected)} rejected")
+        for r in s.rejected[:200]:
+            print(f"  line {r['line']}: {r['message']}")
+        if len(s.rejected) > 200:
+            print(f"  ... and {len(s.rejected) - 200} more")
+        total_rejected += len(s.rejected)
+    return 1 if total_rejected else 0
+
+
+def cmd_serve(args):
+    from pos_ui.server import StoreProcess  # the composition root: HTTP, sync, devices
+
+    from .store import Store
+    store = Store.open(_data_dir(args))
+    host = args.host or store.config.get("server", "host")
+    port = args.port if args.port is not None else store.config.get("server", "port")
+    proc = StoreProcess(store, host, port)
+    print(f"store {store.store_id} serving on {proc.url}", flush=True)
+    proc.serve_forever()
+
+
+def cmd_sync(args):
+    from sync.cli import run as run_sync
+
+    from .store import Store
+    store = Store.open(_data_dir(args))
+    return run_sync(store, once=args.once, status=args.status)
+
+
+def cmd_demo(args):
+    from .demo import run_demo
+    return run_demo(port=args.port, data_dir=args.data_dir)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="store-agent", description="Point-of-sale store agent")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("init", help="create a data dir with the store database and config")
+    s.add_argument("--data-dir", required=True)
+    s.add_argument("--store-id", required=True)
+    s.add_argument("--store-name")
+    s.add_argument("--hub-url")
+    s.add_argument("--hub-token")
+    s.set_defaults(fn=cmd_init)
+
+    s = sub.add_parser("serve", help="run the POS screen, API, sync and devices")
+    s.add_argument("--data-dir")
+    s.add_argument("--host")
+    s.add_argument("--port", type=int)
+    s.set_defaults(fn=cmd_serve)
+
+    s = sub.add_parser("demo", help="a self-contained demo store")
+    s.add_argument("--port", type=int, default=8080)
+    s.add_argument("--data-dir", help="keep the demo's data here instead of a temporary dir")
+    s.set_defaults(fn=cmd_demo)
+
+    s = sub.add_parser("cashier", help="manage cashiers")
+    csub = s.add_subparsers(dest="action", required=True)
+    a = csub.add_parser("add", help="add a cashier")
+    a.add_argument("--data-dir")
+    a.add_argument("login")
+    a.add_argument("--name", required=True)
+    a.add_argument("--role", required=True, choices=["cashier", "senior", "manager"])
+    a.add_argument("--pin", required=True)
+    a.set_defaults(fn=cmd_cashier_add)
+
+    s = sub.add_parser("import-catalog", help="import a catalog (CSV or CommerceML)")
+    s.add_argument("--data-dir")
+    s.add_argument("files", nargs="+")
+    s.add_argument("--format", choices=["csv", "commerceml"])
+    s.add_argument("--progress", action="store_true", default=None)
+    s.set_defaults(fn=cmd_import_catalog)
+
+    s = sub.add_parser("sync", help="push the outbox and pull the feed")
+    s.add_argument("--data-dir")
+    s.add_argument("--once", action="store_true")
+    s.add_argument("--status", action="store_true")
+    s.set_defaults(fn=cmd_sync)
+    return p
+
+
+class _Parser(argparse.ArgumentParser):
+    pass
+
+
+def main(argv=None) -> int:
+    logging.basicConfig(level=os.environ.get("STORE_AGENT_LOG", "WARNING"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        rc = args.fn(args)
+        return int(rc or 0)
+    except StoreError as e:
+        print(f"store-agent: {e.message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as e:  # last resort: one line, never a traceback
+        logging.getLogger("store_agent").debug("unexpected", exc_info=True)
+        print(f"store-agent: unexpected error: {type(e).__name__}: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,183 @@
+"""The agent's configuration: one object loaded from ``DATA_DIR/config.toml``.
+
+Every key, its type and its default live in ``SCHEMA`` below (the README's configuration
+table is written from it).  Unknown keys and wrong types are refused at start-up with one
+clear message each.  The object is passed in to whoever needs it; nothing imports it as a
+global.  Environment overrides: ``STORE_AGENT_HUB_URL``, ``STORE_AGENT_HUB_TOKEN``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import Invalid
+
+# section -> key -> (type, default, one-line meaning)
+SCHEMA: dict[str, dict[str, tuple[type, object, str]]] = {
+    "store": {
+        "id": (str, "", "this store's id at the hub (required)"),
+        "name": (str, "Магазин", "printed in the receipt header"),
+        "address": (str, "", "printed in the receipt header"),
+        "inn": (str, "", "the seller's tax id (INN), printed in the receipt header"),
+    },
+    "server": {
+        "host": (str, "127.0.0.1", "address the POS screen and API listen on"),
+        "port": (int, 8080, "port the POS screen and API listen on"),
+        "threads": (int, 8, "WSGI worker threads"),
+    },
+    "hub": {
+        "url": (str, "", "the hub's base URL; empty = no hub (events queue up)"),
+        "token": (str, "", "this store's hub token (also authenticates the hub's pull calls)"),
+        "push_interval": (float, 2.0, "seconds between outbox pushes when idle"),
+        "batch_events": (int, 500, "most events in one push"),
+        "batch_bytes": (int, 1_000_000, "most bytes in one push"),
+        "timeout": (float, 10.0, "seconds before a hub request is abandoned and retried"),
+        "feed_interval": (float, 30.0, "seconds between feed pulls"),
+    },
+    "stock": {
+        "allow_negative": (bool, True, "sell below zero on-hand (reported); false = refuse"),
+    },
+    "security": {
+        "pin_attempts": (int, 5, "wrong PINs in a row before a cashier is locked out"),
+        "lockout_minutes": (int, 15, "how long a lockout lasts"),
+        "session_idle_minutes": (int, 720, "server-side session expiry after inactivity"),
+    },
+    "ui": {
+        "language": (str, "ru", "cashier screen language: ru or en"),
+        "idle_lock_seconds": (int, 300, "lock the cashier screen after this long idle; 0 = never"),
+    },
+    "devices": {
+        "printer": (str, "", "receipt printer URL, e.g. escpos+tcp://127.0.0.1:9100"),
+        "drawer": (str, "", "cash drawer: 'printer:' kicks it through the printer"),
+        "display": (str, "", "customer display, a pyserial URL"),
+        "scale": (str, "", "scale, a pyserial URL"),
+        "fiscal": (str, "", "fiscal register URL, e.g. shtrih+serial:///dev/ttyS0?baudrate=115200"),
+        "printer_columns": (int, 0, "receipt width in characters; 0 = from the printer URL/profile"),
+    },
+    "loyalty": {
+        "enabled": (bool, True, "loyalty by phone"),
+        "default_region": (str, "RU", "region for phones written without a country code"),
+        "welcome_bonus": (int, 0, "bonus (kopecks) granted when a customer is created"),
+        "accrual_percent": (int, 5, "percent of the money paid that is earned as bonus"),
+        "redeem_cap_percent": (int, 30, "most of a receipt (percent) payable by bonus"),
+        "excluded_skus": (list, [], "SKUs that neither earn nor may be paid by bonus"),
+        "expiry_days": (int, 0, "bonuses expire after this many days; 0 = never"),
+        "max_offline_age": (int, 86400, "seconds a hub-confirmed balance may be used offline"),
+        "offline_redeem_cap": (int, 100000, "most bonus (kopecks) redeemable in one sale offline"),
+        "authorize_timeout": (float, 2.0, "seconds to wait for the hub's redemption approval"),
+    },
+    "catalog": {
+        "price_type": (str, "", "CommerceML price type id or name used as the retail price"),
+        "warehouses": (list, [], "CommerceML warehouse ids whose stock is this store's"),
+        "weighed_template": (str, "2PPPPPWWWWWC", "in-store EAN-13 template: P code, W grams, $ kopecks"),
+        "weighed_prefixes": (str, "20-29", "EAN-13 prefixes read as in-store weighed barcodes"),
+    },
+}
+
+
+@dataclass
+class Config:
+    data_dir: Path
+    values: dict = field(default_factory=dict)
+
+    def get(self, section: str, key: str):
+        return self.values[section][key]
+
+    @property
+    def store_id(self) -> str:
+        return self.values["store"]["id"]
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "store.db"
+
+    def section(self, name: str) -> dict:
+        return self.values[name]
+
+
+def defaults() -> dict:
+    return {s: {k: (list(d) if isinstance(d, list) else d) for k, (_, d, _) in keys.items()}
+            for s, keys in SCHEMA.items()}
+
+
+def _check(section: str, key: str, value):
+    typ = SCHEMA[section][key][0]
+    ok = isinstance(value, typ) and not (typ is int and isinstance(value, bool))
+    if typ is float and isinstance(value, int) and not isinstance(value, bool):
+        value, ok = float(value), True
+    if not ok:
+        raise Invalid(f"config.toml: [{section}] {key} must be {typ.__name__}, got {value!r}",
+                      field=f"{section}.{key}")
+    return value
+
+
+def validate(raw: dict) -> dict:
+    values = defaults()
+    for section, keys in raw.items():
+        if section not in SCHEMA or not isinstance(keys, dict):
+            raise Invalid(f"config.toml: unknown section [{section}]", field=section)
+        for key, value in keys.items():
+            if key not in SCHEMA[section]:
+                raise Invalid(f"config.toml: unknown key [{section}] {key}", field=f"{section}.{key}")
+            values[section][key] = _check(section, key, value)
+    if not values["store"]["id"]:
+        raise Invalid("config.toml: [store] id is required", field="store.id")
+    if values["ui"]["language"] not in ("ru", "en"):
+        raise Invalid("config.toml: [ui] language must be ru or en", field="ui.language")
+    if not 1 <= values["server"]["port"] <= 65535:
+        raise Invalid("config.toml: [server] port must be 1..65535", field="server.port")
+    return values
+
+
+def load(data_dir: str | os.PathLike) -> Config:
+    data_dir = Path(data_dir)
+    path = data_dir / "config.toml"
+    if not path.exists():
+        raise Invalid(f"{path} not found: run `store-agent init --data-dir {data_dir} --store-id ID` first",
+                      field="data_dir")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise Invalid(f"{path}: not valid TOML ({e})", field="config") from None
+    values = validate(raw)
+    if os.environ.get("STORE_AGENT_HUB_URL"):
+        values["hub"]["url"] = os.environ["STORE_AGENT_HUB_URL"]
+    if os.environ.get("STORE_AGENT_HUB_TOKEN"):
+        values["hub"]["token"] = os.environ["STORE_AGENT_HUB_TOKEN"]
+    return Config(data_dir=data_dir, values=values)
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)  # a JSON string is a TOML basic string
+
+
+def render(values: dict) -> str:
+    """Write every key with its default and meaning, so the file documents itself."""
+    out = ["# store-agent configuration. Every key is described in the README.",
+           "# A change takes effect on the next `store-agent serve`.", ""]
+    for section, keys in SCHEMA.items():
+        out.append(f"[{section}]")
+        for key, (_, _, meaning) in keys.items():
+            out.append(f"{key} = {_toml_value(values[section][key])}  # {meaning}")
+        out.append("")
+    return "\n".join(out)
+
+
+def write_new(data_dir: Path, overrides: dict) -> Config:
+    values = defaults()
+    for section, keys in overrides.items():
+        for key, value in keys.items():
+            values[section][key] = value
+    values = validate(values)
+    (data_dir / "config.toml").write_text(render(values), encoding="utf-8")
+    return Config(data_dir=data_dir, values=values)

@@ -1,0 +1,89 @@
+"""Numbered, explicit schema steps (PRAGMA user_version is the schema version).
+
+A store upgraded from any earlier release runs the missing steps in order, each in its own
+transaction, and keeps its data.  Never edit a released step; add the next one.
+"""
+
+from __future__ import annotations
+
+from peewee import SqliteDatabase
+
+# Step 1: the first release's schema.
+STEP_1 = [
+    'CREATE TABLE "cashier" ("id" INTEGER NOT NULL PRIMARY KEY, "login" VARCHAR(255) NOT NULL, "name" VARCHAR(255) NOT NULL, "role" VARCHAR(255) NOT NULL, "pin_hash" VARCHAR(255) NOT NULL, "failed_attempts" INTEGER NOT NULL, "locked_until" VARCHAR(255), "active" INTEGER NOT NULL, "created_at" VARCHAR(255) NOT NULL)',
+    'CREATE UNIQUE INDEX "cashier_login" ON "cashier" ("login")',
+    'CREATE TABLE "api_session" ("token_hash" VARCHAR(255) NOT NULL PRIMARY KEY, "cashier_id" INTEGER NOT NULL, "register_id" VARCHAR(255) NOT NULL, "created_at" VARCHAR(255) NOT NULL, "last_seen_at" VARCHAR(255) NOT NULL, "approval_failures" INTEGER NOT NULL, "closed" INTEGER NOT NULL, FOREIGN KEY ("cashier_id") REFERENCES "cashier" ("id"))',
+    'CREATE INDEX "api_session_cashier_id" ON "api_session" ("cashier_id")',
+    'CREATE TABLE "product" ("id" INTEGER NOT NULL PRIMARY KEY, "sku" VARCHAR(255) NOT NULL, "name" VARCHAR(255) NOT NULL, "search_name" VARCHAR(255) NOT NULL, "unit" VARCHAR(255) NOT NULL, "vat" VARCHAR(255) NOT NULL, "price" INTEGER NOT NULL, "external_id" VARCHAR(255), "parent_sku" VARCHAR(255), "variant" VARCHAR(255), "group_name" VARCHAR(255), "plu" INTEGER, "hidden" INTEGER NOT NULL, "updated_at" VARCHAR(255) NOT NULL)',
+    'CREATE UNIQUE INDEX "product_sku" ON "product" ("sku")',
+    'CREATE INDEX "product_search_name" ON "product" ("search_name")',
+    'CREATE UNIQUE INDEX "product_external_id" ON "product" ("external_id")',
+    'CREATE INDEX "product_parent_sku" ON "product" ("parent_sku")',
+    'CREATE UNIQUE INDEX "product_plu" ON "product" ("plu")',
+    'CREATE TABLE "barcode" ("code" VARCHAR(255) NOT NULL PRIMARY KEY, "product_id" INTEGER NOT NULL, FOREIGN KEY ("product_id") REFERENCES "product" ("id") ON DELETE CASCADE)',
+    'CREATE INDEX "barcode_product_id" ON "barcode" ("product_id")',
+    'CREATE TABLE "stock_level" ("product_id" INTEGER NOT NULL PRIMARY KEY, "on_hand_milli" INTEGER NOT NULL, FOREIGN KEY ("product_id") REFERENCES "product" ("id") ON DELETE CASCADE)',
+    'CREATE TABLE "stock_doc" ("id" INTEGER NOT NULL PRIMARY KEY, "client_ref" VARCHAR(255) NOT NULL, "kind" VARCHAR(255) NOT NULL, "cashier_id" INTEGER, "note" VARCHAR(255), "created_at" VARCHAR(255) NOT NULL, FOREIGN KEY ("cashier_id") REFERENCES "cashier" ("id"))',
+    'CREATE UNIQUE INDEX "stock_doc_client_ref" ON "stock_doc" ("client_ref")',
+    'CREATE INDEX "stock_doc_cashier_id" ON "stock_doc" ("cashier_id")',
+    'CREATE TABLE "stock_move" ("id" INTEGER NOT NULL PRIMARY KEY, "product_id" INTEGER NOT NULL, "kind" VARCHAR(255) NOT NULL, "qty_milli" INTEGER NOT NULL, "sale_id" INTEGER, "return_id" INTEGER, "doc_id" INTEGER, "created_at" VARCHAR(255) NOT NULL, FOREIGN KEY ("product_id") REFERENCES "product" ("id"))',
+    'CREATE INDEX "stock_move_product_id_id" ON "stock_move" ("product_id", "id")',
+    'CREATE TABLE "shift" ("id" INTEGER NOT NULL PRIMARY KEY, "register_id" VARCHAR(255) NOT NULL, "number" INTEGER NOT NULL, "cashier_id" INTEGER NOT NULL, "opened_at" VARCHAR(255) NOT NULL, "closed_at" VARCHAR(255), "closed_by_id" INTEGER, "opening_cash" INTEGER NOT NULL, "counted_cash" INTEGER, "open_marker" VARCHAR(255), "last_receipt_number" INTEGER NOT NULL, FOREIGN KEY ("cashier_id") REFERENCES "cashier" ("id"), FOREIGN KEY ("closed_by_id") REFERENCES "cashier" ("id"))',
+    'CREATE INDEX "shift_cashier_id" ON "shift" ("cashier_id")',
+    'CREATE INDEX "shift_closed_by_id" ON "shift" ("closed_by_id")',
+    'CREATE UNIQUE INDEX "shift_open_marker" ON "shift" ("open_marker")',
+    'CREATE UNIQUE INDEX "shift_register_id_number" ON "shift" ("register_id", "number")',
+    'CREATE TABLE "cash_move" ("id" INTEGER NOT NULL PRIMARY KEY, "shift_id" INTEGER NOT NULL, "kind" VARCHAR(255) NOT NULL, "amount" INTEGER NOT NULL, "reason" VARCHAR(255) NOT NULL, "cashier_id" INTEGER NOT NULL, "created_at" VARCHAR(255) NOT NULL, FOREIGN KEY ("shift_id") REFERENCES "shift" ("id"), FOREIGN KEY ("cashier_id") REFERENCES "cashier" ("id"))',
+    'CREATE INDEX "cash_move_shift_id" ON "cash_move" ("shift_id")',
+    'CREATE INDEX "cash_move_cashier_id" ON "cash_move" ("cashier_id")',
+    'CREATE TABLE "sale" ("id" INTEGER NOT NULL PRIMARY KEY, "client_ref" VARCHAR(255) NOT NULL, "shift_id" INTEGER NOT NULL, "register_id" VARCHAR(255) NOT NULL, "number" INTEGER NOT NULL, "cashier_id" INTEGER NOT NULL, "customer_phone" VARCHAR(255), "subtotal" INTEGER NOT NULL, "total" INTEGER NOT NULL, "paid" INTEGER NOT NULL, "change" INTEGER NOT NULL, "bonus_earned" INTEGER NOT NULL, "bonus_redeemed" INTEGER NOT NULL, "fiscal_status" VARCHAR(255), "fiscal_document_number" INTEGER, "fiscal_sign" VARCHAR(255), "fiscal_error" VARCHAR(255), "created_at" VARCHAR(255) NOT NULL, FOREIGN KEY ("shift_id") REFERENCES "shift" ("id"), FOREIGN KEY ("cashier_id") REFERENCES "cashier" ("id"))',
+    'CREATE UNIQUE INDEX "sale_client_ref" ON "sale" ("client_ref")',
+    'CREATE INDEX "sale_shift_id" ON "sale" ("shift_id")',
+    'CREATE INDEX "sale_cashier_id" ON "sale" ("cashier_id")',
+    'CREATE TABLE "sale_line" ("id" INTEGER NOT NULL PRIMARY KEY, "sale_id" INTEGER NOT NULL, "line_no" INTEGER NOT NULL, "product_id" INTEGER NOT NULL, "sku" VARCHAR(255) NOT NULL, "name" VARCHAR(255) NOT NULL, "barcode" VARCHAR(255), "unit" VARCHAR(255) NOT NULL, "vat" VARCHAR(255) NOT NULL, "qty_milli" INTEGER NOT NULL, "price" INTEGER NOT NULL, "amount" INTEGER NOT NULL, "discount" INTEGER NOT NULL, "bonus_earned" INTEGER NOT NULL, FOREIGN KEY ("sale_id") REFERENCES "sale" ("id") ON DELETE CASCADE, FOREIGN KEY ("product_id") REFERENCES "product" ("id"))',
+    'CREATE INDEX "sale_line_sale_id" ON "sale_line" ("sale_id")',
+    'CREATE INDEX "sale_line_product_id" ON "sale_line" ("product_id")',
+    'CREATE TABLE "payment" ("id" INTEGER NOT NULL PRIMARY KEY, "sale_id" INTEGER NOT NULL, "method" VARCHAR(255) NOT NULL, "amount" INTEGER NOT NULL, FOREIGN KEY ("sale_id") REFERENCES "sale" ("id") ON DELETE CASCADE)',
+    'CREATE INDEX "payment_sale_id" ON "payment" ("sale_id")',
+    'CREATE TABLE "sale_return" ("id" INTEGER NOT NULL PRIMARY KEY, "client_ref" VARCHAR(255) NOT NULL, "sale_id" INTEGER NOT NULL, "shift_id" INTEGER NOT NULL, "number" INTEGER NOT NULL, "cashier_id" INTEGER NOT NULL, "approved_by_id" INTEGER NOT NULL, "total" INTEGER NOT NULL, "bonus_reversed" INTEGER NOT NULL, "bonus_restored" INTEGER NOT NULL, "fiscal_status" VARCHAR(255), "fiscal_document_number" INTEGER, "fiscal_sign" VARCHAR(255), "fiscal_error" VARCHAR(255), "created_at" VARCHAR(255) NOT NULL, FOREIGN KEY ("sale_id") REFERENCES "sale" ("id"), FOREIGN KEY ("shift_id") REFERENCES "shift" ("id"), FOREIGN KEY ("cashier_id") REFERENCES "cashier" ("id"), FOREIGN KEY ("approved_by_id") REFERENCES "cashier" ("id"))',
+    'CREATE UNIQUE INDEX "sale_return_client_ref" ON "sale_return" ("client_ref")',
+    'CREATE INDEX "sale_return_sale_id" ON "sale_return" ("sale_id")',
+    'CREATE INDEX "sale_return_shift_id" ON "sale_return" ("shift_id")',
+    'CREATE INDEX "sale_return_cashier_id" ON "sale_return" ("cashier_id")',
+    'CREATE INDEX "sale_return_approved_by_id" ON "sale_return" ("approved_by_id")',
+    'CREATE TABLE "return_line" ("id" INTEGER NOT NULL PRIMARY KEY, "sale_return_id" INTEGER NOT NULL, "sale_line_id" INTEGER NOT NULL, "qty_milli" INTEGER NOT NULL, "amount" INTEGER NOT NULL, "bonus_reversed" INTEGER NOT NULL, "bonus_restored" INTEGER NOT NULL, FOREIGN KEY ("sale_return_id") REFERENCES "sale_return" ("id") ON DELETE CASCADE, FOREIGN KEY ("sale_line_id") REFERENCES "sale_line" ("id"))',
+    'CREATE INDEX "return_line_sale_return_id" ON "return_line" ("sale_return_id")',
+    'CREATE INDEX "return_line_sale_line_id" ON "return_line" ("sale_line_id")',
+    'CREATE TABLE "refund" ("id" INTEGER NOT NULL PRIMARY KEY, "sale_return_id" INTEGER NOT NULL, "method" VARCHAR(255) NOT NULL, "amount" INTEGER NOT NULL, FOREIGN KEY ("sale_return_id") REFERENCES "sale_return" ("id") ON DELETE CASCADE)',
+    'CREATE INDEX "refund_sale_return_id" ON "refund" ("sale_return_id")',
+    'CREATE TABLE "outbox" ("seq" INTEGER NOT NULL PRIMARY KEY, "event_id" VARCHAR(255) NOT NULL, "type" VARCHAR(255) NOT NULL, "schema" INTEGER NOT NULL, "occurred_at" VARCHAR(255) NOT NULL, "payload" TEXT NOT NULL, "acked_at" VARCHAR(255))',
+    'CREATE UNIQUE INDEX "outbox_event_id" ON "outbox" ("event_id")',
+    'CREATE TABLE "sync_state" ("key" VARCHAR(255) NOT NULL PRIMARY KEY, "value" TEXT NOT NULL)',
+    'CREATE TABLE "audit" ("id" INTEGER NOT NULL PRIMARY KEY, "at" VARCHAR(255) NOT NULL, "cashier_id" INTEGER, "action" VARCHAR(255) NOT NULL, "detail" TEXT NOT NULL, FOREIGN KEY ("cashier_id") REFERENCES "cashier" ("id"))',
+    'CREATE INDEX "audit_cashier_id" ON "audit" ("cashier_id")',
+]
+
+STEPS: list[list[str]] = [STEP_1]
+
+
+def current_version() -> int:
+    return len(STEPS)
+
+
+def upgrade(db: SqliteDatabase) -> int:
+    """Bring the database to the newest schema; returns the version it started at."""
+    start = db.execute_sql("PRAGMA user_version").fetchone()[0]
+    if start > len(STEPS):
+        raise RuntimeError(
+            f"the store database has schema {start}, newer than this agent knows ({len(STEPS)}): "
+            "upgrade the agent"
+        )
+    for version in range(start + 1, len(STEPS) + 1):
+        with db.atomic("IMMEDIATE"):
+            now = db.execute_sql("PRAGMA user_version").fetchone()[0]
+            if now >= version:  # another process upgraded it meanwhile
+                continue
+            for sql in STEPS[version - 1]:
+                db.execute_sql(sql)
+            db.execute_sql(f"PRAGMA user_version = {version}")
+    return start

@@ -1,0 +1,244 @@
+"""The store database's tables (peewee over SQLite).
+
+Quantities are integer thousandths (``*_milli``) and money integer kopecks, so every sum
+the database computes is exact.  The schema itself is created and upgraded only by the
+numbered steps in ``migrations.py``; these classes describe it for queries.
+"""
+
+from __future__ import annotations
+
+from peewee import (
+    AutoField,
+    BooleanField,
+    CharField,
+    DatabaseProxy,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+database = DatabaseProxy()
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class Cashier(BaseModel):
+    id = AutoField()
+    login = CharField(unique=True)
+    name = CharField()
+    role = CharField()  # cashier | senior | manager
+    pin_hash = CharField()
+    failed_attempts = IntegerField(default=0)
+    locked_until = CharField(null=True)  # UTC ISO 8601
+    active = BooleanField(default=True)
+    created_at = CharField()
+
+
+class ApiSession(BaseModel):
+    token_hash = CharField(primary_key=True)
+    cashier = ForeignKeyField(Cashier, backref="sessions")
+    register_id = CharField()
+    created_at = CharField()
+    last_seen_at = CharField()
+    approval_failures = IntegerField(default=0)
+    closed = BooleanField(default=False)
+
+
+class Product(BaseModel):
+    id = AutoField()
+    sku = CharField(unique=True)
+    name = CharField()
+    search_name = CharField(index=True)  # casefolded name + sku, for Cyrillic-aware search
+    unit = CharField()  # pcs | kg
+    vat = CharField()  # 22 | 20 | 10 | 0 | none
+    price = IntegerField()  # kopecks per unit (per kg for kg)
+    external_id = CharField(null=True, unique=True)  # 1C Ид
+    parent_sku = CharField(null=True, index=True)  # variants: the product they belong to
+    variant = CharField(null=True)  # e.g. "Размер: 17"
+    group_name = CharField(null=True)
+    plu = IntegerField(null=True, unique=True)  # in-store weighed barcode product code
+    hidden = BooleanField(default=False)
+    updated_at = CharField()
+
+
+class Barcode(BaseModel):
+    code = CharField(primary_key=True)
+    product = ForeignKeyField(Product, backref="barcodes", on_delete="CASCADE")
+
+
+class StockLevel(BaseModel):
+    """The running sum of a product's moves, kept in the same transaction as each move."""
+
+    product = ForeignKeyField(Product, primary_key=True, on_delete="CASCADE")
+    on_hand_milli = IntegerField(default=0)
+
+
+class StockDoc(BaseModel):
+    """A stock document (receipt, write-off, count, transfer) made at the store."""
+
+    id = AutoField()
+    client_ref = CharField(unique=True)
+    kind = CharField()
+    cashier = ForeignKeyField(Cashier, null=True)
+    note = CharField(null=True)
+    created_at = CharField()
+
+
+class StockMove(BaseModel):
+    id = AutoField()
+    product = ForeignKeyField(Product, backref="moves")
+    kind = CharField()  # sale | return | receipt | writeoff | count | transfer_in | transfer_out | hub
+    qty_milli = IntegerField()  # signed
+    sale_id = IntegerField(null=True)
+    return_id = IntegerField(null=True)
+    doc_id = IntegerField(null=True)
+    created_at = CharField()
+
+    class Meta:
+        indexes = ((("product", "id"), False),)
+
+
+class Shift(BaseModel):
+    id = AutoField()
+    register_id = CharField()
+    number = IntegerField()
+    cashier = ForeignKeyField(Cashier)
+    opened_at = CharField()
+    closed_at = CharField(null=True)
+    closed_by = ForeignKeyField(Cashier, null=True)
+    opening_cash = IntegerField()
+    counted_cash = IntegerField(null=True)
+    open_marker = CharField(null=True, unique=True)  # = register_id while open: one open shift
+    last_receipt_number = IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("register_id", "number"), True),)
+
+
+class CashMove(BaseModel):
+    id = AutoField()
+    shift = ForeignKeyField(Shift, backref="cash_moves")
+    kind = CharField()  # in | out
+    amount = IntegerField()
+    reason = CharField()
+    cashier = ForeignKeyField(Cashier)
+    created_at = CharField()
+
+
+class Sale(BaseModel):
+    id = AutoField()
+    client_ref = CharField(unique=True)
+    shift = ForeignKeyField(Shift, backref="sales")
+    register_id = CharField()
+    number = IntegerField()  # receipt number within the shift
+    cashier = ForeignKeyField(Cashier)
+    customer_phone = CharField(null=True)
+    subtotal = IntegerField()  # before bonus
+    total = IntegerField()  # payable in money
+    paid = IntegerField()  # tendered
+    change = IntegerField()
+    bonus_earned = IntegerField(default=0)
+    bonus_redeemed = IntegerField(default=0)
+    fiscal_status = CharField(null=True)  # None (no register) | pending | done | failed | voided
+    fiscal_document_number = IntegerField(null=True)
+    fiscal_sign = CharField(null=True)
+    fiscal_error = CharField(null=True)
+    created_at = CharField()
+
+
+class SaleLine(BaseModel):
+    id = AutoField()
+    sale = ForeignKeyField(Sale, backref="lines", on_delete="CASCADE")
+    line_no = IntegerField()
+    product = ForeignKeyField(Product)
+    sku = CharField()
+    name = CharField()
+    barcode = CharField(null=True)
+    unit = CharField()
+    vat = CharField()
+    qty_milli = IntegerField()
+    price = IntegerField()
+    amount = IntegerField()  # price x qty, rounded once (the documented rule)
+    discount = IntegerField(default=0)  # bonus redeemed allocated to this line
+    bonus_earned = IntegerField(default=0)
+
+
+class Payment(BaseModel):
+    id = AutoField()
+    sale = ForeignKeyField(Sale, backref="payments", on_delete="CASCADE")
+    method = CharField()  # cash | card
+    amount = IntegerField()  # tendered (cash may exceed what was due; change is on the sale)
+
+
+class SaleReturn(BaseModel):
+    id = AutoField()
+    client_ref = CharField(unique=True)
+    sale = ForeignKeyField(Sale, backref="returns")
+    shift = ForeignKeyField(Shift, backref="returns")
+    number = IntegerField()
+    cashier = ForeignKeyField(Cashier)
+    approved_by = ForeignKeyField(Cashier)
+    total = IntegerField()
+    bonus_reversed = IntegerField(default=0)  # earned bonus taken back
+    bonus_restored = IntegerField(default=0)  # redeemed bonus given back
+    fiscal_status = CharField(null=True)
+    fiscal_document_number = IntegerField(null=True)
+    fiscal_sign = CharField(null=True)
+    fiscal_error = CharField(null=True)
+    created_at = CharField()
+
+
+class ReturnLine(BaseModel):
+    id = AutoField()
+    sale_return = ForeignKeyField(SaleReturn, backref="lines", on_delete="CASCADE")
+    sale_line = ForeignKeyField(SaleLine, backref="returned")
+    qty_milli = IntegerField()
+    amount = IntegerField()
+    bonus_reversed = IntegerField(default=0)
+    bonus_restored = IntegerField(default=0)
+
+
+class Refund(BaseModel):
+    id = AutoField()
+    sale_return = ForeignKeyField(SaleReturn, backref="refunds", on_delete="CASCADE")
+    method = CharField()
+    amount = IntegerField()
+
+
+class Outbox(BaseModel):
+    """Events for the hub; seq is gapless per store, assigned in the business transaction."""
+
+    seq = IntegerField(primary_key=True)
+    event_id = CharField(unique=True)
+    type = CharField()
+    schema = IntegerField()
+    occurred_at = CharField()
+    payload = TextField()
+    acked_at = CharField(null=True)
+
+
+class SyncState(BaseModel):
+    """Small key/value facts of sync: acked seq, feed cursor, last error, ..."""
+
+    key = CharField(primary_key=True)
+    value = TextField()
+
+
+class Audit(BaseModel):
+    """Who approved what: manager approvals, lockouts, manual adjustments."""
+
+    id = AutoField()
+    at = CharField()
+    cashier = ForeignKeyField(Cashier, null=True)
+    action = CharField()
+    detail = TextField()
+
+
+ALL_MODELS = [Cashier, ApiSession, Product, Barcode, StockLevel, StockDoc, StockMove, Shift,
+              CashMove, Sale, SaleLine, Payment, SaleReturn, ReturnLine, Refund, Outbox,
+              SyncState, Audit]

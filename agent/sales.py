@@ -1,0 +1,263 @@
+"""Sales: ``quote`` prices a cart from the catalog; ``commit`` records it in one transaction.
+
+The server never trusts a price from the client: lines carry only a barcode or SKU and a
+quantity.  ``client_ref`` makes commit idempotent: a retried request returns the sale the
+first one made (HTTP 200 instead of 201), it never makes a second sale.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from . import outbox, shifts, stock
+from . import clock
+from .catalog import product_by_barcode, product_by_sku
+from .errors import Conflict, Invalid, NotFound
+from .models import Payment, Product, Sale, SaleLine
+from .money import line_amount, parse_qty, qty_str, require_amount, vat_included
+
+PAY_METHODS = ("cash", "card")
+MAX_LINES = 500
+
+
+def _require_list(value, field, allow_empty=False):
+    if not isinstance(value, list) or (not value and not allow_empty):
+        raise Invalid(f"{field} must be a non-empty list", field=field)
+    return value
+
+
+def price_lines(lines) -> list[dict]:
+    """Cart lines -> priced lines from the catalog (the only source of prices)."""
+    _require_list(lines, "lines")
+    if len(lines) > MAX_LINES:
+        raise Invalid(f"a sale may have at most {MAX_LINES} lines", field="lines")
+    priced = []
+    for i, line in enumerate(lines):
+        f = f"lines[{i}]"
+        if not isinstance(line, dict):
+            raise Invalid(f"{f} must be an object", field=f)
+        barcode = line.get("barcode")
+        if barcode is not None and not isinstance(barcode, str):
+            barcode = str(barcode)
+        if barcode:
+            product = product_by_barcode(barcode)
+        elif line.get("sku"):
+            product = product_by_sku(line["sku"])
+        else:
+            raise Invalid(f"{f} needs a barcode or a sku", field=f"{f}.barcode")
+        qty = parse_qty(line.get("qty", 1), f"{f}.qty")
+        if product.unit == "pcs" and qty % 1000:
+            raise Invalid(f"{f}.qty must be whole: {product.name} is sold in pieces",
+                          field=f"{f}.qty")
+        if product.hidden:
+            raise Conflict(f"{product.name} is no longer sold", field=f"{f}.sku",
+                           code="product_hidden")
+        priced.append({
+            "line_no": i + 1, "product_id": product.id, "sku": product.sku, "name": product.name,
+            "barcode": barcode or None, "unit": product.unit, "vat": product.vat,
+            "qty_milli": qty, "qty": qty_str(qty), "price": product.price,
+            "amount": line_amount(product.price, qty), "discount": 0, "bonus_earned": 0,
+        })
+    return priced
+
+
+def _vat_breakdown(lines: list[dict]) -> list[dict]:
+    per_rate = defaultdict(int)
+    for ln in lines:
+        per_rate[ln["vat"]] += vat_included(ln["amount"] - ln["discount"], ln["vat"])
+    return [{"rate": r, "amount": a} for r, a in sorted(per_rate.items())]
+
+
+def _stock_warnings(store, lines: list[dict]) -> list[dict]:
+    need = defaultdict(int)
+    for ln in lines:
+        need[(ln["product_id"], ln["sku"])] += ln["qty_milli"]
+    warnings = []
+    for (pid, sku), qty in need.items():
+        left = stock.on_hand_milli(pid) - qty
+        if left < 0:
+            if not store.config.get("stock", "allow_negative"):
+                raise Conflict(f"not enough {sku} in stock ({qty_str(left + qty)} on hand)",
+                               field="lines", code="insufficient_stock", sku=sku)
+            warnings.append({"code": "negative_stock", "sku": sku, "on_hand": qty_str(left)})
+    return warnings
+
+
+def _plan(store, body: dict, session=None, committing: bool = False) -> dict:
+    lines = price_lines(body.get("lines"))
+    subtotal = sum(ln["amount"] for ln in lines)
+    phone = body.get("customer_phone") or None
+    redeem = body.get("redeem_bonus") or 0
+    bonus = None
+    if phone or redeem:
+        from . import loyalty  # bonus rules live in one place
+        bonus = loyalty.plan(store, phone, lines, redeem, committing=committing)
+    redeemed = bonus["redeem"] if bonus else 0
+    total = subtotal - redeemed
+    return {
+        "lines": lines, "subtotal": subtotal, "discount_total": redeemed, "total": total,
+        "vat": _vat_breakdown(lines), "customer_phone": bonus["phone"] if bonus else None,
+        "bonus": bonus, "bonus_redeemed": redeemed,
+        "bonus_earned": bonus["earn"] if bonus else 0,
+    }
+
+
+def _public_lines(lines):
+    return [{k: v for k, v in ln.items() if k not in ("product_id", "qty_milli")} for ln in lines]
+
+
+def quote(store, body: dict, session=None) -> dict:
+    if not isinstance(body, dict):
+        raise Invalid("the body must be a JSON object", field="body")
+    plan = _plan(store, body, session)
+    out = {k: v for k, v in plan.items() if k != "lines"}
+    out["lines"] = _public_lines(plan["lines"])
+    out["warnings"] = _stock_warnings(store, plan["lines"]) if plan["lines"] else []
+    return out
+
+
+def check_payments(payments, total: int) -> tuple[list[tuple[str, int]], int, int]:
+    """-> (payments, paid, change).  Change comes only out of cash."""
+    _require_list(payments, "payments", allow_empty=(total == 0))
+    out, by_method = [], defaultdict(int)
+    for i, p in enumerate(payments):
+        f = f"payments[{i}]"
+        if not isinstance(p, dict):
+            raise Invalid(f"{f} must be an object", field=f)
+        method = p.get("method")
+        if method not in PAY_METHODS:
+            raise Invalid(f"{f}.method must be cash or card, got {method!r}", field=f"{f}.method")
+        amount = require_amount(p.get("amount"), f"{f}.amount", allow_zero=False)
+        out.append((method, amount))
+        by_method[method] += amount
+    paid = sum(by_method.values())
+    if paid < total:
+        raise Invalid(f"payments are short of the total by {total - paid} kopecks",
+                      field="payments", code="payment_short")
+    if by_method["card"] > total:
+        raise Invalid("the card payment is more than is due", field="payments",
+                      code="card_overpaid")
+    return out, paid, paid - total
+
+
+def commit(store, session, body: dict) -> tuple[dict, bool]:
+    """Record a sale.  Returns (sale, created); created is False for a repeated client_ref."""
+    if not isinstance(body, dict):
+        raise Invalid("the body must be a JSON object", field="body")
+    client_ref = body.get("client_ref")
+    if not isinstance(client_ref, str) or not 1 <= len(client_ref) <= 100:
+        raise Invalid("client_ref is required (1-100 characters)", field="client_ref")
+    existing = Sale.get_or_none(Sale.client_ref == client_ref)
+    if existing:
+        return get(existing.id), False
+    plan = _plan(store, body, session, committing=True)
+    payments, paid, change = check_payments(body.get("payments"), plan["total"])
+    with store.db.write():
+        existing = Sale.get_or_none(Sale.client_ref == client_ref)  # a racing retry
+        if existing:
+            return get(existing.id), False
+        shift = shifts.require_open(session.register_id)
+        if plan["bonus"]:
+            from . import loyalty
+            loyalty.recheck(store, plan)  # balance may have moved since the plan
+        warnings = _stock_warnings(store, plan["lines"])
+        shift.last_receipt_number += 1
+        shift.save()
+        now = clock.iso()
+        sale = Sale.create(
+            client_ref=client_ref, shift=shift, register_id=session.register_id,
+            number=shift.last_receipt_number, cashier=session.cashier,
+            customer_phone=plan["customer_phone"], subtotal=plan["subtotal"], total=plan["total"],
+            paid=paid, change=change, bonus_earned=plan["bonus_earned"],
+            bonus_redeemed=plan["bonus_redeemed"], fiscal_status=store.fiscal_initial_status(),
+            created_at=now)
+        for ln in plan["lines"]:
+            row = SaleLine.create(sale=sale, line_no=ln["line_no"], product=ln["product_id"],
+                                  sku=ln["sku"], name=ln["name"], barcode=ln["barcode"],
+                                  unit=ln["unit"], vat=ln["vat"], qty_milli=ln["qty_milli"],
+                                  price=ln["price"], amount=ln["amount"], discount=ln["discount"],
+                                  bonus_earned=ln["bonus_earned"])
+            ln["line_id"] = row.id
+            stock.record_move(ln["product_id"], "sale", -ln["qty_milli"], sale_id=sale.id, at=now)
+        for method, amount in payments:
+            Payment.create(sale=sale, method=method, amount=amount)
+        outbox.emit("sale.completed", event_payload(sale, shift, plan["lines"], payments))
+        if plan["bonus"]:
+            from . import loyalty
+            loyalty.post_sale(store, sale, plan)
+    result = get(sale.id)
+    result["warnings"] = warnings
+    store.notify("sale.committed", sale_id=sale.id)
+    return result, True
+
+
+def event_payload(sale: Sale, shift, lines, payments) -> dict:
+    return {
+        "sale_id": sale.id, "client_ref": sale.client_ref, "number": sale.number,
+        "shift_id": shift.id, "shift_number": shift.number, "register_id": sale.register_id,
+        "cashier": sale.cashier.login, "created_at": sale.created_at,
+        "customer_phone": sale.customer_phone, "subtotal": sale.subtotal, "total": sale.total,
+        "paid": sale.paid, "change": sale.change, "bonus_earned": sale.bonus_earned,
+        "bonus_redeemed": sale.bonus_redeemed,
+        "lines": [{"line_id": ln["line_id"], "sku": ln["sku"], "name": ln["name"],
+                   "barcode": ln["barcode"], "qty": qty_str(ln["qty_milli"]), "price": ln["price"],
+                   "amount": ln["amount"], "discount": ln["discount"], "vat": ln["vat"],
+                   "bonus_earned": ln["bonus_earned"]} for ln in lines],
+        "payments": [{"method": m, "amount": a} for m, a in payments],
+    }
+
+
+def get(sale_id) -> dict:
+    try:
+        sale_id = int(sale_id)
+    except (TypeError, ValueError):
+        raise NotFound("no such sale", field="sale_id") from None
+    sale = Sale.get_or_none(Sale.id == sale_id)
+    if sale is None:
+        raise NotFound(f"no sale {sale_id}", field="sale_id")
+    from .returns import returned_milli
+    lines = []
+    for ln in sale.lines.order_by(SaleLine.line_no):
+        back = returned_milli(ln.id)
+        lines.append({"line_id": ln.id, "line_no": ln.line_no, "sku": ln.sku, "name": ln.name,
+                      "barcode": ln.barcode, "unit": ln.unit, "vat": ln.vat,
+                      "qty": qty_str(ln.qty_milli), "price": ln.price, "amount": ln.amount,
+                      "discount": ln.discount, "bonus_earned": ln.bonus_earned,
+                      "returned_qty": qty_str(back),
+                      "returnable_qty": qty_str(ln.qty_milli - back)})
+    out = {
+        "sale_id": sale.id, "client_ref": sale.client_ref, "number": sale.number,
+        "shift_id": sale.shift_id, "shift_number": sale.shift.number,
+        "register_id": sale.register_id, "cashier": sale.cashier.login,
+        "cashier_name": sale.cashier.name, "created_at": sale.created_at,
+        "customer_phone": sale.customer_phone, "subtotal": sale.subtotal, "total": sale.total,
+        "paid": sale.paid, "change": sale.change, "bonus_earned": sale.bonus_earned,
+        "bonus_redeemed": sale.bonus_redeemed, "lines": lines,
+        "vat": _vat_breakdown([{"vat": ln["vat"], "amount": ln["amount"],
+                                "discount": ln["discount"]} for ln in lines]),
+        "payments": [{"method": p.method, "amount": p.amount}
+                     for p in sale.payments.order_by(Payment.id)],
+        "returns": [{"return_id": r.id, "number": r.number, "total": r.total,
+                     "created_at": r.created_at} for r in sale.returns],
+    }
+    if sale.fiscal_status is not None:
+        out["fiscal"] = {"status": sale.fiscal_status,
+                         "document_number": sale.fiscal_document_number,
+                         "fiscal_sign": sale.fiscal_sign, "error": sale.fiscal_error}
+    return out
+
+
+def find(register_id=None, shift_number=None, number=None, limit=20) -> list[dict]:
+    """Recent sales, newest first, narrowed by register / shift number / receipt number."""
+    from .models import Shift
+    q = Sale.select(Sale.id).join(Shift)
+    if register_id:
+        q = q.where(Sale.register_id == str(register_id))
+    if shift_number is not None:
+        q = q.where(Shift.number == int(shift_number))
+    if number is not None:
+        q = q.where(Sale.number == int(number))
+    return [get(s.id) for s in q.order_by(Sale.id.desc()).limit(max(1, min(int(limit), 100)))]
+
+
+__all__ = ["quote", "commit", "get", "find", "price_lines", "check_payments", "Product"]

@@ -1,0 +1,68 @@
+"""One store: its configuration, its open database, and what happens after a commit.
+
+Listeners (the print spooler, the fiscal worker, the customer display) subscribe to
+``sale.committed`` / ``return.committed``; they run after the transaction, never inside it,
+and a failing listener is logged, never raised to the cashier.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from pathlib import Path
+
+from . import config as config_mod
+from .db import open_store_db
+
+log = logging.getLogger("store_agent")
+
+
+class Store:
+    def __init__(self, config: config_mod.Config):
+        self.config = config
+        self.db = open_store_db(config.db_path)
+        self._listeners = defaultdict(list)
+        self.fiscal_enabled = bool(config.get("devices", "fiscal"))
+
+    @classmethod
+    def open(cls, data_dir) -> "Store":
+        return cls(config_mod.load(Path(data_dir)))
+
+    @property
+    def store_id(self) -> str:
+        return self.config.store_id
+
+    def fiscal_initial_status(self) -> str | None:
+        """With a fiscal register a sale is committed as pending until the register confirms."""
+        return "pending" if self.fiscal_enabled else None
+
+    def on(self, event: str, fn) -> None:
+        self._listeners[event].append(fn)
+
+    def notify(self, event: str, **data) -> None:
+        for fn in list(self._listeners[event]):
+            try:
+                fn(**data)
+            except Exception:  # a device or worker problem never fails a committed sale
+                log.exception("listener for %s failed", event)
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def init(data_dir, store_id: str, hub_url: str = "", hub_token: str = "", **store_values) -> Store:
+    """Create DIR with the database and config.toml; running it again changes nothing."""
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if not (data_dir / "config.toml").exists():
+        values = {"store": {"id": store_id, **store_values}}
+        if hub_url or hub_token:
+            values["hub"] = {"url": hub_url, "token": hub_token}
+        config_mod.write_new(data_dir, values)
+    else:
+        existing = config_mod.load(data_dir)
+        if store_id and existing.store_id != store_id:
+            from .errors import Conflict
+            raise Conflict(f"{data_dir} already belongs to store {existing.store_id!r}",
+                           field="store_id")
+    return Store.open(data_dir)

@@ -1,0 +1,109 @@
+"""The cashier-facing JSON API of the contract: sessions, products, shifts, stock."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, jsonify, request
+
+from agent import cashiers, catalog, shifts, stock
+from agent.errors import Invalid
+
+from .http import body, int_arg, store, with_session
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@bp.post("/session")
+def login():
+    data = body()
+    token, cashier = cashiers.login(store(), data.get("login"), data.get("pin"),
+                                    data.get("register") or "1")
+    return jsonify({"token": token, "cashier": cashiers.public(cashier)})
+
+
+@bp.get("/session")
+@with_session()
+def whoami():
+    cfg = store().config
+    return jsonify({"cashier": cashiers.public(g.session.cashier),
+                    "register": g.session.register_id,
+                    "store": {"id": cfg.store_id, "name": cfg.get("store", "name")},
+                    "ui": cfg.section("ui")})
+
+
+@bp.delete("/session")
+@with_session()
+def logout():
+    cashiers.logout(store(), g.session)
+    return jsonify({"ok": True})
+
+
+@bp.post("/approvals")
+@with_session()
+def approval():
+    """Check a manager's PIN for an action the screen itself guards (voiding a cart)."""
+    data = body()
+    action = str(data.get("action") or "an approval")[:80]
+    approver = cashiers.approve(store(), g.session, action, data.get("approval_pin"),
+                                data.get("approval_login"))
+    return jsonify({"approved_by": cashiers.public(approver)})
+
+
+@bp.get("/products/lookup")
+@with_session()
+def lookup():
+    code = request.args.get("barcode", "")
+    product = catalog.product_by_barcode(code)
+    return jsonify(catalog.product_dict(product, barcode=code.strip()))
+
+
+@bp.get("/products")
+@with_session()
+def products():
+    limit = int_arg("limit", 20, 1, 200)
+    items = catalog.search(request.args.get("q", ""), limit)
+    return jsonify({"items": [catalog.product_dict(p) for p in items]})
+
+
+@bp.post("/shifts/open")
+@with_session()
+def open_shift():
+    return jsonify(shifts.open_shift(store(), g.session, body().get("opening_cash"))), 201
+
+
+@bp.get("/shifts/current")
+@with_session()
+def current_shift():
+    return jsonify(shifts.x_report(g.session))
+
+
+@bp.post("/shifts/cash")
+@with_session()
+def cash_move():
+    data = body()
+    return jsonify(shifts.cash_move(store(), g.session, data.get("kind"), data.get("amount"),
+                                    data.get("reason"))), 201
+
+
+@bp.post("/shifts/close")
+@with_session()
+def close_shift():
+    return jsonify(shifts.close_shift(store(), g.session, body().get("counted_cash")))
+
+
+@bp.get("/stock")
+@with_session()
+def stock_level():
+    sku = request.args.get("sku")
+    if not sku:
+        raise Invalid("sku is required", field="sku")
+    return jsonify(stock.level(sku))
+
+
+@bp.post("/stock/moves")
+@with_session(role="senior", action="a stock document")
+def stock_moves():
+    data = body()
+    doc = stock.post_document(store(), data.get("kind"), data.get("client_ref"),
+                              data.get("lines"), cashier=g.session.cashier,
+                              note=data.get("note"))
+    return jsonify(doc), 201 if doc.pop("created") else 200

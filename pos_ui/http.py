@@ -1,0 +1,86 @@
+"""Request plumbing shared by every API module: JSON in, domain errors out, sessions.
+
+JSON numbers with a fraction are parsed as Decimal, never float, so a quantity like 0.755
+arrives exact and a money amount sent as 1.5 is refused as "not a whole number of kopecks".
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from decimal import Decimal
+
+from flask import current_app, g, jsonify, request
+
+from agent import cashiers
+from agent.errors import Invalid, LockedOut, StoreError
+
+STATUS = {"invalid": 400, "unauthorized": 401, "forbidden": 403, "not_found": 404,
+          "conflict": 409, "locked_out": 429}
+
+
+def _no_constants(name):
+    raise Invalid(f"{name} is not a number", field="body")
+
+
+def body() -> dict:
+    raw = request.get_data(cache=True)
+    if not raw:
+        raise Invalid("the request needs a JSON body", field="body", code="malformed_json")
+    if len(raw) > 1_000_000:
+        raise Invalid("the request body is too large", field="body")
+    try:
+        data = json.loads(raw, parse_float=Decimal, parse_constant=_no_constants)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise Invalid(f"malformed JSON: {e}", field="body", code="malformed_json") from None
+    if not isinstance(data, dict):
+        raise Invalid("the body must be a JSON object", field="body", code="malformed_json")
+    return data
+
+
+def error_response(e: StoreError):
+    """One JSON shape for every refusal; the status comes from the error's class."""
+    status = next((STATUS[c.__dict__["code"]] for c in type(e).__mro__
+                   if c.__dict__.get("code") in STATUS), 400)
+    resp = jsonify({"error": e.as_dict()})
+    resp.status_code = status
+    if isinstance(e, LockedOut) and e.extra.get("retry_after"):
+        resp.headers["Retry-After"] = str(e.extra["retry_after"])
+    return resp
+
+
+def store():
+    return current_app.config["STORE"]
+
+
+def bearer() -> str | None:
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        return header[7:].strip() or None
+    return None
+
+
+def with_session(role: str | None = None, action: str = "this"):
+    """Route decorator: a valid cashier session (and optionally a minimum role)."""
+    def wrap(fn):
+        @functools.wraps(fn)
+        def inner(*args, **kwargs):
+            g.session = cashiers.session_for(store(), bearer())
+            if role:
+                cashiers.require_role(g.session, role, action)
+            return fn(*args, **kwargs)
+        return inner
+    return wrap
+
+
+def int_arg(name: str, default=None, lo=None, hi=None):
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise Invalid(f"{name} must be a whole number", field=name) from None
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise Invalid(f"{name} is out of range", field=name)
+    return value

@@ -1,0 +1,92 @@
+"""The store process: the WSGI server for the POS screen and API, plus background workers.
+
+``Workers`` are the things that read what was committed and act on it outside the sale's
+transaction (outbox pusher, feed puller, print spooler, fiscal worker).  Each has
+``start()`` / ``stop()``; they are added by the composition in ``build``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from waitress.server import create_server
+
+from .app import create_app
+
+log = logging.getLogger("store_agent.server")
+
+
+class StoreProcess:
+    def __init__(self, store, host: str, port: int):
+        self.store = store
+        self.workers = []
+        self.status_sources = {}
+        blueprints = []
+        for factory in _optional_parts():
+            factory(self, blueprints)
+        self.app = create_app(store, extra_blueprints=blueprints, status_provider=self.status)
+        threads = store.config.get("server", "threads")
+        self.server = create_server(self.app, host=host, port=port, threads=threads,
+                                    ident="store-agent", clear_untrusted_proxy_headers=True)
+        self._thread = None
+
+    @property
+    def port(self) -> int:
+        return self.server.effective_port
+
+    @property
+    def url(self) -> str:
+        host = self.server.effective_host
+        return f"http://{host}:{self.port}/"
+
+    def status(self) -> dict:
+        out = {}
+        for name, fn in self.status_sources.items():
+            try:
+                out[name] = fn()
+            except Exception as e:  # status must never break the screen
+                out[name] = {"error": str(e)}
+        return out
+
+    def start_background(self) -> "StoreProcess":
+        for w in self.workers:
+            w.start()
+        self._thread = threading.Thread(target=self.server.run, name="waitress", daemon=True)
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        for w in self.workers:
+            w.start()
+        try:
+            self.server.run()
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        for w in self.workers:
+            try:
+                w.stop()
+            except Exception:
+                log.exception("stopping %r", w)
+        try:
+            self.server.close()
+        except Exception:
+            pass
+
+
+def _optional_parts():
+    """Parts that plug into the process: sync, devices.  Each adds workers/blueprints."""
+    parts = []
+    try:
+        from sync.wiring import attach as attach_sync
+        parts.append(attach_sync)
+    except ImportError:
+        pass
+    try:
+        from drivers.wiring import attach as attach_devices
+        parts.append(attach_devices)
+    except ImportError:
+        pass
+    return parts
