@@ -63,7 +63,29 @@ STEP_1 = [
     'CREATE INDEX "audit_cashier_id" ON "audit" ("cashier_id")',
 ]
 
-STEPS: list[list[str]] = [STEP_1]
+# Step 2: the print spooler's queue.
+STEP_2 = [
+    'CREATE TABLE "print_job" ("id" INTEGER NOT NULL PRIMARY KEY, "kind" VARCHAR(255) NOT NULL, "sale_id" INTEGER, "return_id" INTEGER, "document" TEXT, "status" VARCHAR(255) NOT NULL, "attempts" INTEGER NOT NULL, "last_error" VARCHAR(255), "created_at" VARCHAR(255) NOT NULL, "done_at" VARCHAR(255))',
+    'CREATE INDEX "print_job_sale_id" ON "print_job" ("sale_id")',
+]
+
+# Step 3: loyalty: customers and their bonus ledger.
+STEP_3 = [
+    'CREATE TABLE "customer" ("phone" VARCHAR(255) NOT NULL PRIMARY KEY, "name" VARCHAR(255), "email" VARCHAR(255), "created_at" VARCHAR(255) NOT NULL, "hub_balance" INTEGER, "hub_confirmed_at" VARCHAR(255), "hub_ledger_seq" INTEGER NOT NULL)',
+    'CREATE TABLE "bonus_entry" ("id" INTEGER NOT NULL PRIMARY KEY, "phone" VARCHAR(255) NOT NULL, "kind" VARCHAR(255) NOT NULL, "amount" INTEGER NOT NULL, "sale_id" INTEGER, "return_id" INTEGER, "reason" VARCHAR(255), "cashier" VARCHAR(255), "created_at" VARCHAR(255) NOT NULL, "expires_at" VARCHAR(255), "origin" VARCHAR(255) NOT NULL, "hub_entry_id" VARCHAR(255), FOREIGN KEY ("phone") REFERENCES "customer" ("phone"))',
+    'CREATE INDEX "bonus_entry_phone" ON "bonus_entry" ("phone")',
+    'CREATE UNIQUE INDEX "bonus_entry_hub_entry_id" ON "bonus_entry" ("hub_entry_id")',
+    'CREATE INDEX "bonus_entry_sale_id" ON "bonus_entry" ("sale_id")',
+]
+
+# Step 4: other stores' stock from the hub's feed.
+STEP_4 = [
+    'CREATE TABLE "remote_stock" ("store_id" VARCHAR(255) NOT NULL, "sku" VARCHAR(255) NOT NULL, "on_hand_milli" INTEGER NOT NULL, "updated_at" VARCHAR(255) NOT NULL)',
+    'CREATE UNIQUE INDEX "remote_stock_store_id_sku" ON "remote_stock" ("store_id", "sku")',
+    'CREATE INDEX "remote_stock_sku" ON "remote_stock" ("sku")',
+]
+
+STEPS: list[list[str]] = [STEP_1, STEP_2, STEP_3, STEP_4]
 
 
 def current_version() -> int:

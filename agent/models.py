@@ -242,3 +242,61 @@ class Audit(BaseModel):
 ALL_MODELS = [Cashier, ApiSession, Product, Barcode, StockLevel, StockDoc, StockMove, Shift,
               CashMove, Sale, SaleLine, Payment, SaleReturn, ReturnLine, Refund, Outbox,
               SyncState, Audit]
+
+
+class PrintJob(BaseModel):
+    """A receipt (or drawer kick) waiting for the printer; queued after the sale commits."""
+
+    id = AutoField()
+    kind = CharField()  # receipt | reprint | return_receipt | drawer
+    sale_id = IntegerField(null=True, index=True)
+    return_id = IntegerField(null=True)
+    document = TextField(null=True)  # the receipt dict as JSON (docs/receipt-shape.md)
+    status = CharField(default="queued")  # queued | printing | done | failed
+    attempts = IntegerField(default=0)
+    last_error = CharField(null=True)
+    created_at = CharField()
+    done_at = CharField(null=True)
+
+
+class Customer(BaseModel):
+    """One person, known by phone (E.164); the balance is the sum of their bonus entries."""
+
+    phone = CharField(primary_key=True)
+    name = CharField(null=True)
+    email = CharField(null=True)
+    created_at = CharField()
+    hub_balance = IntegerField(null=True)  # last balance the hub confirmed
+    hub_confirmed_at = CharField(null=True)
+    hub_ledger_seq = IntegerField(default=0)  # hub entries already reflected in hub_balance
+
+
+class BonusEntry(BaseModel):
+    id = AutoField()
+    customer = ForeignKeyField(Customer, backref="entries", column_name="phone")
+    kind = CharField()  # welcome | accrual | redemption | reversal | restore | adjustment | expiry
+    amount = IntegerField()  # signed kopecks
+    sale_id = IntegerField(null=True)
+    return_id = IntegerField(null=True)
+    reason = CharField(null=True)
+    cashier = CharField(null=True)
+    created_at = CharField()
+    expires_at = CharField(null=True)
+    origin = CharField(default="store")  # store | hub (entries made elsewhere, from the feed)
+    hub_entry_id = CharField(null=True, unique=True)
+
+
+class RemoteStock(BaseModel):
+    """Other stores' on-hand as last published by the hub's feed."""
+
+    store_id = CharField()
+    sku = CharField()
+    on_hand_milli = IntegerField()
+    updated_at = CharField()
+
+    class Meta:
+        primary_key = False
+        indexes = ((("store_id", "sku"), True),)
+
+
+ALL_MODELS += [PrintJob, Customer, BonusEntry, RemoteStock]

@@ -107,3 +107,12 @@ def stock_moves():
                               data.get("lines"), cashier=g.session.cashier,
                               note=data.get("note"))
     return jsonify(doc), 201 if doc.pop("created") else 200
+
+
+@bp.get("/status")
+@with_session()
+def status():
+    """What the screen shows in its status bar: hub, outbox, printer, fiscal register."""
+    from flask import current_app
+    provider = current_app.config.get("STATUS_PROVIDER")
+    return jsonify(provider() if provider else {})
