@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from . import outbox, shifts, stock
-from . import clock
+from . import clock, outbox, shifts, stock
 from .catalog import product_by_barcode, product_by_sku
 from .errors import Conflict, Invalid, NotFound
 from .models import Payment, Product, Sale, SaleLine

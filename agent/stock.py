@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from . import clock, outbox
 from .errors import Conflict, Invalid, NotFound
-from .money import parse_qty, qty_str
 from .models import Product, StockDoc, StockLevel, StockMove
+from .money import parse_qty, qty_str
 
 MOVE_KINDS = ("receipt", "writeoff", "count", "transfer_in", "transfer_out")
 _SIGN = {"receipt": 1, "transfer_in": 1, "writeoff": -1, "transfer_out": -1}

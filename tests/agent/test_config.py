@@ -1,0 +1,35 @@
+import pytest
+
+from agent import config
+from agent.errors import Invalid
+
+
+def test_init_writes_every_key_with_defaults(tmp_path):
+    cfg = config.write_new(tmp_path, {"store": {"id": "S9"}})
+    again = config.load(tmp_path)
+    assert again.values == cfg.values
+    text = (tmp_path / "config.toml").read_text()
+    for section, keys in config.SCHEMA.items():
+        assert f"[{section}]" in text
+        for key in keys:
+            assert f"\n{key} = " in text
+
+
+@pytest.mark.parametrize("toml, message", [
+    ('[store]\nid = "S"\n[stock]\nalow_negative = true\n', "unknown key [stock] alow_negative"),
+    ('[store]\nid = "S"\n[server]\nport = "80"\n', "[server] port must be int"),
+    ('[store]\nid = "S"\n[nope]\n', "unknown section [nope]"),
+    ('[store]\nname = "x"\n', "[store] id is required"),
+    ('[store\n', "not valid TOML"),
+])
+def test_wrong_config_gives_one_clear_message(tmp_path, toml, message):
+    (tmp_path / "config.toml").write_text(toml)
+    with pytest.raises(Invalid) as e:
+        config.load(tmp_path)
+    assert message in e.value.message
+
+
+def test_hub_token_from_environment(tmp_path, monkeypatch):
+    config.write_new(tmp_path, {"store": {"id": "S"}})
+    monkeypatch.setenv("STORE_AGENT_HUB_TOKEN", "secret")
+    assert config.load(tmp_path).get("hub", "token") == "secret"

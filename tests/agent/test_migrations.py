@@ -1,0 +1,57 @@
+"""Upgrades keep a store's data; the schema the steps build is the one the models describe."""
+
+import sqlite3
+
+from peewee import SqliteDatabase
+
+from agent import migrations, models
+from agent.db import open_store_db
+
+
+def test_steps_build_exactly_the_tables_and_columns_the_models_use(tmp_path):
+    sdb = open_store_db(tmp_path / "s.db")
+    conn = sqlite3.connect(tmp_path / "s.db")
+    for model in models.ALL_MODELS:
+        table = model._meta.table_name
+        cols = {r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')}
+        assert cols, f"table {table} missing"
+        assert cols == {f.column_name for f in model._meta.sorted_fields}, table
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == migrations.current_version()
+    sdb.close()
+
+
+def test_a_first_release_database_upgrades_and_keeps_its_data(tmp_path):
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    for sql in migrations.STEP_1:
+        conn.execute(sql)
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute("INSERT INTO cashier (login, name, role, pin_hash, failed_attempts, active, created_at)"
+                 " VALUES ('old', 'Old', 'manager', 'x', 0, 1, '2025-01-01T00:00:00Z')")
+    conn.commit()
+    conn.close()
+    sdb = open_store_db(path)
+    assert models.Cashier.get(models.Cashier.login == "old").name == "Old"
+    assert models.Customer.select().count() == 0  # a later step's table exists now
+    assert sdb.db.execute_sql("PRAGMA user_version").fetchone()[0] == migrations.current_version()
+    assert migrations.upgrade(sdb.db) == migrations.current_version()  # idempotent
+    sdb.close()
+
+
+def test_a_database_from_a_newer_agent_is_refused(tmp_path):
+    db = SqliteDatabase(str(tmp_path / "new.db"))
+    db.execute_sql("PRAGMA user_version = 999")
+    try:
+        migrations.upgrade(db)
+    except RuntimeError as e:
+        assert "newer" in str(e)
+    else:
+        raise AssertionError("expected a refusal")
+
+
+def test_pragmas_are_set(store):
+    db = store.db.db
+    assert db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute_sql("PRAGMA synchronous").fetchone()[0] == 2
+    assert db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert db.execute_sql("PRAGMA busy_timeout").fetchone()[0] >= 1000
