@@ -45,7 +45,7 @@ STEP_1 = [
     'CREATE INDEX "sale_line_product_id" ON "sale_line" ("product_id")',
     'CREATE TABLE "payment" ("id" INTEGER NOT NULL PRIMARY KEY, "sale_id" INTEGER NOT NULL, "method" VARCHAR(255) NOT NULL, "amount" INTEGER NOT NULL, FOREIGN KEY ("sale_id") REFERENCES "sale" ("id") ON DELETE CASCADE)',
     'CREATE INDEX "payment_sale_id" ON "payment" ("sale_id")',
-    'CREATE TABLE "sale_return" ("id" INTEGER NOT NULL PRIMARY KEY, "client_ref" VARCHAR(255) NOT NULL, "sale_id" INTEGER NOT NULL, "shift_id" INTEGER NOT NULL, "number" INTEGER NOT NULL, "cashier_id" INTEGER NOT NULL, "approved_by_id" INTEGER NOT NULL, "total" INTEGER NOT NULL, "bonus_reversed" INTEGER NOT NULL, "bonus_restored" INTEGER NOT NULL, "fiscal_status" VARCHAR(255), "fiscal_document_number" INTEGER, "fiscal_sign" VARCHAR(255), "fiscal_error" VARCHAR(255), "created_at" VARCHAR(255) NOT NULL, FOREIGN KEY ("sale_id") REFERENCES "sale" ("id"), FOREIGN KEY ("shift_id") REFERENCES "shift" ("id"), FOREIGN KEY ("cashier_id") REFERENCES "cashier" ("id"), FOREIGN KEY ("approved_by_id") REFERENCES "cashier" ("id"))',
+    'CREATE TABLE "sale_return" ("id" INTEGER NOT NULL PRIMARY KEY, "client_ref" VARCHAR(255) NOT NULL, "sale_id" INTEGER NOT NULL, "shift_id" INTEGER NOT NULL, "number" INTEGER NOT NULL, "cashier_id" INTEGER NOT NULL, "approved_by_id" INTEGER NOT NULL, "total" INTEGER NOT NULL, "bonus_reversed" INTEGER NOT NULL, "bonus_restored" INTEGER NOT NULL, "bonus_withheld" INTEGER NOT NULL, "fiscal_status" VARCHAR(255), "fiscal_document_number" INTEGER, "fiscal_sign" VARCHAR(255), "fiscal_error" VARCHAR(255), "created_at" VARCHAR(255) NOT NULL, FOREIGN KEY ("sale_id") REFERENCES "sale" ("id"), FOREIGN KEY ("shift_id") REFERENCES "shift" ("id"), FOREIGN KEY ("cashier_id") REFERENCES "cashier" ("id"), FOREIGN KEY ("approved_by_id") REFERENCES "cashier" ("id"))',
     'CREATE UNIQUE INDEX "sale_return_client_ref" ON "sale_return" ("client_ref")',
     'CREATE INDEX "sale_return_sale_id" ON "sale_return" ("sale_id")',
     'CREATE INDEX "sale_return_shift_id" ON "sale_return" ("shift_id")',
@@ -72,7 +72,7 @@ STEP_2 = [
 # Step 3: loyalty: customers and their bonus ledger.
 STEP_3 = [
     'CREATE TABLE "customer" ("phone" VARCHAR(255) NOT NULL PRIMARY KEY, "name" VARCHAR(255), "email" VARCHAR(255), "created_at" VARCHAR(255) NOT NULL, "hub_balance" INTEGER, "hub_confirmed_at" VARCHAR(255), "hub_ledger_seq" INTEGER NOT NULL)',
-    'CREATE TABLE "bonus_entry" ("id" INTEGER NOT NULL PRIMARY KEY, "phone" VARCHAR(255) NOT NULL, "kind" VARCHAR(255) NOT NULL, "amount" INTEGER NOT NULL, "sale_id" INTEGER, "return_id" INTEGER, "reason" VARCHAR(255), "cashier" VARCHAR(255), "created_at" VARCHAR(255) NOT NULL, "expires_at" VARCHAR(255), "origin" VARCHAR(255) NOT NULL, "hub_entry_id" VARCHAR(255), FOREIGN KEY ("phone") REFERENCES "customer" ("phone"))',
+    'CREATE TABLE "bonus_entry" ("id" INTEGER NOT NULL PRIMARY KEY, "phone" VARCHAR(255) NOT NULL, "kind" VARCHAR(255) NOT NULL, "amount" INTEGER NOT NULL, "sale_id" INTEGER, "return_id" INTEGER, "reason" VARCHAR(255), "cashier" VARCHAR(255), "created_at" VARCHAR(255) NOT NULL, "expires_at" VARCHAR(255), "origin" VARCHAR(255) NOT NULL, "hub_entry_id" VARCHAR(255), "seq" INTEGER, FOREIGN KEY ("phone") REFERENCES "customer" ("phone"))',
     'CREATE INDEX "bonus_entry_phone" ON "bonus_entry" ("phone")',
     'CREATE UNIQUE INDEX "bonus_entry_hub_entry_id" ON "bonus_entry" ("hub_entry_id")',
     'CREATE INDEX "bonus_entry_sale_id" ON "bonus_entry" ("sale_id")',

@@ -186,6 +186,7 @@ class SaleReturn(BaseModel):
     total = IntegerField()
     bonus_reversed = IntegerField(default=0)  # earned bonus taken back
     bonus_restored = IntegerField(default=0)  # redeemed bonus given back
+    bonus_withheld = IntegerField(default=0)  # spent earned bonus kept back from the refund
     fiscal_status = CharField(null=True)
     fiscal_document_number = IntegerField(null=True)
     fiscal_sign = CharField(null=True)
@@ -283,7 +284,8 @@ class BonusEntry(BaseModel):
     created_at = CharField()
     expires_at = CharField(null=True)
     origin = CharField(default="store")  # store | hub (entries made elsewhere, from the feed)
-    hub_entry_id = CharField(null=True, unique=True)
+    hub_entry_id = CharField(null=True, unique=True)  # "<store_id>:<entry id>" everywhere
+    seq = IntegerField(null=True)  # outbox seq of this store's loyalty.posted event
 
 
 class RemoteStock(BaseModel):

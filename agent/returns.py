@@ -131,6 +131,12 @@ def commit(store, session, body: dict) -> tuple[dict, bool]:
             restored = share(sl.discount, upto, sl.qty_milli) - done_res
             parts.append((sl, qty, amount, reversed_, restored))
             total += amount
+        owed, restored = sum(p[3] for p in parts), sum(p[4] for p in parts)
+        withheld = 0
+        if sale.customer_phone and owed:
+            from . import loyalty
+            withheld = loyalty.settle_return(sale.customer_phone, owed, restored, total)
+        total -= withheld
         refunds = _allocate_refunds(body.get("refunds"), total, refundable_by_method(sale))
         shift.last_receipt_number += 1
         shift.save()
@@ -138,7 +144,7 @@ def commit(store, session, body: dict) -> tuple[dict, bool]:
         ret = SaleReturn.create(
             client_ref=client_ref, sale=sale, shift=shift, number=shift.last_receipt_number,
             cashier=session.cashier, approved_by=approver, total=total,
-            bonus_reversed=sum(p[3] for p in parts), bonus_restored=sum(p[4] for p in parts),
+            bonus_reversed=owed - withheld, bonus_restored=restored, bonus_withheld=withheld,
             fiscal_status=store.fiscal_initial_status(), created_at=now)
         for sl, qty, amount, rev, res in parts:
             ReturnLine.create(sale_return=ret, sale_line=sl, qty_milli=qty, amount=amount,
@@ -152,7 +158,7 @@ def commit(store, session, body: dict) -> tuple[dict, bool]:
             "number": ret.number, "shift_id": shift.id, "register_id": session.register_id,
             "cashier": session.cashier.login, "approved_by": approver.login, "total": total,
             "customer_phone": sale.customer_phone, "bonus_reversed": ret.bonus_reversed,
-            "bonus_restored": ret.bonus_restored, "created_at": now,
+            "bonus_restored": ret.bonus_restored, "bonus_withheld": withheld, "created_at": now,
             "lines": [{"line_id": sl.id, "sku": sl.sku, "qty": qty_str(q), "amount": a,
                        "bonus_reversed": rv, "bonus_restored": rs}
                       for sl, q, a, rv, rs in parts],
@@ -173,7 +179,7 @@ def get(return_id: int) -> dict:
         "number": ret.number, "shift_id": ret.shift_id, "cashier": ret.cashier.login,
         "approved_by": ret.approved_by.login, "total": ret.total,
         "bonus_reversed": ret.bonus_reversed, "bonus_restored": ret.bonus_restored,
-        "created_at": ret.created_at,
+        "bonus_withheld": ret.bonus_withheld, "created_at": ret.created_at,
         "lines": [{"line_id": rl.sale_line_id, "sku": rl.sale_line.sku, "name": rl.sale_line.name,
                    "qty": qty_str(rl.qty_milli), "amount": rl.amount} for rl in ret.lines],
         "refunds": [{"method": r.method, "amount": r.amount} for r in ret.refunds],

@@ -90,7 +90,8 @@ def _plan(store, body: dict, session=None, committing: bool = False) -> dict:
     bonus = None
     if phone or redeem:
         from . import loyalty  # bonus rules live in one place
-        bonus = loyalty.plan(store, phone, lines, redeem, committing=committing)
+        bonus = loyalty.plan(store, phone, lines, redeem, committing=committing,
+                             client_ref=body.get("client_ref"))
     redeemed = bonus["redeem"] if bonus else 0
     total = subtotal - redeemed
     return {
