@@ -57,6 +57,7 @@ SCHEMA: dict[str, dict[str, tuple[type, object, str]]] = {
         "scale": (str, "", "scale, a pyserial URL"),
         "fiscal": (str, "", "fiscal register URL, e.g. shtrih+serial:///dev/ttyS0?baudrate=115200"),
         "printer_columns": (int, 0, "receipt width in characters; 0 = from the printer URL/profile"),
+        "print_retry_max": (float, 30.0, "longest pause (s) between retries of a failed print job"),
     },
     "loyalty": {
         "enabled": (bool, True, "loyalty by phone"),

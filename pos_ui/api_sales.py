@@ -14,7 +14,9 @@ bp = Blueprint("api_sales", __name__, url_prefix="/api/v1")
 @bp.post("/sales/quote")
 @with_session()
 def quote():
-    return jsonify(sales.quote(store(), body(), g.session))
+    q = sales.quote(store(), body(), g.session)
+    store().notify("sale.quoted", quote=q)  # the customer display follows the cart
+    return jsonify(q)
 
 
 @bp.post("/sales")

@@ -1,0 +1,87 @@
+"""Receipts (preview, reprint), the cash drawer and the scale."""
+
+from __future__ import annotations
+
+import threading
+
+from flask import Blueprint, g, jsonify, request
+
+from agent import cashiers, print_queue, receipts
+from agent.errors import Conflict
+from drivers.receipt_layout import receipt_html, receipt_text
+
+from .http import body, store, with_session
+
+bp = Blueprint("api_devices", __name__, url_prefix="/api/v1")
+_scale_lock = threading.Lock()
+
+
+def _devices() -> dict:
+    return getattr(store(), "devices", None) or {}
+
+
+def _columns() -> int:
+    cols = store().config.get("devices", "printer_columns")
+    printer = _devices().get("printer")
+    return cols or getattr(getattr(printer, "spec", None), "columns", None) or 42
+
+
+def _preview(doc: dict) -> dict:
+    lang, cols = store().config.get("ui", "language"), _columns()
+    return {"text": receipt_text(doc, cols, lang), "html": receipt_html(doc, cols, lang),
+            "columns": cols}
+
+
+@bp.get("/receipts/<int:sale_id>")
+@with_session()
+def preview(sale_id):
+    return jsonify(_preview(receipts.for_sale(store(), sale_id)))
+
+
+@bp.get("/receipts/returns/<int:return_id>")
+@with_session()
+def preview_return(return_id):
+    return jsonify(_preview(receipts.for_return(store(), return_id)))
+
+
+def _require_printer():
+    if not _devices().get("spooler"):
+        raise Conflict("no receipt printer is configured", code="no_printer")
+
+
+@bp.post("/receipts/<int:sale_id>/print")
+@with_session()
+def reprint(sale_id):
+    receipts.for_sale(store(), sale_id)  # 404 for an unknown sale
+    _require_printer()
+    job = print_queue.enqueue(store(), "reprint", sale_id=sale_id)
+    return jsonify({"job_id": job, "queued": print_queue.pending_count()}), 202
+
+
+@bp.post("/drawer/open")
+@with_session()
+def open_drawer():
+    """A manager's request (or a manager's PIN) to open the drawer outside a sale."""
+    data = body() if request.get_data() else {}
+    approver = cashiers.approve(store(), g.session, "opening the cash drawer",
+                                data.get("approval_pin"), data.get("approval_login"))
+    _require_printer()
+    with store().db.write():
+        cashiers.audit("drawer.opened", approver, register=g.session.register_id)
+    job = print_queue.enqueue(store(), "drawer")
+    return jsonify({"job_id": job}), 202
+
+
+@bp.get("/scale/weight")
+@with_session()
+def weight():
+    scale = _devices().get("scale")
+    if scale is None:
+        raise Conflict("no scale is configured: type the weight", code="no_scale")
+    from drivers.scale import ScaleError
+    with _scale_lock:
+        try:
+            kg = scale.read_weight(timeout=2.0)
+        except ScaleError as e:
+            raise Conflict(str(e), code="scale_error") from None
+    return jsonify({"weight": f"{kg:.3f}"})
