@@ -14,7 +14,7 @@ import json
 import re
 import secrets
 
-from . import clock
+from . import clock, sql
 from .errors import Conflict, Forbidden, Invalid, LockedOut, Unauthorized
 from .models import ApiSession, Audit, Cashier
 
@@ -129,13 +129,22 @@ def login(store, login_name, pin, register_id="1") -> tuple[str, Cashier]:
 def session_for(store, token: str | None) -> ApiSession:
     if not token:
         raise Unauthorized("log in first: no session token", code="no_session")
-    s = (ApiSession.select(ApiSession, Cashier).join(Cashier)
-         .where(ApiSession.token_hash == _token_hash(token)).first())
-    if s is None or s.closed or not s.cashier.active:
+    row = sql.one(
+        "SELECT s.token_hash, s.register_id, s.created_at, s.last_seen_at, s.approval_failures,"
+        " s.closed, c.id, c.login, c.name, c.role, c.active, c.pin_hash, c.failed_attempts,"
+        " c.locked_until, c.created_at AS c_created FROM api_session s"
+        " JOIN cashier c ON c.id = s.cashier_id WHERE s.token_hash = ?", (_token_hash(token),))
+    if row is None or row["closed"] or not row["active"]:
         raise Unauthorized("session expired: log in again", code="session_expired")
+    cashier = Cashier(id=row["id"], login=row["login"], name=row["name"], role=row["role"],
+                      active=row["active"], pin_hash=row["pin_hash"],
+                      failed_attempts=row["failed_attempts"], locked_until=row["locked_until"],
+                      created_at=row["c_created"])
+    s = ApiSession(token_hash=row["token_hash"], cashier=cashier, register_id=row["register_id"],
+                   created_at=row["created_at"], last_seen_at=row["last_seen_at"],
+                   approval_failures=row["approval_failures"], closed=row["closed"])
     idle = store.config.get("security", "session_idle_minutes") * 60
-    seen = clock.parse(s.last_seen_at)
-    age = (clock.now() - seen).total_seconds()
+    age = (clock.now() - clock.parse(s.last_seen_at)).total_seconds()
     if age > idle:
         raise Unauthorized("session expired: log in again", code="session_expired")
     if age > 60:  # keep writes rare: refresh at most once a minute

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import clock
+from . import clock, sql
 from .errors import Conflict, Invalid, NotFound
 from .models import Barcode, Product, StockLevel
 
@@ -19,19 +19,20 @@ def product_by_barcode(code: str) -> Product:
     code = str(code).strip()
     if not code or len(code) > 64:
         raise Invalid("barcode is required", field="barcode")
-    row = (Product.select().join(Barcode).where(Barcode.code == code).first())
-    if row is None:
-        raise NotFound(f"unknown barcode {code}", field="barcode", code="unknown_barcode")
-    return row
+    row = sql.one("SELECT p.* FROM barcode b JOIN product p ON p.id = b.product_id"
+                  " WHERE b.code = ?", (code,))
+    if row is not None:
+        return Product(**row)
+    raise NotFound(f"unknown barcode {code}", field="barcode", code="unknown_barcode")
 
 
 def product_by_sku(sku: str) -> Product:
     if not isinstance(sku, str) or not sku.strip():
         raise Invalid("sku is required", field="sku")
-    row = Product.get_or_none(Product.sku == sku.strip())
+    row = sql.one("SELECT * FROM product WHERE sku = ?", (sku.strip(),))
     if row is None:
         raise NotFound(f"unknown SKU {sku}", field="sku", code="unknown_sku")
-    return row
+    return Product(**row)
 
 
 def search(q: str, limit: int = 20) -> list[Product]:

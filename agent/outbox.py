@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import uuid
 
-from . import clock
+from . import clock, sql
 from .models import Outbox, SyncState, database
 
 
@@ -21,15 +21,13 @@ def emit(event_type: str, payload: dict, schema: int = 1) -> Outbox:
     """Append one event.  Must run inside a write transaction."""
     if not database.in_transaction():
         raise RuntimeError("outbox.emit must run inside the business transaction")
-    last = Outbox.select(Outbox.seq).order_by(Outbox.seq.desc()).limit(1).scalar() or 0
-    return Outbox.create(
-        seq=last + 1,
-        event_id=str(uuid.uuid4()),
-        type=event_type,
-        schema=schema,
-        occurred_at=clock.iso(),
-        payload=dumps(payload),
-    )
+    row = Outbox(seq=(sql.scalar("SELECT MAX(seq) FROM outbox") or 0) + 1,
+                 event_id=str(uuid.uuid4()), type=event_type, schema=schema,
+                 occurred_at=clock.iso(), payload=dumps(payload))
+    sql.insert("INSERT INTO outbox (seq, event_id, type, schema, occurred_at, payload)"
+               " VALUES (?, ?, ?, ?, ?, ?)",
+               (row.seq, row.event_id, row.type, row.schema, row.occurred_at, row.payload))
+    return row
 
 
 def envelope(row: Outbox, store_id: str) -> dict:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from . import clock, outbox, shifts, stock
+from . import clock, outbox, shifts, sql, stock
 from .catalog import product_by_barcode, product_by_sku
 from .errors import Conflict, Invalid, NotFound
-from .models import Payment, Product, Sale, SaleLine
+from .models import Product, Sale
 from .money import line_amount, parse_qty, qty_str, require_amount, vat_included
 
 PAY_METHODS = ("cash", "card")
@@ -147,40 +147,49 @@ def commit(store, session, body: dict) -> tuple[dict, bool]:
     client_ref = body.get("client_ref")
     if not isinstance(client_ref, str) or not 1 <= len(client_ref) <= 100:
         raise Invalid("client_ref is required (1-100 characters)", field="client_ref")
-    existing = Sale.get_or_none(Sale.client_ref == client_ref)
+    existing = sql.scalar("SELECT id FROM sale WHERE client_ref = ?", (client_ref,))
     if existing:
-        return get(existing.id), False
+        return get(existing), False
     plan = _plan(store, body, session, committing=True)
     payments, paid, change = check_payments(body.get("payments"), plan["total"])
     with store.db.write():
-        existing = Sale.get_or_none(Sale.client_ref == client_ref)  # a racing retry
-        if existing:
-            return get(existing.id), False
+        existing = sql.scalar("SELECT id FROM sale WHERE client_ref = ?", (client_ref,))
+        if existing:  # a racing retry
+            return get(existing), False
         shift = shifts.require_open(session.register_id)
         if plan["bonus"]:
             from . import loyalty
             loyalty.recheck(store, plan)  # balance may have moved since the plan
         warnings = _stock_warnings(store, plan["lines"])
-        shift.last_receipt_number += 1
-        shift.save()
+        number = shift.last_receipt_number + 1
+        sql.insert("UPDATE shift SET last_receipt_number = ? WHERE id = ?", (number, shift.id))
         now = clock.iso()
-        sale = Sale.create(
+        sale = Sale(
             client_ref=client_ref, shift=shift, register_id=session.register_id,
-            number=shift.last_receipt_number, cashier=session.cashier,
+            number=number, cashier=session.cashier,
             customer_phone=plan["customer_phone"], subtotal=plan["subtotal"], total=plan["total"],
             paid=paid, change=change, bonus_earned=plan["bonus_earned"],
             bonus_redeemed=plan["bonus_redeemed"], fiscal_status=store.fiscal_initial_status(),
             created_at=now)
+        sale.id = sql.insert(
+            "INSERT INTO sale (client_ref, shift_id, register_id, number, cashier_id,"
+            " customer_phone, subtotal, total, paid, change, bonus_earned, bonus_redeemed,"
+            " fiscal_status, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (client_ref, shift.id, sale.register_id, number, session.cashier.id,
+             sale.customer_phone, sale.subtotal, sale.total, paid, change, sale.bonus_earned,
+             sale.bonus_redeemed, sale.fiscal_status, now))
         for ln in plan["lines"]:
-            row = SaleLine.create(sale=sale, line_no=ln["line_no"], product=ln["product_id"],
-                                  sku=ln["sku"], name=ln["name"], barcode=ln["barcode"],
-                                  unit=ln["unit"], vat=ln["vat"], qty_milli=ln["qty_milli"],
-                                  price=ln["price"], amount=ln["amount"], discount=ln["discount"],
-                                  bonus_earned=ln["bonus_earned"])
-            ln["line_id"] = row.id
+            ln["line_id"] = sql.insert(
+                "INSERT INTO sale_line (sale_id, line_no, product_id, sku, name, barcode, unit,"
+                " vat, qty_milli, price, amount, discount, bonus_earned)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (sale.id, ln["line_no"], ln["product_id"], ln["sku"], ln["name"], ln["barcode"],
+                 ln["unit"], ln["vat"], ln["qty_milli"], ln["price"], ln["amount"],
+                 ln["discount"], ln["bonus_earned"]))
             stock.record_move(ln["product_id"], "sale", -ln["qty_milli"], sale_id=sale.id, at=now)
         for method, amount in payments:
-            Payment.create(sale=sale, method=method, amount=amount)
+            sql.insert("INSERT INTO payment (sale_id, method, amount) VALUES (?, ?, ?)",
+                       (sale.id, method, amount))
         outbox.emit("sale.completed", event_payload(sale, shift, plan["lines"], payments))
         if plan["bonus"]:
             from . import loyalty
@@ -212,38 +221,41 @@ def get(sale_id) -> dict:
         sale_id = int(sale_id)
     except (TypeError, ValueError):
         raise NotFound("no such sale", field="sale_id") from None
-    sale = Sale.get_or_none(Sale.id == sale_id)
+    sale = sql.one("SELECT s.*, sh.number AS shift_number, c.login AS cashier_login,"
+                   " c.name AS cashier_name FROM sale s JOIN shift sh ON sh.id = s.shift_id"
+                   " JOIN cashier c ON c.id = s.cashier_id WHERE s.id = ?", (sale_id,))
     if sale is None:
         raise NotFound(f"no sale {sale_id}", field="sale_id")
-    from .returns import returned_milli
     lines = []
-    for ln in sale.lines.order_by(SaleLine.line_no):
-        back = returned_milli(ln.id)
-        lines.append({"line_id": ln.id, "line_no": ln.line_no, "sku": ln.sku, "name": ln.name,
-                      "barcode": ln.barcode, "unit": ln.unit, "vat": ln.vat,
-                      "qty": qty_str(ln.qty_milli), "price": ln.price, "amount": ln.amount,
-                      "discount": ln.discount, "bonus_earned": ln.bonus_earned,
-                      "returned_qty": qty_str(back),
-                      "returnable_qty": qty_str(ln.qty_milli - back)})
+    for ln in sql.rows("SELECT l.*, COALESCE((SELECT SUM(r.qty_milli) FROM return_line r"
+                       " WHERE r.sale_line_id = l.id), 0) AS back FROM sale_line l"
+                       " WHERE l.sale_id = ? ORDER BY l.line_no", (sale_id,)):
+        lines.append({"line_id": ln["id"], "line_no": ln["line_no"], "sku": ln["sku"],
+                      "name": ln["name"], "barcode": ln["barcode"], "unit": ln["unit"],
+                      "vat": ln["vat"], "qty": qty_str(ln["qty_milli"]), "price": ln["price"],
+                      "amount": ln["amount"], "discount": ln["discount"],
+                      "bonus_earned": ln["bonus_earned"], "returned_qty": qty_str(ln["back"]),
+                      "returnable_qty": qty_str(ln["qty_milli"] - ln["back"])})
     out = {
-        "sale_id": sale.id, "client_ref": sale.client_ref, "number": sale.number,
-        "shift_id": sale.shift_id, "shift_number": sale.shift.number,
-        "register_id": sale.register_id, "cashier": sale.cashier.login,
-        "cashier_name": sale.cashier.name, "created_at": sale.created_at,
-        "customer_phone": sale.customer_phone, "subtotal": sale.subtotal, "total": sale.total,
-        "paid": sale.paid, "change": sale.change, "bonus_earned": sale.bonus_earned,
-        "bonus_redeemed": sale.bonus_redeemed, "lines": lines,
-        "vat": _vat_breakdown([{"vat": ln["vat"], "amount": ln["amount"],
-                                "discount": ln["discount"]} for ln in lines]),
-        "payments": [{"method": p.method, "amount": p.amount}
-                     for p in sale.payments.order_by(Payment.id)],
-        "returns": [{"return_id": r.id, "number": r.number, "total": r.total,
-                     "created_at": r.created_at} for r in sale.returns],
+        "sale_id": sale_id, "client_ref": sale["client_ref"], "number": sale["number"],
+        "shift_id": sale["shift_id"], "shift_number": sale["shift_number"],
+        "register_id": sale["register_id"], "cashier": sale["cashier_login"],
+        "cashier_name": sale["cashier_name"], "created_at": sale["created_at"],
+        "customer_phone": sale["customer_phone"], "subtotal": sale["subtotal"],
+        "total": sale["total"], "paid": sale["paid"], "change": sale["change"],
+        "bonus_earned": sale["bonus_earned"], "bonus_redeemed": sale["bonus_redeemed"],
+        "lines": lines, "vat": _vat_breakdown(lines),
+        "payments": sql.rows("SELECT method, amount FROM payment WHERE sale_id = ? ORDER BY id",
+                             (sale_id,)),
+        "returns": [{"return_id": r["id"], "number": r["number"], "total": r["total"],
+                     "created_at": r["created_at"]} for r in sql.rows(
+                         "SELECT id, number, total, created_at FROM sale_return"
+                         " WHERE sale_id = ? ORDER BY id", (sale_id,))],
     }
-    if sale.fiscal_status is not None:
-        out["fiscal"] = {"status": sale.fiscal_status,
-                         "document_number": sale.fiscal_document_number,
-                         "fiscal_sign": sale.fiscal_sign, "error": sale.fiscal_error}
+    if sale["fiscal_status"] is not None:
+        out["fiscal"] = {"status": sale["fiscal_status"],
+                         "document_number": sale["fiscal_document_number"],
+                         "fiscal_sign": sale["fiscal_sign"], "error": sale["fiscal_error"]}
     return out
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from peewee import fn
 
-from . import clock, outbox
+from . import clock, outbox, sql
 from .errors import Conflict, Invalid
 from .models import CashMove, Payment, Refund, Sale, SaleReturn, Shift
 from .money import require_amount
@@ -17,7 +17,8 @@ METHODS = ("cash", "card")
 
 
 def current(register_id: str) -> Shift | None:
-    return Shift.get_or_none(Shift.open_marker == register_id)
+    row = sql.one("SELECT * FROM shift WHERE open_marker = ?", (register_id,))
+    return Shift(**row) if row else None
 
 
 def require_open(register_id: str) -> Shift:

@@ -6,9 +6,9 @@ reading on-hand costs one row while the moves stay the truth (tests check they a
 
 from __future__ import annotations
 
-from . import clock, outbox
+from . import clock, outbox, sql
 from .errors import Conflict, Invalid, NotFound
-from .models import Product, StockDoc, StockLevel, StockMove
+from .models import Product, StockDoc, StockMove
 from .money import parse_qty, qty_str
 
 MOVE_KINDS = ("receipt", "writeoff", "count", "transfer_in", "transfer_out")
@@ -16,20 +16,19 @@ _SIGN = {"receipt": 1, "transfer_in": 1, "writeoff": -1, "transfer_out": -1}
 
 
 def on_hand_milli(product_id: int) -> int:
-    return StockLevel.select(StockLevel.on_hand_milli).where(
-        StockLevel.product == product_id).scalar() or 0
+    return sql.scalar("SELECT on_hand_milli FROM stock_level WHERE product_id = ?",
+                      (product_id,)) or 0
 
 
 def record_move(product_id: int, kind: str, qty_milli: int, *, sale_id=None, return_id=None,
-                doc_id=None, at: str | None = None) -> int:
+                doc_id=None, at: str | None = None) -> None:
     """Write one move and bump the running sum.  Caller holds the write transaction."""
-    StockMove.insert(product=product_id, kind=kind, qty_milli=qty_milli, sale_id=sale_id,
-                     return_id=return_id, doc_id=doc_id, created_at=at or clock.iso()).execute()
-    updated = (StockLevel.update(on_hand_milli=StockLevel.on_hand_milli + qty_milli)
-               .where(StockLevel.product == product_id).execute())
-    if not updated:
-        StockLevel.insert(product=product_id, on_hand_milli=qty_milli).execute()
-    return on_hand_milli(product_id)
+    sql.insert("INSERT INTO stock_move (product_id, kind, qty_milli, sale_id, return_id, doc_id,"
+               " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+               (product_id, kind, qty_milli, sale_id, return_id, doc_id, at or clock.iso()))
+    sql.insert("INSERT INTO stock_level (product_id, on_hand_milli) VALUES (?, ?) ON CONFLICT"
+               " (product_id) DO UPDATE SET on_hand_milli = on_hand_milli + excluded.on_hand_milli",
+               (product_id, qty_milli))
 
 
 def find_product(sku=None, barcode=None, field="sku") -> Product:
