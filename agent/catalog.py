@@ -72,6 +72,11 @@ def upsert(sku: str, name: str, price: int, unit: str, vat: str, barcodes: list[
     return product, created
 
 
+def products_changed(product_ids: list[int]) -> None:
+    """Hook for indexes kept beside the product table (full-text search); bulk writers call it."""
+    return None
+
+
 def product_dict(product: Product, barcode: str | None = None) -> dict:
     from .money import qty_str
     from .stock import on_hand_milli

@@ -15,12 +15,12 @@ import io
 import uuid
 from dataclasses import dataclass, field
 
-from . import barcodes, catalog, outbox, stock
-from .errors import Conflict, Invalid
+from . import barcodes, catalog, outbox, sql, stock
+from .errors import Invalid
 from .money import parse_major, parse_qty, qty_str
 
 REQUIRED = ("sku", "name", "barcodes", "price", "unit", "vat")
-CHUNK = 2000
+CHUNK = 5000
 
 
 @dataclass
@@ -73,37 +73,93 @@ def parse_row(row: dict) -> dict:
     return dict(sku=sku, name=name, price=price, unit=unit, vat=vat, barcodes=codes, stock=qty)
 
 
+def _in_chunks(values: list, size: int = 900):
+    for i in range(0, len(values), size):
+        yield values[i:i + size]
+
+
+def _existing(skus: list[str]) -> dict[str, tuple]:
+    found = {}
+    for part in _in_chunks(skus):
+        marks = ",".join("?" * len(part))
+        for row in sql.database.execute_sql(
+                f"SELECT sku, id, name, price, unit, vat FROM product WHERE sku IN ({marks})", part):
+            found[row[0]] = row[1:]
+    return found
+
+
+def _owners(codes: list[str]) -> dict[str, str]:
+    found = {}
+    for part in _in_chunks(codes):
+        marks = ",".join("?" * len(part))
+        for code, sku in sql.database.execute_sql(
+                f"SELECT b.code, p.sku FROM barcode b JOIN product p ON p.id = b.product_id"
+                f" WHERE b.code IN ({marks})", part):
+            found[code] = sku
+    return found
+
+
 def _write_chunk(store, rows: list[tuple[int, dict]], summary: ImportSummary, run_id: str, n: int):
+    """One chunk, one transaction, set-based: a few statements however many rows."""
     with store.db.write():
-        moves = []
-        for line_no, values in rows:
-            before = catalog.Product.get_or_none(catalog.Product.sku == values["sku"])
-            snapshot = before and (before.name, before.price, before.unit, before.vat)
-            try:
-                with store.db.db.atomic():  # a savepoint: a refused row leaves nothing behind
-                    product, created = catalog.upsert(
-                        values["sku"], values["name"], values["price"], values["unit"],
-                        values["vat"], values["barcodes"])
-            except Conflict as e:
-                summary.rejected.append({"line": line_no, "field": e.field, "message": e.message})
+        existing = _existing(list({v["sku"] for _, v in rows}))
+        owners = _owners(list({c for _, v in rows for c in v["barcodes"]}))
+        next_id = (sql.scalar("SELECT MAX(id) FROM product") or 0) + 1
+        now = stock.clock.iso()
+        new_products, updates, new_codes, moves = [], [], [], []
+        for line_no, v in rows:
+            sku = v["sku"]
+            clash = next((c for c in v["barcodes"] if owners.get(c, sku) != sku), None)
+            if clash:
+                summary.rejected.append({"line": line_no, "field": "barcodes", "message":
+                                         f"barcode {clash} already belongs to SKU {owners[clash]}"})
                 continue
-            if created:
-                summary.added += 1
-                if values["stock"]:
-                    moves.append((product, values["stock"]))
-            elif snapshot != (product.name, product.price, product.unit, product.vat):
-                summary.updated += 1
+            fields = (v["name"], v["price"], v["unit"], v["vat"])
+            if sku in existing:
+                pid, *old = existing[sku]
+                if tuple(old) != fields:
+                    updates.append((*fields, catalog.search_key(v["name"], sku), now, pid))
+                    summary.updated += 1
+                else:
+                    summary.unchanged += 1
             else:
-                summary.unchanged += 1
+                pid = next_id
+                next_id += 1
+                new_products.append((pid, sku, v["name"], catalog.search_key(v["name"], sku),
+                                     v["unit"], v["vat"], v["price"], now))
+                summary.added += 1
+                if v["stock"]:
+                    moves.append((pid, sku, v["stock"]))
+            existing[sku] = (pid, *fields)  # a later row of the same SKU updates this one
+            for code in v["barcodes"]:
+                owners[code] = sku
+                new_codes.append((code, pid))
+        db = sql.database
+        opening = {pid: qty for pid, _, qty in moves}  # new products start at their stock
+        if new_products:
+            db.cursor().executemany(
+                "INSERT INTO product (id, sku, name, search_name, unit, vat, price, hidden,"
+                " updated_at) VALUES (?,?,?,?,?,?,?,0,?)", new_products)
+            db.cursor().executemany("INSERT INTO stock_level (product_id, on_hand_milli)"
+                                    " VALUES (?, ?)",
+                                    [(p[0], opening.get(p[0], 0)) for p in new_products])
+        if updates:
+            db.cursor().executemany("UPDATE product SET name = ?, price = ?, unit = ?, vat = ?,"
+                                    " search_name = ?, updated_at = ? WHERE id = ?", updates)
+        if new_codes:
+            db.cursor().executemany("INSERT OR IGNORE INTO barcode (code, product_id)"
+                                    " VALUES (?, ?)", new_codes)
+        catalog.products_changed([p[0] for p in new_products] + [u[-1] for u in updates])
         if moves:
-            doc = stock.StockDoc.create(client_ref=f"import:{run_id}:{n}", kind="receipt",
-                                        note="initial stock from catalog import",
-                                        created_at=stock.clock.iso())
-            for product, qty in moves:
-                stock.record_move(product.id, "receipt", qty, doc_id=doc.id)
+            doc_id = sql.insert("INSERT INTO stock_doc (client_ref, kind, note, created_at)"
+                                " VALUES (?, 'receipt', 'initial stock from catalog import', ?)",
+                                (f"import:{run_id}:{n}", now))
+            db.cursor().executemany(  # the receipt moves; stock_level already holds their sum
+                "INSERT INTO stock_move (product_id, kind, qty_milli, doc_id, created_at)"
+                " VALUES (?, 'receipt', ?, ?, ?)", [(pid, q, doc_id, now) for pid, _, q in moves])
             outbox.emit("stock.moved", {
-                "doc_id": doc.id, "client_ref": doc.client_ref, "kind": "receipt", "cashier": None,
-                "lines": [{"sku": p.sku, "qty": qty_str(q)} for p, q in moves]})
+                "doc_id": doc_id, "client_ref": f"import:{run_id}:{n}", "kind": "receipt",
+                "cashier": None, "lines": [{"sku": sku, "qty": qty_str(q)} for _, sku, q in moves]})
             summary.stock_lines += len(moves)
 
 
