@@ -15,8 +15,16 @@ import time
 import uuid
 from pathlib import Path
 
-from bench.common import (ServedAgent, catalog_rows, free_port, make_data_dir, ms, pct,
-                          raw_sqlite_tx_rate, save)
+from bench.common import (
+    ServedAgent,
+    catalog_rows,
+    free_port,
+    make_data_dir,
+    ms,
+    pct,
+    raw_sqlite_tx_rate,
+    save,
+)
 
 
 def fill_catalog(data_dir: Path, n: int) -> list[str]:

@@ -88,7 +88,7 @@ class ServedAgent:
                     return time.perf_counter() - t0
             except requests.RequestException:
                 if self.proc.poll() is not None:
-                    raise RuntimeError("agent exited")
+                    raise RuntimeError("agent exited") from None
                 time.sleep(0.01)
 
     def session(self) -> requests.Session:
