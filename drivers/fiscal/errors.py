@@ -46,7 +46,7 @@ class ErrorInfo:
 
 
 _C = Category
-_TABLE: list[tuple[int, Category, str, str]] = [
+_TABLE: list[tuple] = [
     # --- fiscal storage (ФН) --------------------------------------------------------------
     (0x01, _C.FISCAL_STORAGE, "ФН не понял команду — обратитесь в сервисный центр",
      "Fiscal storage rejected the command format; call service"),
@@ -252,23 +252,33 @@ class LinkLost(LinkError):
                          f"{en} (command 0x{command:02X}); outcome unknown")
 
 
-class ReceiptNotFiscalized(FiscalError):
-    """The receipt was definitely not fiscalised (any open receipt was cancelled).
+class NotExecuted(FiscalError):
+    """The operation was definitely not performed (checked on the register after a
+    failure); calling it again is safe."""
 
-    Calling ``fiscalize`` again with the same receipt is safe.
-    """
-
-    category = Category.RECEIPT_STATE
     retry_safe = True
+    _ru = "Операция не выполнена — нажмите «Повторить»"
+    _en = "Operation not performed; safe to retry"
 
     def __init__(self, cause: BaseException | None = None) -> None:
         self.cause = cause
         extra_ru = f" ({cause.ru})" if isinstance(cause, FiscalError) else ""
         extra_en = f" ({cause.en})" if isinstance(cause, FiscalError) else ""
-        super().__init__("Чек не пробит и отменён — нажмите «Повторить»" + extra_ru,
-                         "Receipt not fiscalised and cancelled; safe to retry" + extra_en)
+        super().__init__(self._ru + extra_ru, self._en + extra_en)
         if isinstance(cause, FiscalError) and cause.category is not Category.LINK:
             self.category = cause.category
+
+
+class ReceiptNotFiscalized(NotExecuted):
+    """The receipt was definitely not fiscalised (any open receipt was cancelled).
+
+    Calling ``fiscalize`` again with the same receipt is safe; ``cause`` says why it failed
+    (a paper-out cause means: insert paper first).
+    """
+
+    category = Category.RECEIPT_STATE
+    _ru = "Чек не пробит и отменён — нажмите «Повторить»"
+    _en = "Receipt not fiscalised and cancelled; safe to retry"
 
 
 class OutcomeUnknown(FiscalError):

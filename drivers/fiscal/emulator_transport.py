@@ -1,0 +1,106 @@
+"""Byte transports for the emulator: the device end of a pty pair, or a TCP listener.
+
+Each offers ``read(timeout) -> bytes`` (empty on timeout), ``write``, ``disconnect`` and a
+``generation`` counter that changes when a new client connects (a new link session).
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import socket
+import time
+import tty
+
+
+class PtyTransport:
+    kind = "pty"
+
+    def __init__(self) -> None:
+        self.master, self.slave = os.openpty()
+        tty.setraw(self.slave)  # no echo, no CR/LF translation before the client opens it
+        self.path = os.ttyname(self.slave)
+        self.generation = 0
+
+    def read(self, timeout: float) -> bytes:
+        ready, _, _ = select.select([self.master], [], [], timeout)
+        if not ready:
+            return b""
+        try:
+            return os.read(self.master, 4096)
+        except OSError:
+            time.sleep(timeout)
+            return b""
+
+    def write(self, data: bytes) -> None:
+        try:
+            os.write(self.master, data)
+        except OSError:
+            pass
+
+    def disconnect(self) -> None:
+        """A serial cable cannot be pulled from here; the link goes deaf instead."""
+
+    def close(self) -> None:
+        for fd in (self.master, self.slave):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+class TcpTransport:
+    kind = "tcp"
+
+    def __init__(self, host: str, port: int) -> None:
+        self.server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.server.bind((host, port))
+        self.server.listen(4)
+        self.address: tuple[str, int] = self.server.getsockname()[:2]
+        self.conn: socket.socket | None = None
+        self.generation = 0
+
+    def read(self, timeout: float) -> bytes:
+        socks = [self.server] + ([self.conn] if self.conn is not None else [])
+        try:
+            ready, _, _ = select.select(socks, [], [], timeout)
+        except (OSError, ValueError):
+            return b""
+        if self.server in ready:
+            new, _ = self.server.accept()
+            new.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.disconnect()  # a network register serves one client at a time
+            self.conn = new
+            self.generation += 1
+            return b""
+        if self.conn is not None and self.conn in ready:
+            try:
+                data = self.conn.recv(4096)
+            except OSError:
+                data = b""
+            if not data:
+                self.disconnect()
+            return data
+        return b""
+
+    def write(self, data: bytes) -> None:
+        if self.conn is not None:
+            try:
+                self.conn.sendall(data)
+            except OSError:
+                self.disconnect()
+
+    def disconnect(self) -> None:
+        if self.conn is not None:
+            try:
+                self.conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            self.conn.close()
+            self.conn = None
+            self.generation += 1
+
+    def close(self) -> None:
+        self.disconnect()
+        self.server.close()
