@@ -42,6 +42,7 @@ def open_shift(store, session, opening_cash) -> dict:
         outbox.emit("shift.opened", {"shift_id": shift.id, "number": number,
                                      "register_id": register_id, "opening_cash": opening_cash,
                                      "cashier": session.cashier.login})
+    store.notify("shift.opened", shift_id=shift.id, cashier_name=session.cashier.name)
     return {"shift_id": shift.id, "number": number, "register_id": register_id,
             "opening_cash": opening_cash, "opened_at": shift.opened_at}
 
@@ -62,16 +63,20 @@ def cash_move(store, session, kind, amount, reason) -> dict:
         outbox.emit("cash.moved", {"shift_id": shift.id, "kind": kind, "amount": amount,
                                    "reason": reason.strip()[:200],
                                    "cashier": session.cashier.login})
-        return report(shift)
+        x = report(shift)
+    store.notify("cash.moved", kind=kind, amount=amount)
+    return x
 
 
 def report(shift: Shift) -> dict:
     """The X report: what the shift did so far, and the cash that should be in the drawer."""
+    counted = (Sale.shift == shift.id) & (Sale.fiscal_status.is_null()
+                                          | (Sale.fiscal_status != "voided"))
     sales = Sale.select(fn.COUNT(Sale.id), fn.SUM(Sale.total), fn.SUM(Sale.change),
-                        fn.SUM(Sale.bonus_redeemed)).where(Sale.shift == shift.id).tuples().get()
+                        fn.SUM(Sale.bonus_redeemed)).where(counted).tuples().get()
     sales_count, sales_total, change, redeemed = (v or 0 for v in sales)
     paid = dict(Payment.select(Payment.method, fn.SUM(Payment.amount)).join(Sale)
-                .where(Sale.shift == shift.id).group_by(Payment.method).tuples())
+                .where(counted).group_by(Payment.method).tuples())
     rets = SaleReturn.select(fn.COUNT(SaleReturn.id), fn.SUM(SaleReturn.total)).where(
         SaleReturn.shift == shift.id).tuples().get()
     returns_count, returns_total = (v or 0 for v in rets)

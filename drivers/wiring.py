@@ -93,7 +93,7 @@ def attach(process, blueprints) -> None:
     store = process.store
     cfg = store.config.section("devices")
     lang = store.config.get("ui", "language")
-    devices = {"printer": None, "display": None, "scale": None, "spooler": None}
+    devices = {"printer": None, "display": None, "scale": None, "spooler": None, "fiscal": None}
     store.devices = devices
     if cfg["printer"]:
         printer = open_printer(cfg["printer"], lang=lang)
@@ -111,4 +111,15 @@ def attach(process, blueprints) -> None:
             process.workers.append(DisplayFeed(store, display))
     if cfg["scale"]:
         devices["scale"] = open_scale(cfg["scale"])
+    if cfg["fiscal"]:
+        from agent.fiscal_queue import FiscalWorker
+
+        from .fiscal import open_fiscal
+        register = open_fiscal(cfg["fiscal"], state_path=str(store.config.data_dir
+                                                              / "fiscal-state.json"))
+        worker = FiscalWorker(store, register, retry_max=cfg["print_retry_max"])
+        store.fiscal = worker
+        devices["fiscal"] = register
+        process.workers.append(worker)
+        process.status_sources["fiscal"] = worker.status
     process.workers.append(_Closer(devices["printer"], devices["display"], devices["scale"]))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
 
-from agent import cashiers, catalog, shifts, stock
+from agent import cashiers, catalog, shifts, stock, weighed
 from agent.errors import Invalid
+from agent.money import qty_str
 
 from .http import body, int_arg, store, with_session
 
@@ -52,8 +53,11 @@ def approval():
 @with_session()
 def lookup():
     code = request.args.get("barcode", "")
-    product = catalog.product_by_barcode(code)
-    return jsonify(catalog.product_dict(product, barcode=code.strip()))
+    product, qty, amount = weighed.find(code, store().config)  # an in-store label: its weight
+    answer = catalog.product_dict(product, barcode=code.strip())
+    if qty is not None:
+        answer.update(qty=qty_str(qty), amount=amount)
+    return jsonify(answer)
 
 
 @bp.get("/products")
@@ -73,7 +77,11 @@ def open_shift():
 @bp.get("/shifts/current")
 @with_session()
 def current_shift():
-    return jsonify(shifts.x_report(g.session))
+    x = shifts.x_report(g.session)
+    worker = getattr(store(), "fiscal", None)
+    if worker is not None:
+        x["fiscal"] = worker.status()
+    return jsonify(x)
 
 
 @bp.post("/shifts/cash")
@@ -87,7 +95,12 @@ def cash_move():
 @bp.post("/shifts/close")
 @with_session()
 def close_shift():
-    return jsonify(shifts.close_shift(store(), g.session, body().get("counted_cash")))
+    z = shifts.close_shift(store(), g.session, body().get("counted_cash"))
+    worker = getattr(store(), "fiscal", None)
+    if worker is not None:  # the register's Z after its pending receipts, compared with ours
+        z["fiscal"] = worker.close_shift(g.session.cashier.name,
+                                         z["sales_count"] + z["returns_count"])
+    return jsonify(z)
 
 
 @bp.get("/stock")
