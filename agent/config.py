@@ -129,6 +129,9 @@ def validate(raw: dict) -> dict:
         raise Invalid("config.toml: [store] id is required", field="store.id")
     if values["ui"]["language"] not in ("ru", "en"):
         raise Invalid("config.toml: [ui] language must be ru or en", field="ui.language")
+    if values["devices"]["printer_columns"] not in (0, 32, 42, 48):
+        raise Invalid("config.toml: [devices] printer_columns must be 0, 32, 42 or 48",
+                      field="devices.printer_columns")
     if not 1 <= values["server"]["port"] <= 65535:
         raise Invalid("config.toml: [server] port must be 1..65535", field="server.port")
     return values

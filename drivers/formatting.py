@@ -7,9 +7,11 @@ anything wider than asked and never let a ``float`` near money. Drivers must not
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 
 __all__ = [
+    "clean",
     "encode_text",
     "fit",
     "format_money",
@@ -26,6 +28,15 @@ _FALLBACK = {
     "—": "-", "–": "-", "−": "-", "…": "...", "×": "x", "₽": "р.",
     "\u00a0": " ", "\u202f": " ", "\t": " ",
 }
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def clean(text: object) -> str:
+    """Text safe to send to a device: a str with every control character (ESC, GS, DLE,
+    newlines ...) replaced by a space, so outside text cannot smuggle in commands."""
+    return _CONTROL.sub(" ", "" if text is None else str(text))
 
 
 def format_money(kopecks: int) -> str:

@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
 from escpos.capabilities import CAPABILITIES, get_profile
@@ -126,6 +126,7 @@ class SerialPortURL:
     url: str
     port: str | None  # None for dummy
     serial: SerialSettings
+    options: dict[str, str] = field(default_factory=dict)  # device keys asked for
 
     @property
     def dummy(self) -> bool:
@@ -194,20 +195,25 @@ def _check_port(url: str, port: str) -> None:
                         f"(use a device path or one of {', '.join(sorted(_PYSERIAL_SCHEMES))})")
 
 
-def parse_serial_port_url(url: str, default_baudrate: int = 9600) -> SerialPortURL | None:
-    """Parse a display/scale URL; ``""`` gives ``None`` (no device)."""
+def parse_serial_port_url(url: str, default_baudrate: int = 9600,
+                          device_keys: tuple[str, ...] = ()) -> SerialPortURL | None:
+    """Parse a display/scale URL; ``""`` gives ``None`` (no device). ``device_keys`` are
+    extra query keys the device understands (returned in ``options``, not sent to pyserial).
+    """
     url = (url or "").strip()
     if not url:
         return None
     base, items = _split_query(url, url)
     ours = {k: v for k, v, _ in items if k in _SERIAL_KEYS}
     settings = _serial_settings(url, ours, default_baudrate)
+    options = {k: v for k, v, _ in items if k in device_keys}
     if base.lower() in ("dummy:", "dummy://"):
-        return SerialPortURL(url=url, port=None, serial=settings)
+        return SerialPortURL(url=url, port=None, serial=settings, options=options)
     _check_port(url, base)
-    passthrough = "&".join(seg for k, _, seg in items if k not in _SERIAL_KEYS)
+    taken = _SERIAL_KEYS | set(device_keys)
+    passthrough = "&".join(seg for k, _, seg in items if k not in taken)
     return SerialPortURL(url=url, port=base + (f"?{passthrough}" if passthrough else ""),
-                         serial=settings)
+                         serial=settings, options=options)
 
 
 def parse_drawer_url(url: str) -> str | None:

@@ -39,7 +39,7 @@ class DisplayFeed:
         if quote.get("lines"):
             last = quote["lines"][-1]
             self._put(self.display.show_item, last["name"], last["qty"], last["amount"],
-                      quote["total"])
+                      quote["total"], last.get("unit", "pcs"))
 
     def _committed(self, sale_id: int, **_):
         from agent.models import Sale

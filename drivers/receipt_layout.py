@@ -1,0 +1,270 @@
+"""Receipt layout: the receipt dict (docs/receipt-shape.md) -> layout ops -> text/HTML/bytes.
+
+What goes on a receipt is decided once, here, as a list of small ops for a column width
+(32, 42 or 48); the cashier-screen preview (HTML), logs (plain text) and the printer
+(ESC/POS bytes) are three renderers of the same ops, so the preview shows what prints.
+Nothing here opens a connection.
+
+All text from outside (names, addresses) is stripped of control characters, so a product
+name cannot smuggle printer commands, and HTML output is escaped everywhere.
+A line's ``amount`` is qty x price; ``discount`` (bonus redeemed allocated to the line) comes
+off it, so the line costs ``amount - discount`` and ``total`` is the sum of those. Bonus
+figures are kopecks, like all money; on a return the agent sends the accrual taken back
+and the redemption given back as negative ``earned``/``redeemed``.
+"""
+
+from __future__ import annotations
+
+import html
+import textwrap
+from dataclasses import dataclass
+from datetime import datetime, timezone, tzinfo
+
+from drivers.formatting import clean, fit, format_money, format_qty, justify
+
+__all__ = [
+    "CUT_MARK", "QR", "Cut", "Op", "Separator", "Text", "layout_receipt", "receipt_escpos",
+    "receipt_html", "receipt_text", "render_escpos", "render_html", "render_text", "rows",
+]
+
+CUT_MARK = "[cut]"
+
+
+@dataclass(frozen=True)
+class Text:
+    """One logical line: ``left`` flush left (or aligned) and optional ``right`` flush
+    right. Double lines are double width and height, so they get half the columns."""
+
+    left: str
+    right: str = ""
+    align: str = "left"
+    bold: bool = False
+    double: bool = False
+
+
+@dataclass(frozen=True)
+class Separator:
+    char: str = "-"
+
+
+@dataclass(frozen=True)
+class QR:
+    data: str
+
+
+@dataclass(frozen=True)
+class Cut:
+    pass
+
+
+Op = Text | Separator | QR | Cut
+
+LABELS = {
+    "ru": {
+        "title": "КАССОВЫЙ ЧЕК", "sale": "ПРИХОД", "return": "ВОЗВРАТ ПРИХОДА",
+        "copy": "КОПИЯ", "inn": "ИНН", "register": "Касса", "shift": "Смена",
+        "receipt": "Чек №", "return_of": "Возврат по продаже №", "cashier": "Кассир",
+        "discount": "Скидка", "total": "ИТОГ", "vat": "в т.ч. НДС {rate}%",
+        "no_vat": "Без НДС", "pay_cash": "Наличными", "pay_card": "Картой", "pay_bonus": "Бонусами",
+        "change": "Сдача", "earned": "Начислено бонусов", "redeemed": "Списано бонусов",
+        "balance": "Баланс бонусов",
+        "earned_back": "Отменено начисление бонусов", "redeemed_back": "Возвращено бонусов", "customer": "Покупатель", "fn": "ФН", "fd": "ФД",
+        "fs": "ФП", "kg": "кг", "date": "%d.%m.%Y %H:%M",
+    },
+    "en": {
+        "title": "RECEIPT", "sale": "SALE", "return": "RETURN", "copy": "COPY",
+        "inn": "INN", "register": "Register", "shift": "Shift", "receipt": "Receipt #",
+        "return_of": "Return of sale #", "cashier": "Cashier", "discount": "Discount",
+        "total": "TOTAL", "vat": "incl. VAT {rate}%", "no_vat": "No VAT", "pay_cash": "Cash",
+        "pay_card": "Card", "pay_bonus": "Bonuses", "change": "Change", "earned": "Bonuses earned",
+        "redeemed": "Bonuses redeemed", "balance": "Bonus balance",
+        "earned_back": "Bonus accrual reversed", "redeemed_back": "Bonuses given back", "customer": "Customer",
+        "fn": "FN", "fd": "FD", "fs": "FS", "kg": "kg", "date": "%Y-%m-%d %H:%M",
+    },
+}
+
+def rows(op: Text, columns: int) -> list[str]:
+    """The fixed-width rows a text op occupies on paper (right-trimmed)."""
+    width = columns // 2 if op.double else columns
+    left, right = clean(op.left), clean(op.right)
+    if right and len(left) + 1 + len(right) <= width:
+        return [justify(left, right, width).rstrip()]
+    wrapped = textwrap.wrap(left, width) if left.strip() else [""]
+    out = [fit(row, width, op.align).rstrip() for row in wrapped]
+    if right:
+        out.append(right[:width].rjust(width))
+    return out
+
+
+def _when(value: str | None, lang: str, tz: tzinfo | None) -> str:
+    if not value:
+        return ""
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(tz).strftime(LABELS[lang]["date"])
+
+
+def _mask_phone(phone: str) -> str:
+    """Receipts leave the store: show only enough of the phone for the customer to
+    recognise it (+7916***4567)."""
+    phone = clean(phone)
+    if len(phone) < 9:
+        return "*" * max(len(phone) - 2, 0) + phone[-2:]
+    return phone[:5] + "***" + phone[-4:]
+
+
+def layout_receipt(receipt: dict, columns: int = 42, lang: str = "ru",
+                   tz: tzinfo | None = None) -> list[Op]:
+    """Lay out a sale or return receipt. ``tz`` is the zone for the printed time
+    (default: this machine's local zone; ``created_at`` is UTC)."""
+    if columns not in (32, 42, 48):
+        raise ValueError(f"columns must be 32, 42 or 48, not {columns}")
+    if lang not in LABELS:
+        raise ValueError(f"lang must be one of {sorted(LABELS)}, not {lang!r}")
+    kind = receipt.get("kind", "sale")
+    if kind not in ("sale", "return"):
+        raise ValueError(f"receipt kind must be 'sale' or 'return', not {kind!r}")
+    lb = LABELS[lang]
+    ops: list[Op] = []
+    store = receipt.get("store") or {}
+    if store.get("name"):
+        ops.append(Text(store["name"], align="center", bold=True))
+    if store.get("address"):
+        ops.append(Text(store["address"], align="center"))
+    if store.get("inn"):
+        ops.append(Text(f"{lb['inn']} {store['inn']}", align="center"))
+    ops += [Separator(), Text(lb["title"], align="center", bold=True),
+            Text(lb[kind], align="center", bold=True)]
+    if receipt.get("copy"):
+        ops.append(Text(lb["copy"], align="center", bold=True))
+    ops.append(Text(f"{lb['register']} {receipt.get('register_id', '')}",
+                    f"{lb['shift']} {receipt.get('shift_number', '')}"))
+    ops.append(Text(f"{lb['receipt']} {receipt.get('receipt_number', '')}",
+                    _when(receipt.get("created_at"), lang, tz)))
+    if kind == "return" and receipt.get("sale_id") is not None:
+        ops.append(Text(f"{lb['return_of']}{receipt['sale_id']}"))
+    if receipt.get("cashier"):
+        ops.append(Text(f"{lb['cashier']}: {receipt['cashier']}"))
+    ops.append(Separator())
+    for line in receipt["lines"]:
+        unit = line.get("unit", "pcs")
+        qty = format_qty(line["qty"], unit) + (f" {lb['kg']}" if unit == "kg" else "")
+        ops.append(Text(line["name"]))
+        ops.append(Text(f"  {qty} x {format_money(line['price'])}",
+                        f"={format_money(line['amount'])}"))
+        if line.get("discount"):
+            ops.append(Text(f"  {lb['discount']}", f"-{format_money(line['discount'])}"))
+            ops.append(Text("", f"={format_money(line['amount'] - line['discount'])}"))
+    ops += [Separator(), Text(lb["total"], format_money(receipt["total"]), bold=True,
+                              double=True)]
+    for vat in receipt.get("vat") or []:
+        label = lb["no_vat"] if vat["rate"] == "none" else lb["vat"].format(rate=vat["rate"])
+        ops.append(Text(label, format_money(vat["amount"])))
+    payments = receipt.get("payments") or []
+    for payment in payments:
+        ops.append(Text(lb.get(f"pay_{payment['method']}", str(payment["method"])),
+                        format_money(payment["amount"])))
+    change = receipt.get("change") or 0
+    if change or any(p["method"] == "cash" for p in payments):
+        ops.append(Text(lb["change"], format_money(change), bold=True))
+    bonus = receipt.get("bonus")
+    if bonus:
+        ops.append(Separator())
+        for key in ("earned", "redeemed", "balance"):
+            value = bonus.get(key)
+            if value is None or (key != "balance" and not value):
+                continue
+            if kind == "return" and key != "balance":
+                key, value = f"{key}_back", abs(value)
+            ops.append(Text(lb[key], format_money(value)))
+    if receipt.get("customer_phone"):
+        ops.append(Text(f"{lb['customer']}: {_mask_phone(receipt['customer_phone'])}"))
+    fiscal = receipt.get("fiscal")
+    if fiscal:
+        ops.append(Separator())
+        for key, label in (("fn", "fn"), ("document_number", "fd"), ("fiscal_sign", "fs")):
+            if fiscal.get(key) not in (None, ""):
+                ops.append(Text(lb[label], str(fiscal[key])))
+    if receipt.get("qr"):
+        ops.append(QR(clean(receipt["qr"])))
+    ops.append(Cut())
+    return ops
+
+
+def render_text(ops: list[Op], columns: int) -> str:
+    """Plain text, one paper row per line (logs, terminal preview)."""
+    out: list[str] = []
+    for op in ops:
+        if isinstance(op, Text):
+            out += rows(op, columns)
+        elif isinstance(op, Separator):
+            out.append(op.char * columns)
+        elif isinstance(op, QR):
+            out.append(f"[QR: {op.data}]")
+        elif isinstance(op, Cut):
+            out.append(CUT_MARK)
+    return "\n".join(out) + "\n"
+
+
+def render_html(ops: list[Op], columns: int) -> str:
+    """A ``<pre>`` block for the cashier screen; every piece of text is escaped."""
+    out: list[str] = []
+    for op in ops:
+        if isinstance(op, Text):
+            for row in rows(op, columns):
+                row = html.escape(row, quote=True)
+                if op.double:
+                    row = f'<b class="r-double" style="font-size:2em;line-height:1">{row}</b>'
+                elif op.bold:
+                    row = f"<b>{row}</b>"
+                out.append(row)
+        elif isinstance(op, Separator):
+            out.append(html.escape(op.char * columns))
+        elif isinstance(op, QR):
+            out.append(f'<span class="r-qr" data-qr="{html.escape(op.data, quote=True)}">'
+                       f"[QR]</span>")
+    body = "\n".join(out)
+    return f'<pre class="receipt" data-columns="{int(columns)}">{body}</pre>'
+
+
+def render_escpos(ops: list[Op], columns: int, codepage: str = "cp866",
+                  codepage_table: int = 17, profile: str | None = None) -> bytes:
+    """ESC/POS bytes for one job: init + code page, the rows, QR, cut."""
+    from drivers.escpos_job import EscposJob  # python-escpos only where bytes are made
+
+    job = EscposJob(codepage=codepage, codepage_table=codepage_table, profile=profile)
+    job.init()
+    for op in ops:
+        if isinstance(op, Text):
+            job.style(bold=op.bold, double=op.double)
+            for row in rows(op, columns):
+                job.line(row)
+            job.style(bold=False, double=False)
+        elif isinstance(op, Separator):
+            job.line(op.char * columns)
+        elif isinstance(op, QR):
+            job.qr(op.data)
+        elif isinstance(op, Cut):
+            job.cut()
+    return job.data
+
+
+def receipt_text(receipt: dict, columns: int = 42, lang: str = "ru",
+                 tz: tzinfo | None = None) -> str:
+    """Plain-text receipt."""
+    return render_text(layout_receipt(receipt, columns, lang, tz), columns)
+
+
+def receipt_html(receipt: dict, columns: int = 42, lang: str = "ru",
+                 tz: tzinfo | None = None) -> str:
+    """HTML receipt preview (escaped)."""
+    return render_html(layout_receipt(receipt, columns, lang, tz), columns)
+
+
+def receipt_escpos(receipt: dict, columns: int = 42, lang: str = "ru",
+                   tz: tzinfo | None = None, codepage: str = "cp866",
+                   codepage_table: int = 17, profile: str | None = None) -> bytes:
+    """ESC/POS bytes of a receipt."""
+    return render_escpos(layout_receipt(receipt, columns, lang, tz), columns, codepage,
+                         codepage_table, profile)
