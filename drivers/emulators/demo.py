@@ -32,6 +32,8 @@ class DemoDevices:
         self.printer = VirtualNetworkPrinter(on_job=self._save).start()
         self.display = VirtualDisplay().start()
         self.scale = VirtualScale(Decimal("0.755")).start()
+        from drivers.fiscal.emulator import ShtrihEmulator
+        self.fiscal = ShtrihEmulator("tcp").start()
 
     def _save(self, job: bytes) -> None:
         with self._lock:
@@ -45,18 +47,20 @@ class DemoDevices:
         return {"printer": f"escpos+tcp://127.0.0.1:{self.printer.port}",
                 "drawer": "printer:",
                 "display": f"{self.display.port}?baudrate=9600",
-                "scale": f"{self.scale.port}?baudrate=9600"}
+                "scale": f"{self.scale.port}?baudrate=9600",
+                "fiscal": self.fiscal.url}
 
     def describe(self) -> list[str]:
         return [f"printer:     virtual, 127.0.0.1:{self.printer.port}; receipts as text in "
                 f"{self.out_dir}",
                 f"display:     virtual 2x20 on {self.display.port}",
-                f"scale:       virtual CAS scale on {self.scale.port} (shows 0.755 kg)"]
+                f"scale:       virtual CAS scale on {self.scale.port} (shows 0.755 kg)",
+                f"fiscal:      emulated Shtrih-M register at {self.fiscal.url}"]
 
     def stop(self) -> None:
-        for device in (self.printer, self.display, self.scale):
+        for device in (self.printer, self.display, self.scale, self.fiscal):
             try:
-                device.close()
+                device.close() if hasattr(device, "close") else device.stop()
             except OSError:
                 pass
 
