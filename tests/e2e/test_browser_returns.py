@@ -1,0 +1,94 @@
+"""Returns in a real browser: find the receipt, choose lines, a manager's PIN in place."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+
+from tests.e2e.conftest import BARCODES, Http
+
+pytestmark = pytest.mark.browser
+expect = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed").expect
+
+
+def sell(http, lines, payments):
+    status, sale = http.post("/api/v1/sales", {"client_ref": uuid.uuid4().hex, "lines": lines,
+                                                "payments": payments})
+    assert status == 201, sale
+    return sale
+
+
+def test_return_part_of_a_receipt_with_the_managers_pin(agent, screen):
+    page = screen.page
+    screen.login("anna")
+    screen.open_shift("3000")
+    http = Http(agent.base_url)
+    http.token = page.evaluate("sessionStorage.getItem('pos.token')")   # the same register
+    sell(http, [{"barcode": BARCODES["WATER"], "qty": 1}], [{"method": "cash", "amount": 4500}])
+    sale = sell(http, [{"barcode": BARCODES["MILK"], "qty": 3}, {"barcode": BARCODES["COFFEE"], "qty": 1}],
+                [{"method": "card", "amount": 72870}])
+
+    page.keyboard.press("F6")
+    page.wait_for_selector("#ret-number")
+    expect(page.locator("#ret-number")).to_be_focused()
+    screen.scan(str(sale["number"]))            # the receipt number, typed or scanned, + Enter
+    expect(page.locator("#ret-title")).to_contain_text(f"Чек № {sale['number']}")
+    milk = page.locator("#ret-sale tr[data-line-id]").nth(0)
+    milk.locator("button.step", has_text="+").click()
+    milk.locator("button.step", has_text="+").click()
+    expect(page.locator("#ret-total")).to_have_text(re.compile(r"179,80\s₽"))
+
+    # A cashier needs a manager: a wrong PIN is refused in place, nothing is returned.
+    page.fill("#ret-pin", "1111")
+    page.keyboard.press("F5")
+    expect(page.locator("#ret-sale .form-msg")).to_have_text("Неверный PIN менеджера.")
+    assert http.get(f"/api/v1/sales/{sale['sale_id']}")[1]["returns"] == []
+    page.locator("#ret-method-card").click()
+    for digit in "9999":
+        page.click(f"#ret-sale .kp-key:text-is('{digit}')")
+    screen.shot("05-return", doc=False)
+    page.keyboard.press("F5")
+
+    page.wait_for_selector("#ret-done")
+    expect(page.locator("#ret-done")).to_contain_text("оформлен")
+    expect(page.locator("#ret-done")).to_contain_text("Верните на карту")
+    expect(page.locator("#ret-done")).to_contain_text("179,80")
+    screen.shot("06-return-done")
+    back = http.get(f"/api/v1/sales/{sale['sale_id']}")[1]
+    assert len(back["returns"]) == 1 and back["returns"][0]["total"] == 17980
+    assert back["lines"][0]["returned_qty"] == "2.000"
+    ret = http.get(f"/api/v1/returns/{back['returns'][0]['return_id']}")[1]
+    assert ret["approved_by"] == "maria" and ret["refunds"] == [{"method": "card", "amount": 17980}]
+
+    # Only what is left can be returned: one milk more, not three.
+    page.keyboard.press("Escape")
+    page.wait_for_selector("body[data-view='sale']")
+    page.keyboard.press("F6")
+    page.fill("#ret-number", str(sale["number"]))
+    page.keyboard.press("Enter")
+    milk = page.locator("#ret-sale tr[data-line-id]").nth(0)
+    for _ in range(3):
+        milk.locator("button.step", has_text="+").click(force=True)
+    expect(milk.locator("input.ret-qty")).to_have_value("1")
+
+
+def test_a_manager_returns_without_a_pin_and_unknown_receipt_is_explained(agent, screen):
+    page = screen.page
+    screen.login("maria")
+    screen.open_shift()
+    http = Http(agent.base_url)
+    http.token = page.evaluate("sessionStorage.getItem('pos.token')")
+    sale = sell(http, [{"barcode": BARCODES["BREAD"], "qty": 2}], [{"method": "cash", "amount": 20000}])
+    page.keyboard.press("F6")
+    page.fill("#ret-number", "77")
+    page.keyboard.press("Enter")
+    expect(page.locator(".ret-find .form-msg")).to_have_text("Чек № 77 на этой кассе не найден.")
+    page.locator(f".recent-item[data-sale-id='{sale['sale_id']}']").click()
+    expect(page.locator("#ret-pin")).to_have_count(0)
+    page.keyboard.press("F4")                   # everything
+    expect(page.locator("#ret-total")).to_have_text(re.compile(r"109,00\s₽"))
+    page.keyboard.press("F5")
+    expect(page.locator("#ret-done")).to_contain_text("Выдайте наличными")
+    expect(page.locator("#ret-done")).to_contain_text("109,00")
