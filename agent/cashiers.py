@@ -106,7 +106,8 @@ def authenticate(store, login, pin) -> Cashier:
     if cashier.locked_until:
         raise LockedOut("too many wrong PINs: locked out", retry_after=sec["lockout_minutes"] * 60)
     left = sec["pin_attempts"] - cashier.failed_attempts
-    raise Unauthorized(f"wrong login or PIN ({left} attempts left)", field="pin")
+    raise Unauthorized(f"wrong login or PIN ({left} attempts left)", field="pin",
+                       attempts_left=left)
 
 
 def _token_hash(token: str) -> str:

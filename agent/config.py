@@ -23,6 +23,7 @@ SCHEMA: dict[str, dict[str, tuple[type, object, str]]] = {
         "name": (str, "Магазин", "printed in the receipt header"),
         "address": (str, "", "printed in the receipt header"),
         "inn": (str, "", "the seller's tax id (INN), printed in the receipt header"),
+        "timezone": (str, "Europe/Moscow", "IANA time zone for receipts and reports"),
     },
     "server": {
         "host": (str, "127.0.0.1", "address the POS screen and API listen on"),
@@ -93,6 +94,11 @@ class Config:
         return self.values["store"]["id"]
 
     @property
+    def tz(self):
+        from zoneinfo import ZoneInfo
+        return ZoneInfo(self.values["store"]["timezone"])
+
+    @property
     def db_path(self) -> Path:
         return self.data_dir / "store.db"
 
@@ -129,6 +135,12 @@ def validate(raw: dict) -> dict:
         raise Invalid("config.toml: [store] id is required", field="store.id")
     if values["ui"]["language"] not in ("ru", "en"):
         raise Invalid("config.toml: [ui] language must be ru or en", field="ui.language")
+    try:
+        from zoneinfo import ZoneInfo
+        ZoneInfo(values["store"]["timezone"])
+    except Exception:
+        raise Invalid(f"config.toml: [store] timezone {values['store']['timezone']!r} is not a "
+                      "time zone (e.g. Europe/Moscow)", field="store.timezone") from None
     if values["devices"]["printer_columns"] not in (0, 32, 42, 48):
         raise Invalid("config.toml: [devices] printer_columns must be 0, 32, 42 or 48",
                       field="devices.printer_columns")

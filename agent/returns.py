@@ -177,7 +177,8 @@ def get(return_id: int) -> dict:
     out = {
         "return_id": ret.id, "sale_id": ret.sale_id, "client_ref": ret.client_ref,
         "number": ret.number, "shift_id": ret.shift_id, "cashier": ret.cashier.login,
-        "approved_by": ret.approved_by.login, "total": ret.total,
+        "approved_by": ret.approved_by.login, "approved_by_name": ret.approved_by.name,
+        "total": ret.total,
         "bonus_reversed": ret.bonus_reversed, "bonus_restored": ret.bonus_restored,
         "bonus_withheld": ret.bonus_withheld, "created_at": ret.created_at,
         "lines": [{"line_id": rl.sale_line_id, "sku": rl.sale_line.sku, "name": rl.sale_line.name,

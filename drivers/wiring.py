@@ -96,7 +96,7 @@ def attach(process, blueprints) -> None:
     devices = {"printer": None, "display": None, "scale": None, "spooler": None, "fiscal": None}
     store.devices = devices
     if cfg["printer"]:
-        printer = open_printer(cfg["printer"], lang=lang)
+        printer = open_printer(cfg["printer"], lang=lang, tz=store.config.tz)
         spooler = Spooler(store, printer, max_wait=cfg["print_retry_max"])
         devices.update(printer=printer, spooler=spooler)
         process.workers.append(spooler)

@@ -27,8 +27,8 @@ def _columns() -> int:
 
 
 def _preview(doc: dict) -> dict:
-    lang, cols = store().config.get("ui", "language"), _columns()
-    return {"text": receipt_text(doc, cols, lang), "html": receipt_html(doc, cols, lang),
+    lang, cols, tz = store().config.get("ui", "language"), _columns(), store().config.tz
+    return {"text": receipt_text(doc, cols, lang, tz), "html": receipt_html(doc, cols, lang, tz),
             "columns": cols}
 
 
@@ -55,6 +55,16 @@ def reprint(sale_id):
     receipts.for_sale(store(), sale_id)  # 404 for an unknown sale
     _require_printer()
     job = print_queue.enqueue(store(), "reprint", sale_id=sale_id)
+    return jsonify({"job_id": job, "queued": print_queue.pending_count()}), 202
+
+
+@bp.post("/receipts/returns/<int:return_id>/print")
+@with_session()
+def reprint_return(return_id):
+    ret = receipts.for_return(store(), return_id)  # 404 for an unknown return
+    _require_printer()
+    job = print_queue.enqueue(store(), "return_receipt", sale_id=ret["sale_id"],
+                              return_id=return_id)
     return jsonify({"job_id": job, "queued": print_queue.pending_count()}), 202
 
 
