@@ -35,13 +35,43 @@ def product_by_sku(sku: str) -> Product:
     return Product(**row)
 
 
+# Variants sort next to their product: by the product's name, then the product before them.
+_SEARCH_ORDER = (" ORDER BY COALESCE(parent.name, p.name), COALESCE(p.parent_sku, p.sku),"
+                 " p.parent_sku IS NOT NULL, p.name, p.sku LIMIT ?")
+_SEARCH_FTS = ("SELECT p.* FROM product_fts f JOIN product p ON p.id = f.rowid"
+               " LEFT JOIN product parent ON parent.sku = p.parent_sku"
+               " WHERE product_fts MATCH ? AND p.hidden = 0" + _SEARCH_ORDER)
+_SEARCH_ALL = ("SELECT p.* FROM product p LEFT JOIN product parent ON parent.sku = p.parent_sku"
+               " WHERE p.hidden = 0" + _SEARCH_ORDER)
+
+
+def fts_query(q: str) -> str | None:
+    """Words typed -> an FTS5 query: every word, folded like search_key, as a prefix.
+
+    Each word becomes a quoted phrase with a trailing ``*``, so FTS syntax in the input is
+    plain text, and the index's own tokenizer splits it as it split the product ('б-1300'
+    finds SKU 'Б-130001').  Words without a letter or digit are dropped; None if none is left.
+    """
+    words = [w for w in search_key(q or "", "").split() if any(ch.isalnum() for ch in w)]
+    if not words:
+        return None
+    return " ".join('"' + w.replace('"', '""') + '"*' for w in words[:8])
+
+
 def search(q: str, limit: int = 20) -> list[Product]:
-    words = [w for w in search_key(q or "", "").split() if w]
-    query = Product.select().where(Product.hidden == False)  # noqa: E712
-    for w in words[:6]:
-        escaped = w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(Product.search_name.contains(escaped))
-    return list(query.order_by(Product.name).limit(max(1, min(int(limit), 200))))
+    """Visible products whose name or SKU has words starting with each word of ``q``.
+
+    Uses the FTS5 index of schema step 5, so it stays fast at hundreds of thousands of
+    products.  Results carry parent_sku; a variant comes right after its product (or its
+    siblings), so the screen can group them.  An empty ``q`` lists products by name.
+    """
+    limit = max(1, min(int(limit), 200))
+    if not (q or "").strip():
+        return [Product(**r) for r in sql.rows(_SEARCH_ALL, (limit,))]
+    match = fts_query(q)
+    if match is None:
+        return []
+    return [Product(**r) for r in sql.rows(_SEARCH_FTS, (match, limit))]
 
 
 def upsert(sku: str, name: str, price: int, unit: str, vat: str, barcodes: list[str] = (),
@@ -63,6 +93,7 @@ def upsert(sku: str, name: str, price: int, unit: str, vat: str, barcodes: list[
     if created:
         product = Product.create(sku=sku, **fields)
         StockLevel.insert(product=product.id, on_hand_milli=0).on_conflict_ignore().execute()
+        products_changed([product.id])
     elif any(getattr(product, k) != v for k, v in fields.items() if k != "updated_at"):
         Product.update(**fields).where(Product.id == product.id).execute()
         for k, v in fields.items():
@@ -72,9 +103,20 @@ def upsert(sku: str, name: str, price: int, unit: str, vat: str, barcodes: list[
     return product, created
 
 
-def products_changed(product_ids: list[int]) -> None:
-    """Hook for indexes kept beside the product table (full-text search); bulk writers call it."""
-    return None
+def products_changed(product_ids) -> None:
+    """Index new products for search (the caller's transaction, after writing them).
+
+    Every writer of new product rows calls it: ``upsert`` per product, bulk imports once per
+    chunk (set-based, one statement per 500 ids).  Changes and deletions of indexed rows
+    are followed by the triggers of schema step 5, so ids already indexed are skipped.
+    """
+    ids = list(dict.fromkeys(product_ids))
+    for i in range(0, len(ids), 500):
+        part = ids[i:i + 500]
+        sql.database.execute_sql(
+            "INSERT INTO product_fts (rowid, search_name) SELECT p.id, p.search_name FROM product p"
+            f" WHERE p.id IN ({','.join('?' * len(part))}) AND NOT EXISTS"
+            " (SELECT 1 FROM product_fts_docsize d WHERE d.id = p.id)", part)
 
 
 def product_dict(product: Product, barcode: str | None = None) -> dict:

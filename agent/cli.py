@@ -67,7 +67,9 @@ def cmd_import_catalog(args):
                                               for f in args.files) else "csv")
     if fmt == "commerceml":
         from .commerceml import import_files
-        summary = import_files(store, args.files, progress=Progress("importing", None, show))
+        bar = Progress("importing", None, show)
+        summary = import_files(store, args.files, progress=bar)
+        bar.finish()
         print(summary.report())
         return 0 if summary.ok else 1
     from .csv_import import import_csv

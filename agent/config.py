@@ -141,6 +141,9 @@ def validate(raw: dict) -> dict:
     except Exception:
         raise Invalid(f"config.toml: [store] timezone {values['store']['timezone']!r} is not a "
                       "time zone (e.g. Europe/Moscow)", field="store.timezone") from None
+    from .weighed import parse_prefixes, parse_template  # one message per wrong key, at start
+    parse_template(values["catalog"]["weighed_template"])
+    parse_prefixes(values["catalog"]["weighed_prefixes"])
     if values["devices"]["printer_columns"] not in (0, 32, 42, 48):
         raise Invalid("config.toml: [devices] printer_columns must be 0, 32, 42 or 48",
                       field="devices.printer_columns")

@@ -85,7 +85,32 @@ STEP_4 = [
     'CREATE INDEX "remote_stock_sku" ON "remote_stock" ("sku")',
 ]
 
-STEPS: list[list[str]] = [STEP_1, STEP_2, STEP_3, STEP_4]
+# Step 5: full-text product search and the 1C catalog each imported product belongs to.
+# product_fts is an external-content FTS5 index (with 1-3 character prefix indexes) over
+# product.search_name: name and SKU case-folded by Python with ё -> е (catalog.search_key).
+# A changed or deleted product is re-indexed by the triggers below; a new one by the code
+# that writes it, calling catalog.products_changed(ids) in its transaction (an insert
+# trigger would cost bulk imports 5-10x: FTS5 flushes a segment at every statement
+# savepoint a trigger opens).  Both only delete what was indexed, so a row some writer
+# forgot is healed by its next change.  'rebuild' indexes the products a store already has.
+# cml_item remembers which CommerceML catalog a product came from and the import run that
+# last saw it (a full import hides the catalog's products absent from it).
+_FTS_DELETE = ("INSERT INTO \"product_fts\" (\"product_fts\", rowid, search_name)"
+               " SELECT 'delete', old.id, old.search_name"
+               " WHERE EXISTS (SELECT 1 FROM \"product_fts_docsize\" WHERE id = old.id);")
+STEP_5 = [
+    "CREATE VIRTUAL TABLE \"product_fts\" USING fts5(search_name, content='product',"
+    " content_rowid='id', tokenize='unicode61 remove_diacritics 2', prefix='1 2 3')",
+    'CREATE TRIGGER "product_fts_update" AFTER UPDATE OF search_name ON "product"'
+    " WHEN old.search_name IS NOT new.search_name BEGIN " + _FTS_DELETE +
+    ' INSERT INTO "product_fts" (rowid, search_name) VALUES (new.id, new.search_name); END',
+    'CREATE TRIGGER "product_fts_delete" AFTER DELETE ON "product" BEGIN ' + _FTS_DELETE + " END",
+    "INSERT INTO \"product_fts\" (\"product_fts\") VALUES ('rebuild')",
+    'CREATE TABLE "cml_item" ("product_id" INTEGER NOT NULL PRIMARY KEY, "catalog_id" VARCHAR(255) NOT NULL, "seen_run" VARCHAR(255), FOREIGN KEY ("product_id") REFERENCES "product" ("id") ON DELETE CASCADE)',
+    'CREATE INDEX "cml_item_catalog_id_seen_run" ON "cml_item" ("catalog_id", "seen_run")',
+]
+
+STEPS: list[list[str]] = [STEP_1, STEP_2, STEP_3, STEP_4, STEP_5]
 
 
 def current_version() -> int:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from . import clock, outbox, shifts, sql, stock
-from .catalog import product_by_barcode, product_by_sku
+from . import clock, outbox, shifts, sql, stock, weighed
+from .catalog import product_by_sku
 from .errors import Conflict, Invalid, NotFound
 from .models import Product, Sale
 from .money import line_amount, parse_qty, qty_str, require_amount, vat_included
@@ -25,8 +25,13 @@ def _require_list(value, field, allow_empty=False):
     return value
 
 
-def price_lines(lines) -> list[dict]:
-    """Cart lines -> priced lines from the catalog (the only source of prices)."""
+def price_lines(lines, config=None) -> list[dict]:
+    """Cart lines -> priced lines from the catalog (the only source of prices).
+
+    An in-store weighed label (``weighed.find``, read by ``config``'s template) sets the
+    line's quantity from its weight, or derives it from its price; then the line's amount is
+    the label's price exactly.  The quantity the client sent is ignored for such a label.
+    """
     _require_list(lines, "lines")
     if len(lines) > MAX_LINES:
         raise Invalid(f"a sale may have at most {MAX_LINES} lines", field="lines")
@@ -38,13 +43,14 @@ def price_lines(lines) -> list[dict]:
         barcode = line.get("barcode")
         if barcode is not None and not isinstance(barcode, str):
             barcode = str(barcode)
+        label_qty = label_amount = None
         if barcode:
-            product = product_by_barcode(barcode)
+            product, label_qty, label_amount = weighed.find(barcode, config, f"{f}.barcode")
         elif line.get("sku"):
             product = product_by_sku(line["sku"])
         else:
             raise Invalid(f"{f} needs a barcode or a sku", field=f"{f}.barcode")
-        qty = parse_qty(line.get("qty", 1), f"{f}.qty")
+        qty = label_qty or parse_qty(line.get("qty", 1), f"{f}.qty")
         if product.unit == "pcs" and qty % 1000:
             raise Invalid(f"{f}.qty must be whole: {product.name} is sold in pieces",
                           field=f"{f}.qty")
@@ -55,7 +61,8 @@ def price_lines(lines) -> list[dict]:
             "line_no": i + 1, "product_id": product.id, "sku": product.sku, "name": product.name,
             "barcode": barcode or None, "unit": product.unit, "vat": product.vat,
             "qty_milli": qty, "qty": qty_str(qty), "price": product.price,
-            "amount": line_amount(product.price, qty), "discount": 0, "bonus_earned": 0,
+            "amount": line_amount(product.price, qty) if label_amount is None else label_amount,
+            "discount": 0, "bonus_earned": 0,
         })
     return priced
 
@@ -83,7 +90,7 @@ def _stock_warnings(store, lines: list[dict]) -> list[dict]:
 
 
 def _plan(store, body: dict, session=None, committing: bool = False) -> dict:
-    lines = price_lines(body.get("lines"))
+    lines = price_lines(body.get("lines"), store.config)
     subtotal = sum(ln["amount"] for ln in lines)
     phone = body.get("customer_phone") or None
     redeem = body.get("redeem_bonus") or 0

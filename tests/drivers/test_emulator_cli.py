@@ -42,7 +42,7 @@ def test_demo_devices_configure_the_store_and_save_receipts(tmp_path, sale_recei
     demo = start_demo_devices(tmp_path, config)
     try:
         urls = config["devices"]
-        assert urls["drawer"] == "printer:" and len(demo.describe()) == 3
+        assert urls["drawer"] == "printer:" and len(demo.describe()) == 4  # printer, display, scale, fiscal
         open_printer(urls["printer"], tz=timezone.utc).print_receipt(sale_receipt)
         demo.printer.wait_for_jobs(1)
         text = (tmp_path / "receipts" / "receipt-0001.txt").read_text(encoding="utf-8")
