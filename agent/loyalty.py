@@ -16,9 +16,8 @@ stores arrive through the feed (``apply_hub_entry``) so the local sum equals the
 from __future__ import annotations
 
 import phonenumbers
-from peewee import fn
 
-from . import cashiers, clock, outbox
+from . import cashiers, clock, outbox, sql
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .models import BonusEntry, Customer, Sale
 from .money import require_amount, share
@@ -51,8 +50,18 @@ def _phone(store, raw) -> str:
 
 
 def balance(phone: str) -> int:
-    return BonusEntry.select(fn.SUM(BonusEntry.amount)).where(
-        BonusEntry.customer == phone).scalar() or 0
+    """The customer's balance as this store knows it.
+
+    With a hub, the last balance the hub confirmed plus this store's own entries the hub had
+    not applied yet (the hub says which); the hub's ledger is the authority, and once synced
+    the two are equal.  Without a hub, the sum of the local ledger.
+    """
+    hub = sql.one("SELECT hub_balance, hub_own_entry FROM customer WHERE phone = ?", (phone,))
+    if hub and hub["hub_balance"] is not None:
+        return hub["hub_balance"] + (sql.scalar(
+            "SELECT SUM(amount) FROM bonus_entry WHERE phone = ? AND origin = 'store' AND id > ?",
+            (phone, hub["hub_own_entry"] or 0)) or 0)
+    return sql.scalar("SELECT SUM(amount) FROM bonus_entry WHERE phone = ?", (phone,)) or 0
 
 
 def _customer(phone: str) -> Customer:
@@ -141,17 +150,17 @@ def ledger(store, raw_phone, limit=100) -> list[dict]:
 
 
 def _offline_allowance(store, c: Customer) -> tuple[int, str]:
-    """What may be spent with the hub out of reach, and why it is that much."""
+    """What may be spent with the hub out of reach: the last hub-confirmed balance minus this
+    store's redemptions the hub had not applied, while that confirmation is fresh, capped."""
     rules = _rules(store)
     if c.hub_balance is None or not c.hub_confirmed_at:
         return 0, "the hub has never confirmed this balance"
     age = (clock.now() - clock.parse(c.hub_confirmed_at)).total_seconds()
     if age > rules["max_offline_age"]:
         return 0, "the balance was confirmed too long ago"
-    spent_since = -(BonusEntry.select(fn.SUM(BonusEntry.amount)).where(
-        (BonusEntry.customer == c.phone) & (BonusEntry.kind == "redemption")
-        & (BonusEntry.origin == "store") & (BonusEntry.created_at > c.hub_confirmed_at)
-    ).scalar() or 0)
+    spent_since = -(sql.scalar(
+        "SELECT SUM(amount) FROM bonus_entry WHERE phone = ? AND origin = 'store'"
+        " AND kind = 'redemption' AND id > ?", (c.phone, c.hub_own_entry or 0)) or 0)
     return max(0, min(c.hub_balance - spent_since, rules["offline_redeem_cap"])), "offline limit"
 
 
@@ -209,9 +218,6 @@ def _authorize(store, c: Customer, redeem: int, client_ref) -> None:
                            code="bonus_exceeds_offline_limit", limit="offline",
                            available=allowed) from None
         return
-    with store.db.write():
-        Customer.update(hub_balance=answer.get("balance"), hub_confirmed_at=clock.iso()).where(
-            Customer.phone == c.phone).execute()
     if not answer.get("approved"):
         available = answer.get("available", 0)
         raise Conflict(f"the hub allows at most {available} kopecks of bonus now",
@@ -251,35 +257,6 @@ def post_return(store, sale: Sale, ret) -> None:
          return_id=ret.id, cashier=who)
     post(store, sale.customer_phone, "reversal", -ret.bonus_reversed, sale_id=sale.id,
          return_id=ret.id, cashier=who)
-
-
-def apply_hub_entry(payload: dict, own_store_id: str) -> bool:
-    """An entry made in another store, from the hub's feed; idempotent by hub_entry_id."""
-    if payload.get("store_id") == own_store_id:
-        return False
-    phone = payload["phone"]
-    if Customer.get_or_none(Customer.phone == phone) is None:
-        Customer.create(phone=phone, name=payload.get("name"), created_at=clock.iso())
-    kind = payload.get("kind")
-    if kind not in KINDS or not isinstance(payload.get("amount"), int):
-        raise Invalid("malformed loyalty entry in the feed", field="payload")
-    inserted = BonusEntry.insert(
-        customer=phone, kind=kind, amount=payload["amount"], reason=payload.get("reason"),
-        cashier=payload.get("cashier"), created_at=payload.get("created_at") or clock.iso(),
-        origin="hub", hub_entry_id=payload["hub_entry_id"]).on_conflict_ignore().execute()
-    return bool(inserted)
-
-
-def apply_hub_balance(payload: dict) -> None:
-    """The hub's confirmation of a balance (used for the offline allowance)."""
-    phone = payload["phone"]
-    c = Customer.get_or_none(Customer.phone == phone)
-    if c is None:
-        Customer.create(phone=phone, name=payload.get("name"), created_at=clock.iso(),
-                        hub_balance=payload["balance"], hub_confirmed_at=clock.iso())
-        return
-    Customer.update(hub_balance=payload["balance"], hub_confirmed_at=clock.iso(),
-                    name=c.name or payload.get("name")).where(Customer.phone == phone).execute()
 
 
 __all__ = ["normalize_phone", "plan", "recheck", "post_sale", "post_return", "settle_return",

@@ -71,7 +71,7 @@ STEP_2 = [
 
 # Step 3: loyalty: customers and their bonus ledger.
 STEP_3 = [
-    'CREATE TABLE "customer" ("phone" VARCHAR(255) NOT NULL PRIMARY KEY, "name" VARCHAR(255), "email" VARCHAR(255), "created_at" VARCHAR(255) NOT NULL, "hub_balance" INTEGER, "hub_confirmed_at" VARCHAR(255), "hub_ledger_seq" INTEGER NOT NULL)',
+    'CREATE TABLE "customer" ("phone" VARCHAR(255) NOT NULL PRIMARY KEY, "name" VARCHAR(255), "email" VARCHAR(255), "created_at" VARCHAR(255) NOT NULL, "hub_balance" INTEGER, "hub_confirmed_at" VARCHAR(255), "hub_ledger_seq" INTEGER NOT NULL, "hub_own_entry" INTEGER NOT NULL)',
     'CREATE TABLE "bonus_entry" ("id" INTEGER NOT NULL PRIMARY KEY, "phone" VARCHAR(255) NOT NULL, "kind" VARCHAR(255) NOT NULL, "amount" INTEGER NOT NULL, "sale_id" INTEGER, "return_id" INTEGER, "reason" VARCHAR(255), "cashier" VARCHAR(255), "created_at" VARCHAR(255) NOT NULL, "expires_at" VARCHAR(255), "origin" VARCHAR(255) NOT NULL, "hub_entry_id" VARCHAR(255), "seq" INTEGER, FOREIGN KEY ("phone") REFERENCES "customer" ("phone"))',
     'CREATE INDEX "bonus_entry_phone" ON "bonus_entry" ("phone")',
     'CREATE UNIQUE INDEX "bonus_entry_hub_entry_id" ON "bonus_entry" ("hub_entry_id")',
@@ -95,17 +95,20 @@ STEP_4 = [
 # forgot is healed by its next change.  'rebuild' indexes the products a store already has.
 # cml_item remembers which CommerceML catalog a product came from and the import run that
 # last saw it (a full import hides the catalog's products absent from it).
-_FTS_DELETE = ("INSERT INTO \"product_fts\" (\"product_fts\", rowid, search_name)"
-               " SELECT 'delete', old.id, old.search_name"
-               " WHERE EXISTS (SELECT 1 FROM \"product_fts_docsize\" WHERE id = old.id);")
+_FTS_DELETE = (
+    'INSERT INTO "product_fts" ("product_fts", rowid, search_name)'
+    " SELECT 'delete', old.id, old.search_name"
+    ' WHERE EXISTS (SELECT 1 FROM "product_fts_docsize" WHERE id = old.id);'
+)
 STEP_5 = [
     "CREATE VIRTUAL TABLE \"product_fts\" USING fts5(search_name, content='product',"
     " content_rowid='id', tokenize='unicode61 remove_diacritics 2', prefix='1 2 3')",
     'CREATE TRIGGER "product_fts_update" AFTER UPDATE OF search_name ON "product"'
-    " WHEN old.search_name IS NOT new.search_name BEGIN " + _FTS_DELETE +
-    ' INSERT INTO "product_fts" (rowid, search_name) VALUES (new.id, new.search_name); END',
+    " WHEN old.search_name IS NOT new.search_name BEGIN "
+    + _FTS_DELETE
+    + ' INSERT INTO "product_fts" (rowid, search_name) VALUES (new.id, new.search_name); END',
     'CREATE TRIGGER "product_fts_delete" AFTER DELETE ON "product" BEGIN ' + _FTS_DELETE + " END",
-    "INSERT INTO \"product_fts\" (\"product_fts\") VALUES ('rebuild')",
+    'INSERT INTO "product_fts" ("product_fts") VALUES (\'rebuild\')',
     'CREATE TABLE "cml_item" ("product_id" INTEGER NOT NULL PRIMARY KEY, "catalog_id" VARCHAR(255) NOT NULL, "seen_run" VARCHAR(255), FOREIGN KEY ("product_id") REFERENCES "product" ("id") ON DELETE CASCADE)',
     'CREATE INDEX "cml_item_catalog_id_seen_run" ON "cml_item" ("catalog_id", "seen_run")',
 ]

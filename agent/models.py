@@ -269,7 +269,8 @@ class Customer(BaseModel):
     created_at = CharField()
     hub_balance = IntegerField(null=True)  # last balance the hub confirmed
     hub_confirmed_at = CharField(null=True)
-    hub_ledger_seq = IntegerField(default=0)  # hub entries already reflected in hub_balance
+    hub_ledger_seq = IntegerField(default=0)  # the hub ledger position of hub_balance
+    hub_own_entry = IntegerField(default=0)  # newest of this store's entries in hub_balance
 
 
 class BonusEntry(BaseModel):

@@ -1,0 +1,135 @@
+"""The agent's HTTP client for the hub: bearer token + HMAC signature on every call.
+
+One ``requests.Session`` per thread (the pusher, the feed puller and the cashiers'
+redemption checks run on different threads).  Every answer is sorted into the errors of
+``sync.errors``: network trouble, timeouts, truncated answers, 429 and 5xx are
+``HubUnavailable`` (worth retrying); 401/403/400/other 409s are ``HubRefused``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+
+import requests
+
+from . import signing
+from .errors import HubGap, HubRefused, HubTooLarge, HubUnavailable
+
+USER_AGENT = "store-agent-sync/1"
+
+
+def _dumps(obj) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+class HubClient:
+    def __init__(self, url: str, token: str, store_id: str, timeout: float = 10.0):
+        self.url = url.rstrip("/")
+        self.store_id = store_id
+        self.timeout = timeout
+        self._signer = signing.signer_for(token)
+        self._local = threading.local()
+
+    @property
+    def session(self) -> requests.Session:
+        s = getattr(self._local, "session", None)
+        if s is None:
+            s = self._local.session = requests.Session()
+            s.headers["User-Agent"] = USER_AGENT
+        return s
+
+    def request(self, method: str, path: str, body: bytes | None = None,
+                timeout: float | None = None) -> tuple[int, dict]:
+        status, data = self._request(method, path, body, timeout)
+        if status == 401 and (data.get("error") or {}).get("code") == "replay":
+            # another process signed the very same request in the same second: sign anew
+            status, data = self._request(method, path, body, timeout)
+        return status, data
+
+    def _request(self, method: str, path: str, body: bytes | None,
+                 timeout: float | None) -> tuple[int, dict]:
+        url = self.url + path
+        raw = body or b""
+        headers = {"Authorization": f"Bearer {self._signer.token}",
+                   signing.HEADER: self._signer.sign(method, path, raw)}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        try:
+            resp = self.session.request(method, url, data=body, headers=headers,
+                                        timeout=timeout or self.timeout)
+            content = resp.content  # a cut answer fails here, not later
+        except requests.RequestException as e:
+            self._local.session = None  # never reuse a connection that broke mid-answer
+            raise HubUnavailable(f"hub unreachable: {type(e).__name__}") from None
+        try:
+            data = json.loads(content) if content else {}
+        except ValueError:
+            data = None
+        if resp.status_code == 429 or resp.status_code >= 500:
+            raise HubUnavailable(f"hub answered HTTP {resp.status_code}", resp.status_code)
+        if data is None or not isinstance(data, dict):
+            raise HubUnavailable(f"hub answer is not JSON (HTTP {resp.status_code})",
+                                 resp.status_code)
+        return resp.status_code, data
+
+    @staticmethod
+    def _refusal(status: int, data: dict) -> HubRefused:
+        err = data.get("error") or {}
+        msg = err.get("message") or f"HTTP {status}"
+        return HubRefused(f"hub refused (HTTP {status}): {msg}", status, data)
+
+    # -- the outbox -------------------------------------------------------------------
+    def push_body(self, envelopes_json: list[str]) -> bytes:
+        """The push body from already-serialized envelopes (no re-encoding of payloads).
+        ``batch_id`` makes every push's signature unique, also across restarts."""
+        head = _dumps({"store_id": self.store_id, "batch_id": uuid.uuid4().hex})[:-1]
+        return (head + ',"events":[' + ",".join(envelopes_json) + "]}").encode()
+
+    def push(self, body: bytes) -> int:
+        status, data = self.request("POST", "/hub/v1/events", body)
+        if status == 200 and isinstance(data.get("acked_through"), int):
+            return data["acked_through"]
+        if status == 409 and isinstance(data.get("expected_seq"), int):
+            raise HubGap(data["expected_seq"])
+        if status == 413:
+            raise HubTooLarge("the batch is larger than the hub accepts", 413, data)
+        if status == 200:
+            raise HubUnavailable("hub answer lacks acked_through", status)
+        raise self._refusal(status, data)
+
+    # -- the feed ---------------------------------------------------------------------
+    def feed(self, after: int, limit: int = 500) -> dict:
+        status, data = self.request("GET", f"/hub/v1/feed?after={int(after)}&limit={int(limit)}")
+        if status == 200 and isinstance(data.get("items"), list) and isinstance(
+                data.get("cursor"), int):
+            return data
+        if status == 200:
+            raise HubUnavailable("hub feed answer is malformed", status)
+        raise self._refusal(status, data)
+
+    # -- loyalty, called by the store core at the till ---------------------------------
+    def authorize_redemption(self, phone: str, amount: int, client_ref: str,
+                             timeout: float | None = None) -> dict:
+        """{"approved", "balance", "available"}; approved is False when the hub says 409."""
+        body = _dumps({"phone": phone, "amount": amount, "client_ref": client_ref}).encode()
+        status, data = self.request("POST", "/hub/v1/loyalty/authorize", body, timeout)
+        if status in (200, 409) and "approved" in data:
+            return data
+        if status in (401, 403):
+            raise HubUnavailable(f"hub refused this store (HTTP {status})", status)
+        raise self._refusal(status, data)
+
+    def customer(self, phone: str, timeout: float | None = None) -> dict | None:
+        """The hub's view of a customer, or None when the hub does not know the phone."""
+        from urllib.parse import quote
+        status, data = self.request("GET", f"/hub/v1/loyalty/customers/{quote(phone)}",
+                                    None, timeout)
+        if status == 200:
+            return data
+        if status == 404:
+            return None
+        if status in (401, 403):
+            raise HubUnavailable(f"hub refused this store (HTTP {status})", status)
+        raise self._refusal(status, data)

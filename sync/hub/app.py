@@ -1,0 +1,151 @@
+"""The hub's Flask app: ``create_app(config)`` over one database (one per process).
+
+Store routes (bearer + signature): push events, read the feed, authorize a redemption,
+look a customer up.  Admin routes (admin bearer) live in ``admin.py``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from flask import Flask, jsonify, request
+from peewee import InterfaceError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from . import feed, loyalty, validate
+from .auth import Authenticator
+from .db import open_database
+from .errors import BadRequest, HubApiError
+from .ingest import ingest
+from .models import HubSetting, hub_db, schema_version
+from .vault import check_value
+
+log = logging.getLogger("store_hub")
+MAX_BODY = 8 * 1024 * 1024
+
+
+@dataclass
+class HubConfig:
+    db_url: str
+    secret: bytes
+    max_body: int = MAX_BODY
+
+
+class HubNotReady(Exception):
+    pass
+
+
+def bind(db_url: str):
+    """Point the hub's models at ``db_url`` (one hub database per process)."""
+    db = open_database(db_url)
+    hub_db.initialize(db)
+    return db
+
+
+def check_ready(db, secret: bytes) -> None:
+    if schema_version(db) < 1:
+        raise HubNotReady("the hub database is not initialised: run `store-hub init` first")
+    row = HubSetting.get_or_none(HubSetting.key == "secret_check")
+    if row is not None and row.value != check_value(secret):
+        raise HubNotReady("this hub secret is not the one the database was initialised with")
+
+
+def _int_arg(name: str, default: int, lo: int, hi: int) -> int:
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(f"{name} must be a whole number", field=name) from None
+    if not lo <= value <= hi:
+        raise BadRequest(f"{name} must be between {lo} and {hi}", field=name)
+    return value
+
+
+def _body():
+    return validate.parse_json(request.get_data(cache=True) or b"null")
+
+
+def create_app(config: HubConfig) -> Flask:
+    db = bind(config.db_url)
+    check_ready(db, config.secret)
+    auth = Authenticator(db, config.secret)
+    app = Flask("store_hub")
+    app.config["MAX_CONTENT_LENGTH"] = config.max_body
+    app.config["HUB_DB"], app.config["HUB_AUTH"] = db, auth
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+
+    @app.before_request
+    def connect():
+        db.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def give_back(exc):
+        if not db.is_closed():
+            db.close()
+
+    @app.get("/healthz")
+    def healthz():
+        db.execute_sql("SELECT 1")
+        return jsonify({"ok": True, "service": "store-hub"})
+
+    @app.post("/hub/v1/events")
+    def push_events():
+        store_id = auth.store()
+        events = validate.batch(_body(), store_id)
+        return jsonify({"acked_through": ingest(db, store_id, events)})
+
+    @app.get("/hub/v1/feed")
+    def read_feed():
+        store_id = auth.store()
+        after = _int_arg("after", 0, 0, 2**62)
+        return jsonify(feed.read(db, store_id, after, _int_arg("limit", 500, 1, 5000)))
+
+    @app.post("/hub/v1/loyalty/authorize")
+    def authorize():
+        store_id = auth.store()
+        data = _body()
+        if not isinstance(data, dict):
+            raise BadRequest("the body must be a JSON object", field="body")
+        phone = validate.phone(data.get("phone"), "phone")
+        amount = data.get("amount")
+        if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+            raise BadRequest("amount must be whole kopecks above zero", field="amount")
+        ref = data.get("client_ref")
+        if not isinstance(ref, str) or not 0 < len(ref) <= 100:
+            raise BadRequest("client_ref is required (1-100 characters)", field="client_ref")
+        status, answer = loyalty.authorize(db, store_id, phone, amount, ref)
+        return jsonify(answer), status
+
+    @app.get("/hub/v1/loyalty/customers/<phone>")
+    def customer(phone):
+        auth.store()
+        return jsonify(loyalty.customer_view(db, validate.phone(phone, "phone")))
+
+    from .admin import register_admin
+    register_admin(app, db, auth)
+
+    @app.errorhandler(HubApiError)
+    def refused(e):
+        return jsonify(e.as_dict()), e.status
+
+    @app.errorhandler(HTTPException)
+    def http_error(e):
+        code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(e.code, "http")
+        return jsonify({"error": {"code": code, "message": e.description or e.name}}), e.code or 400
+
+    @app.errorhandler(Exception)
+    def unexpected(e):
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        if isinstance(e, (InterfaceError, OperationalError)) and not db.is_closed():
+            try:
+                db.manual_close()  # a broken connection never goes back to the pool
+            except Exception:
+                pass
+        return jsonify({"error": {"code": "internal", "message":
+                                  "the hub hit an unexpected error; nothing was applied"}}), 500
+
+    return app

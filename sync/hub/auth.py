@@ -1,0 +1,90 @@
+"""Who is calling the hub: a store (bearer token + HMAC signature) or the admin (bearer).
+
+Bearer tokens are found and compared by their SHA-256 only; the HMAC key (the token) is
+unsealed from the database with the hub secret.  Signatures are checked against the
+300-second window and remembered in ``hub_seen_signature`` (shared by every worker) so a
+replayed request is refused.  Every failure is 401; the message says which check failed
+but never echoes a secret.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import threading
+import time
+
+from flask import g, request
+
+from .. import signing
+from .errors import Unauthorized
+from .models import HubSetting
+from .sql import Sql
+from .vault import SecretError, token_hash, unseal
+
+_PRUNE_EVERY = 500
+
+
+class Authenticator:
+    def __init__(self, db, secret: bytes):
+        self.db, self.secret = db, secret
+        self._tokens: dict[tuple[str, str], str] = {}
+        self._lock = threading.Lock()
+        self._count = 0
+
+    def bearer(self) -> str:
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("Bearer ") or not header[7:].strip():
+            raise Unauthorized("Authorization: Bearer <token> is required")
+        return header[7:].strip()
+
+    def admin(self) -> None:
+        row = HubSetting.get_or_none(HubSetting.key == "admin_token_hash")
+        if row is None or not hmac.compare_digest(token_hash(self.bearer()), row.value):
+            raise Unauthorized("not the admin token")
+
+    def store(self) -> str:
+        """Authenticate a store request; returns its store_id (also put in ``g.store_id``)."""
+        sql = Sql(self.db)
+        row = sql.one("SELECT store_id, token_sealed FROM hub_store WHERE token_hash = ?",
+                      (token_hash(self.bearer()),))
+        if row is None:
+            raise Unauthorized("unknown store token")
+        store_id, sealed = row
+        token = self._token(store_id, sealed)
+        body = request.get_data(cache=True) if request.method != "GET" else b""
+        try:
+            t, v1 = signing.verify(token, request.headers.get(signing.HEADER), body)
+        except signing.BadSignature as e:
+            raise Unauthorized(str(e), code="bad_signature") from None
+        self._remember(sql, store_id, t, v1)
+        g.store_id = store_id
+        return store_id
+
+    def _token(self, store_id: str, sealed: str) -> str:
+        key = (store_id, sealed)
+        with self._lock:
+            token = self._tokens.get(key)
+        if token is None:
+            try:
+                token = unseal(self.secret, sealed)
+            except SecretError as e:
+                raise Unauthorized(f"the hub cannot open this store's key: {e}") from None
+            with self._lock:
+                self._tokens[key] = token
+        return token
+
+    def _remember(self, sql: Sql, store_id: str, t: int, v1: str) -> None:
+        what = f"{request.method} {request.full_path.rstrip('?')} {v1}"
+        key = hashlib.sha256(what.encode()).hexdigest()
+        now = int(time.time())
+        with self.db.atomic():
+            cur = sql.run("INSERT INTO hub_seen_signature (store_id, key, seen_at) VALUES (?,?,?) "
+                          "ON CONFLICT DO NOTHING", (store_id, key, now))
+        if cur.rowcount == 0:
+            raise Unauthorized("the request was already received (replay)", code="replay")
+        self._count += 1
+        if self._count % _PRUNE_EVERY == 0:
+            with self.db.atomic():
+                sql.run("DELETE FROM hub_seen_signature WHERE seen_at < ?",
+                        (now - 2 * signing.WINDOW,))

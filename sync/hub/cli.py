@@ -1,0 +1,155 @@
+"""The ``store-hub`` command line: init, serve, add-store, pull.
+
+``--db`` may also come from ``STORE_HUB_DB``; the hub secret from ``STORE_HUB_SECRET``,
+``--secret-file`` or (SQLite) ``<database>.secret``.  Failures are one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+
+
+def _db_url(args) -> str:
+    url = args.db or os.environ.get("STORE_HUB_DB")
+    if not url:
+        raise SystemExit("store-hub: --db is required (or set STORE_HUB_DB)")
+    return url
+
+
+def cmd_init(args) -> int:
+    from .app import bind
+    from .registry import init_hub
+    from .vault import load_secret
+    url = _db_url(args)
+    secret = load_secret(url, args.secret_file, create=True)
+    init_hub(bind(url), args.admin_token, secret)
+    print("hub database ready")
+    return 0
+
+
+def cmd_add_store(args) -> int:
+    from .app import bind, check_ready
+    from .registry import add_store
+    from .vault import load_secret
+    url = _db_url(args)
+    secret = load_secret(url, args.secret_file)
+    db = bind(url)
+    check_ready(db, secret)
+    new = add_store(db, args.store_id, args.token, secret, pull_url=args.pull_url)
+    print(f"store {args.store_id} {'registered' if new else 'updated'}")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from waitress.server import create_server
+
+    from .app import HubConfig, create_app
+    from .vault import load_secret
+    url = _db_url(args)
+    app = create_app(HubConfig(db_url=url, secret=load_secret(url, args.secret_file),
+                               max_body=args.max_body))
+    server = create_server(app, host=args.host, port=args.port, threads=args.threads,
+                           ident="store-hub", clear_untrusted_proxy_headers=True)
+    print(f"store-hub serving on http://{server.effective_host}:{server.effective_port}/",
+          flush=True)
+    try:
+        server.run()
+    finally:
+        server.close()
+    return 0
+
+
+def cmd_pull(args) -> int:
+    from .app import bind, check_ready
+    from .models import HubStore
+    from .pull import PullError, pull_store
+    from .vault import load_secret
+    url = _db_url(args)
+    secret = load_secret(url, args.secret_file)
+    db = bind(url)
+    check_ready(db, secret)
+    while True:
+        if args.store:
+            stores = [args.store]
+        else:
+            stores = [s.store_id for s in HubStore.select().where(HubStore.pull_url.is_null(False))]
+        failed = 0
+        for store_id in stores:
+            try:
+                n = pull_store(db, secret, store_id, url=args.url, limit=args.limit)
+                print(f"{store_id}: {n} new events")
+            except PullError as e:
+                failed += 1
+                print(f"store-hub: pull {store_id}: {e}", file=sys.stderr)
+        if not args.loop:
+            return 1 if failed else 0
+        time.sleep(args.loop)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="store-hub", description="The reference hub for store-agent")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def common(s):
+        s.add_argument("--db", help="sqlite:///PATH or postgresql://USER@HOST/DB[?schema=NAME]")
+        s.add_argument("--secret-file", help="the hub secret (default: STORE_HUB_SECRET or "
+                                             "<sqlite db>.secret)")
+
+    s = sub.add_parser("init", help="create the hub database and set the admin token")
+    common(s)
+    s.add_argument("--admin-token", required=True)
+    s.set_defaults(fn=cmd_init)
+
+    s = sub.add_parser("serve", help="run the hub's HTTP API")
+    common(s)
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8700)
+    s.add_argument("--threads", type=int, default=8)
+    s.add_argument("--max-body", type=int, default=8 * 1024 * 1024,
+                   help="largest push in bytes (413 above it)")
+    s.set_defaults(fn=cmd_serve)
+
+    s = sub.add_parser("add-store", help="register a store and its token (again: new token)")
+    common(s)
+    s.add_argument("store_id")
+    s.add_argument("--token", required=True)
+    s.add_argument("--pull-url", help="the agent's base URL, for `store-hub pull`")
+    s.set_defaults(fn=cmd_add_store)
+
+    s = sub.add_parser("pull", help="fetch events from agents exposing the pull API")
+    common(s)
+    s.add_argument("--store", help="only this store (default: every store with a pull URL)")
+    s.add_argument("--url", help="the agent's base URL (overrides the registered one)")
+    s.add_argument("--limit", type=int, default=500)
+    s.add_argument("--loop", type=float, default=0, help="repeat every N seconds")
+    s.set_defaults(fn=cmd_pull)
+    return p
+
+
+def main(argv=None) -> int:
+    logging.basicConfig(level=os.environ.get("STORE_HUB_LOG", "WARNING"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    from .app import HubNotReady
+    from .db import BadDatabaseUrl
+    from .registry import RegistryError
+    from .vault import SecretError
+    try:
+        return int(args.fn(args) or 0)
+    except (HubNotReady, BadDatabaseUrl, RegistryError, SecretError) as e:
+        print(f"store-hub: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as e:  # one line, never a traceback
+        logging.getLogger("store_hub").debug("unexpected", exc_info=True)
+        print(f"store-hub: unexpected error: {type(e).__name__}: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,207 @@
+"""Ingest: store each event once and apply it to the projections in the same transaction.
+
+Exactly once in effect, whatever the number of deliveries and hub workers: an event row is
+inserted with ``ON CONFLICT DO NOTHING`` under the unique ``(store_id, seq)`` and
+``event_id``, and only an event whose row this transaction inserted is applied.  A second
+worker holding the same batch waits on the first one's uncommitted rows, then finds them
+and acknowledges without applying.  A repeat must match the stored digest; the same
+event_id or seq with a different body is a conflict (409) and nothing of the batch applies.
+
+Batches are contiguous per store: one starting past ``acked_through + 1`` is answered with
+the seq the hub expects (409 ``expected_seq``), so the hub's events of a store are always
+``1..acked_through`` without holes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+from .db import retrying
+from .errors import Conflict, Gap, NotFound
+from .loyalty import LoyaltyBatch
+from .sql import Sql, iso
+from .validate import Event
+
+CHUNK = 200
+
+
+def ingest(db, store_id: str, events: list[Event]) -> int:
+    """Apply a checked, contiguous batch; returns the store's ``acked_through``."""
+    return retrying(db, lambda: _ingest(Sql(db), store_id, events))
+
+
+def _ingest(sql: Sql, store_id: str, events: list[Event]) -> int:
+    acked = sql.scalar("SELECT acked_through FROM hub_store WHERE store_id = ?", (store_id,))
+    if acked is None:
+        raise NotFound(f"store {store_id} is not registered", field="store_id")
+    if not events:
+        return acked
+    if events[0].seq > acked + 1:
+        raise Gap(acked + 1)
+    now = iso()
+    old = [e for e in events if e.seq <= acked]
+    if old:
+        _check_repeats(sql, store_id, old)
+    fresh = [e for e in events if e.seq > acked]
+    inserted = _insert_events(sql, store_id, fresh, now)
+    repeats = [e for e in fresh if e.seq not in inserted]
+    if repeats:
+        _check_repeats(sql, store_id, repeats)
+    applied = [e for e in fresh if e.seq in inserted]
+    if applied:
+        Projections(sql, store_id, now).apply(applied)
+        last = applied[-1].seq
+        sql.run("UPDATE hub_store SET acked_through = ?, last_event_at = ? "
+                "WHERE store_id = ? AND acked_through < ?", (last, now, store_id, last))
+    return max(acked, events[-1].seq)
+
+
+def _insert_events(sql: Sql, store_id: str, events: list[Event], now: str) -> set[int]:
+    done = set()
+    for i in range(0, len(events), CHUNK):
+        part = events[i:i + CHUNK]
+        rows = sql.insert_rows(
+            'INSERT INTO hub_event (store_id, seq, event_id, type, "schema", occurred_at, '
+            "digest, payload, received_at)",
+            [(store_id, e.seq, e.event_id, e.type, e.schema, e.occurred_at, e.digest, e.text, now)
+             for e in part], "ON CONFLICT DO NOTHING RETURNING seq")
+        done.update(r[0] for r in rows)
+    return done
+
+
+def _check_repeats(sql: Sql, store_id: str, events: list[Event]) -> None:
+    """Each repeated event must be the very event the hub holds."""
+    held = {}
+    for i in range(0, len(events), CHUNK):
+        part = events[i:i + CHUNK]
+        marks = ",".join("?" * len(part))
+        for seq, event_id, digest in sql.rows(
+                f"SELECT seq, event_id, digest FROM hub_event WHERE store_id = ? AND seq IN ({marks})",
+                [store_id] + [e.seq for e in part]):
+            held[seq] = (event_id, digest)
+    for e in events:
+        got = held.get(e.seq)
+        if got is None:  # the seq is free, so the event_id must be taken by another event
+            raise Conflict(f"event_id {e.event_id} is already held for another event",
+                           field=f"seq {e.seq}: event_id", code="event_conflict", seq=e.seq)
+        if got != (e.event_id, e.digest):
+            raise Conflict(f"seq {e.seq} is held with a different body (event {got[0]}); "
+                           "an event never changes", field=f"seq {e.seq}", code="event_conflict",
+                           seq=e.seq)
+
+
+class Projections:
+    """What the store's events mean at the hub: sales, returns, shifts, stock, loyalty."""
+
+    def __init__(self, sql: Sql, store_id: str, now: str):
+        self.sql, self.store_id, self.now = sql, store_id, now
+        self.stock = defaultdict(int)
+        self.sales, self.returns, self.release = [], [], []
+        self.after: list[tuple[str, tuple]] = []  # updates of rows this batch may insert
+        self.sale_refs: dict[int, str] = {}
+
+    def apply(self, events: list[Event]) -> None:
+        loyalty = LoyaltyBatch(self.sql, self.store_id, self.now, self.sale_refs)
+        loyalty.lock([e for e in events if e.type in ("loyalty.posted", "customer.upserted")])
+        for e in events:
+            for sku, milli in e.lines:
+                self.stock[sku] += milli
+            handler = getattr(self, "on_" + e.type.replace(".", "_"), None)
+            if handler:
+                handler(e)
+            elif e.type in ("loyalty.posted", "customer.upserted"):
+                loyalty.apply(e)
+        self._write_sales()
+        self._write_returns()
+        for statement, params in self.after:
+            self.sql.run(statement, params)
+        self._write_stock()
+        loyalty.finish(self.release)
+        if self.release:
+            marks = ",".join("?" * len(self.release))
+            self.sql.run(f"UPDATE hub_hold SET released = ? WHERE store_id = ? AND client_ref IN ({marks})",
+                         [self.sql.true(), self.store_id] + self.release)
+
+    def on_sale_completed(self, e: Event) -> None:
+        p = e.payload
+        g = lambda k: p.get(k) or 0  # noqa: E731
+        self.sales.append([self.store_id, p["sale_id"], p.get("client_ref"), p.get("number"),
+                           p.get("shift_id"), p.get("register_id"), p.get("cashier"),
+                           p.get("customer_phone"), g("subtotal"), p["total"], g("paid"),
+                           g("change"), g("bonus_earned"), g("bonus_redeemed"),
+                           p.get("created_at") or e.occurred_at, e.seq])
+        if p.get("client_ref"):
+            self.sale_refs[p["sale_id"]] = p["client_ref"]
+            if not g("bonus_redeemed"):  # else released when the redemption entry arrives
+                self.release.append(p["client_ref"])
+
+    def on_sale_returned(self, e: Event) -> None:
+        p = e.payload
+        self.returns.append([self.store_id, p["return_id"], p["sale_id"], p["total"],
+                             p.get("bonus_reversed") or 0, p.get("bonus_restored") or 0,
+                             p.get("created_at") or e.occurred_at, e.seq])
+
+    def on_sale_voided(self, e: Event) -> None:
+        self.after.append(("UPDATE hub_sale SET voided_seq = ? WHERE store_id = ? AND sale_id = ?",
+                           (e.seq, self.store_id, e.payload["sale_id"])))
+
+    def on_sale_fiscalized(self, e: Event) -> None:
+        p = e.payload
+        self.after.append(("UPDATE hub_sale SET fiscal_document_number = ?, fiscal_sign = ? "
+                           "WHERE store_id = ? AND sale_id = ?",
+                           (p["document_number"], p["fiscal_sign"], self.store_id, p["sale_id"])))
+
+    def on_return_fiscalized(self, e: Event) -> None:
+        p = e.payload
+        self.after.append(("UPDATE hub_return SET fiscal_document_number = ?, fiscal_sign = ? "
+                           "WHERE store_id = ? AND return_id = ?",
+                           (p["document_number"], p["fiscal_sign"], self.store_id,
+                            p["return_id"])))
+
+    def on_shift_opened(self, e: Event) -> None:
+        p = e.payload
+        self.sql.run("INSERT INTO hub_shift (store_id, shift_id, register_id, number, opened_seq) "
+                     "VALUES (?,?,?,?,?) ON CONFLICT (store_id, shift_id) DO UPDATE SET "
+                     "opened_seq = excluded.opened_seq",
+                     (self.store_id, p["shift_id"], p.get("register_id"), p.get("number"), e.seq))
+
+    def on_shift_closed(self, e: Event) -> None:
+        p = e.payload
+        self.sql.run("INSERT INTO hub_shift (store_id, shift_id, register_id, number, closed_seq, "
+                     "z_report) VALUES (?,?,?,?,?,?) ON CONFLICT (store_id, shift_id) DO UPDATE "
+                     "SET closed_seq = excluded.closed_seq, z_report = excluded.z_report",
+                     (self.store_id, p["shift_id"], p.get("register_id"), p.get("number"), e.seq,
+                      json.dumps(p, default=str)))
+
+    def _write_sales(self) -> None:
+        cols = ("store_id, sale_id, client_ref, number, shift_id, register_id, cashier, "
+                'customer_phone, subtotal, total, paid, "change", bonus_earned, bonus_redeemed, '
+                "created_at, seq")
+        self._insert_once("hub_sale", cols, self.sales, "sale_id", "sale")
+
+    def _write_returns(self) -> None:
+        cols = ("store_id, return_id, sale_id, total, bonus_reversed, bonus_restored, "
+                "created_at, seq")
+        self._insert_once("hub_return", cols, self.returns, "return_id", "return")
+
+    def _insert_once(self, table: str, cols: str, rows: list, key: str, what: str) -> None:
+        for i in range(0, len(rows), CHUNK):
+            part = rows[i:i + CHUNK]
+            got = self.sql.insert_rows(f"INSERT INTO {table} ({cols})", part,
+                                       f"ON CONFLICT DO NOTHING RETURNING {key}")
+            if len(got) != len(part):
+                dup = sorted({r[1] for r in part} - {g[0] for g in got})
+                raise Conflict(f"{what} {dup[0]} of store {self.store_id} is already recorded "
+                               "by another event", field=f"{what}_id", code="event_conflict")
+
+    def _write_stock(self) -> None:
+        items = sorted((sku, d) for sku, d in self.stock.items() if d)
+        for i in range(0, len(items), CHUNK):
+            part = items[i:i + CHUNK]
+            self.sql.insert_rows(
+                "INSERT INTO hub_stock (store_id, sku, on_hand_milli, updated_at)",
+                [(self.store_id, sku, delta, self.now) for sku, delta in part],
+                "ON CONFLICT (store_id, sku) DO UPDATE SET "
+                "on_hand_milli = hub_stock.on_hand_milli + excluded.on_hand_milli, "
+                "updated_at = excluded.updated_at, feed_cursor = NULL")

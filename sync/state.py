@@ -1,0 +1,42 @@
+"""What sync remembers: on disk in the store's ``sync_state`` (survives restarts and is
+read by ``store-agent sync --status`` from another process) and, for the running process,
+whether the hub answered the last call."""
+
+from __future__ import annotations
+
+import threading
+
+from agent import clock, outbox
+
+KEYS = ("last_push_at", "last_feed_at", "last_error", "last_error_at", "feed_cursor")
+
+
+class LiveState:
+    """In-memory facts of this process's workers (thread-safe enough: single assignments)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.hub_reachable: bool | None = None
+        self.last_attempt_at: str | None = None
+        self.paused_reason: str | None = None
+
+
+def record_success(store, live: LiveState | None, what: str, acked: int | None = None) -> None:
+    """One write: the new ack marker (never backwards) and when it happened."""
+    with store.db.write():
+        if acked is not None:
+            outbox.mark_acked(acked)
+        outbox.set_state(what, clock.iso())
+    if live:
+        live.hub_reachable, live.last_attempt_at, live.paused_reason = True, clock.iso(), None
+
+
+def record_error(store, live: LiveState | None, message: str, reachable: bool) -> None:
+    try:
+        with store.db.write():
+            outbox.set_state("last_error", message[:500])
+            outbox.set_state("last_error_at", clock.iso())
+    except Exception:  # a busy store database must not turn a hub error into a crash
+        pass
+    if live:
+        live.hub_reachable, live.last_attempt_at = reachable, clock.iso()

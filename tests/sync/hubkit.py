@@ -1,0 +1,167 @@
+"""Test kit for sync: an in-process hub on a loopback port, a hub in its own process,
+PostgreSQL schemas of our own, signed raw requests, and the store's till."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import requests
+
+from sync import signing
+from sync.hub.serving import BackgroundServer
+
+PG_BASE = os.environ.get("STORE_HUB_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+ADMIN = "admin-" + "a" * 20
+
+
+def pg_available() -> str | None:
+    """None when PostgreSQL is reachable, else why not."""
+    try:
+        import psycopg2
+        psycopg2.connect(PG_BASE, connect_timeout=3).close()
+        return None
+    except Exception as e:  # noqa: BLE001 - any failure means: skip with the reason
+        why = " ".join(str(e).split())
+        return f"PostgreSQL at {PG_BASE} is not reachable ({type(e).__name__}: {why})"
+
+
+def pg_schema_url() -> tuple[str, str]:
+    schema = "t_" + uuid.uuid4().hex[:16]
+    return f"{PG_BASE}?schema={schema}", schema
+
+
+def pg_drop(schema: str) -> None:
+    import psycopg2
+    conn = psycopg2.connect(PG_BASE, connect_timeout=5)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    conn.close()
+
+
+def token() -> str:
+    return "tok-" + secrets.token_hex(16)
+
+
+class HubServer:
+    """The real hub app on waitress in this process (one hub database per process)."""
+
+    def __init__(self, db_url: str, tmp: Path, max_body: int | None = None, threads: int = 8):
+        from sync.hub.app import HubConfig, bind, create_app
+        from sync.hub.registry import init_hub
+        from sync.hub.vault import load_secret
+        self.db_url, self.admin_token = db_url, ADMIN
+        self.secret = load_secret(db_url, str(tmp / "hub.secret"), create=True)
+        self.db = bind(db_url)
+        init_hub(self.db, ADMIN, self.secret)
+        cfg = HubConfig(db_url=db_url, secret=self.secret)
+        if max_body:
+            cfg.max_body = max_body
+        self.app = create_app(cfg)
+        self.server = BackgroundServer(self.app, threads=threads).start()
+        self.port, self.url = self.server.port, self.server.url
+
+    def add_store(self, store_id: str, tok: str | None = None, pull_url=None) -> str:
+        from sync.hub.registry import add_store
+        tok = tok or token()
+        add_store(self.db, store_id, tok, self.secret, pull_url=pull_url)
+        return tok
+
+    def admin(self, path: str, method="GET", body=None):
+        r = requests.request(method, self.url + path, json=body, timeout=30,
+                             headers={"Authorization": f"Bearer {self.admin_token}"})
+        return r.status_code, r.json()
+
+    def stop(self):
+        self.server.stop()
+        try:
+            self.db.close_all()
+        except Exception:
+            pass
+
+
+class HubProcess:
+    """``store-hub serve`` in its own process, so it can be killed with SIGKILL."""
+
+    def __init__(self, db_url: str, secret: str, threads: int = 4):
+        self.db_url, self.secret, self.threads = db_url, secret, threads
+        self.env = dict(os.environ, STORE_HUB_SECRET=secret)
+        self.proc = None
+        self.port = None
+
+    def run_cli(self, *args) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "sync.hub.cli", *args, "--db", self.db_url],
+                              env=self.env, capture_output=True, text=True, timeout=120)
+
+    def start(self) -> "HubProcess":
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "sync.hub.cli", "serve", "--db", self.db_url, "--port", "0",
+             "--threads", str(self.threads)], env=self.env, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        if "serving on" not in line:
+            raise RuntimeError(f"store-hub did not start: {line} {self.proc.stderr.read()}")
+        self.port = int(line.strip().rstrip("/").rsplit(":", 1)[1])
+        return self
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(30)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def signed(tok: str, body: bytes = b"", t: int | None = None) -> dict:
+    return {"Authorization": f"Bearer {tok}", signing.HEADER: signing.header_value(tok, body, t),
+            "Content-Type": "application/json"}
+
+
+_SIGNERS: dict[str, signing.Signer] = {}
+
+
+def signed_for(tok: str, method: str, path: str, body: bytes = b"") -> dict:
+    """Headers for a request that may repeat within a second (the Signer moves ``t`` on)."""
+    signer = _SIGNERS.setdefault(tok, signing.Signer(tok))
+    return {"Authorization": f"Bearer {tok}", signing.HEADER: signer.sign(method, path, body),
+            "Content-Type": "application/json"}
+
+
+def event(store_id: str, seq: int, etype: str, payload: dict, event_id: str | None = None) -> dict:
+    return {"event_id": event_id or str(uuid.uuid4()), "store_id": store_id, "seq": seq,
+            "type": etype, "schema": 1, "occurred_at": "2026-03-01T10:00:00.000000Z",
+            "payload": payload}
+
+
+def push_raw(url: str, tok: str, store_id: str, events: list, **extra) -> requests.Response:
+    body = json.dumps({"store_id": store_id, "batch_id": uuid.uuid4().hex, "events": events,
+                       **extra}).encode()
+    return requests.post(url + "/hub/v1/events", data=body, headers=signed(tok, body), timeout=60)
+
+
+def wait_for(predicate, timeout: float = 60.0, step: float = 0.05, what: str = "condition"):
+    """Poll until true (a liveness bound, not a timing assertion)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError(f"timed out waiting for {what}")
