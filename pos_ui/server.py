@@ -8,9 +8,8 @@ transaction (outbox pusher, feed puller, print spooler, fiscal worker).  Each ha
 from __future__ import annotations
 
 import logging
-import threading
 
-from waitress.server import create_server
+from sync.hub.serving import BackgroundServer  # waitress with a clean stop
 
 from .app import create_app
 
@@ -27,9 +26,9 @@ class StoreProcess:
             factory(self, blueprints)
         self.app = create_app(store, extra_blueprints=blueprints, status_provider=self.status)
         threads = store.config.get("server", "threads")
-        self.server = create_server(self.app, host=host, port=port, threads=threads,
-                                    ident="store-agent", clear_untrusted_proxy_headers=True)
-        self._thread = None
+        self.http = BackgroundServer(self.app, host, port, threads, ident="store-agent")
+        self.server = self.http.server
+        self._background = False
 
     @property
     def port(self) -> int:
@@ -52,8 +51,8 @@ class StoreProcess:
     def start_background(self) -> "StoreProcess":
         for w in self.workers:
             w.start()
-        self._thread = threading.Thread(target=self.server.run, name="waitress", daemon=True)
-        self._thread.start()
+        self._background = True
+        self.http.start()
         return self
 
     def serve_forever(self) -> None:
@@ -71,7 +70,10 @@ class StoreProcess:
             except Exception:
                 log.exception("stopping %r", w)
         try:
-            self.server.close()
+            if self._background:
+                self.http.stop()
+            else:
+                self.server.close()
         except Exception:
             pass
 

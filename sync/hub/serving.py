@@ -10,13 +10,14 @@ from waitress.server import create_server
 
 
 class BackgroundServer:
-    def __init__(self, app, host: str = "127.0.0.1", port: int = 0, threads: int = 8):
+    def __init__(self, app, host: str = "127.0.0.1", port: int = 0, threads: int = 8,
+                 ident: str = "store-hub"):
         self.server = create_server(app, host=host, port=port, threads=threads,
-                                    ident="store-hub", clear_untrusted_proxy_headers=True)
+                                    ident=ident, clear_untrusted_proxy_headers=True)
         self.port = self.server.effective_port
         self.url = f"http://{host}:{self.port}"
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="store-hub-http", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=f"{ident}-http", daemon=True)
 
     def start(self) -> "BackgroundServer":
         self._thread.start()
