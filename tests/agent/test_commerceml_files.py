@@ -1,6 +1,7 @@
 """The CommerceML import against real 1C exports (two MIT-licensed repositories' test data:
 carono/php-commerceml and dobromyslov/commerceml-parser, CommerceML 2.07)."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -10,11 +11,15 @@ from agent.commerceml import import_files
 from agent.models import Barcode, Outbox, Product, StockDoc
 from tests.conftest import make_store
 
-DATA = Path("/work/shared/data/commerceml")
+# shared/ stands beside the checkout (as on developers' machines and in CI)
+DATA = Path(os.environ.get("STORE_AGENT_TEST_DATA") or
+            Path(__file__).resolve().parents[3] / "shared" / "data") / "commerceml"
 CARONO = DATA / "carono-php-commerceml"
 DOBRO = DATA / "dobromyslov-commerceml-parser"
 
-pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason="CommerceML test data not present")
+pytestmark = pytest.mark.skipif(
+    not DATA.is_dir(), reason=f"the real CommerceML exports are not at {DATA} "
+    "(shared/ beside the checkout, or STORE_AGENT_TEST_DATA)")
 
 
 def by_ext(ext_id: str) -> Product:
