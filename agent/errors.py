@@ -60,3 +60,13 @@ class LockedOut(StoreError):
     """Too many wrong PINs; try again after `retry_after` seconds."""
 
     code = "locked_out"
+
+
+def require_client_ref(body) -> str:
+    """The idempotency key every recorded action carries (and the body must be an object)."""
+    if not isinstance(body, dict):
+        raise Invalid("the body must be a JSON object", field="body")
+    client_ref = body.get("client_ref")
+    if not isinstance(client_ref, str) or not 1 <= len(client_ref) <= 100:
+        raise Invalid("client_ref is required (1-100 characters)", field="client_ref")
+    return client_ref

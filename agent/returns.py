@@ -13,7 +13,7 @@ from collections import defaultdict
 from peewee import fn
 
 from . import cashiers, clock, outbox, shifts, stock
-from .errors import Conflict, Invalid, NotFound
+from .errors import Conflict, Invalid, NotFound, require_client_ref
 from .models import Payment, Refund, ReturnLine, Sale, SaleLine, SaleReturn
 from .money import parse_qty, qty_str, require_amount, share
 
@@ -95,11 +95,7 @@ def _allocate_refunds(refunds, total: int, room: dict[str, int]) -> list[tuple[s
 
 
 def commit(store, session, body: dict) -> tuple[dict, bool]:
-    if not isinstance(body, dict):
-        raise Invalid("the body must be a JSON object", field="body")
-    client_ref = body.get("client_ref")
-    if not isinstance(client_ref, str) or not 1 <= len(client_ref) <= 100:
-        raise Invalid("client_ref is required (1-100 characters)", field="client_ref")
+    client_ref = require_client_ref(body)
     existing = SaleReturn.get_or_none(SaleReturn.client_ref == client_ref)
     if existing:
         return get(existing.id), False

@@ -11,7 +11,7 @@ from collections import defaultdict
 
 from . import clock, outbox, shifts, sql, stock, weighed
 from .catalog import product_by_sku
-from .errors import Conflict, Invalid, NotFound
+from .errors import Conflict, Invalid, NotFound, require_client_ref
 from .models import Product, Sale
 from .money import line_amount, parse_qty, qty_str, require_amount, vat_included
 
@@ -149,11 +149,7 @@ def check_payments(payments, total: int) -> tuple[list[tuple[str, int]], int, in
 
 def commit(store, session, body: dict) -> tuple[dict, bool]:
     """Record a sale.  Returns (sale, created); created is False for a repeated client_ref."""
-    if not isinstance(body, dict):
-        raise Invalid("the body must be a JSON object", field="body")
-    client_ref = body.get("client_ref")
-    if not isinstance(client_ref, str) or not 1 <= len(client_ref) <= 100:
-        raise Invalid("client_ref is required (1-100 characters)", field="client_ref")
+    client_ref = require_client_ref(body)
     existing = sql.scalar("SELECT id FROM sale WHERE client_ref = ?", (client_ref,))
     if existing:
         return get(existing), False

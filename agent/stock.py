@@ -7,7 +7,7 @@ reading on-hand costs one row while the moves stay the truth (tests check they a
 from __future__ import annotations
 
 from . import clock, outbox, sql
-from .errors import Conflict, Invalid, NotFound
+from .errors import Conflict, Invalid, NotFound, require_client_ref
 from .models import Product, StockDoc, StockMove
 from .money import parse_qty, qty_str
 
@@ -69,8 +69,7 @@ def post_document(store, kind: str, client_ref, lines, cashier=None, note: str |
     """
     if kind not in MOVE_KINDS:
         raise Invalid(f"kind must be one of {', '.join(MOVE_KINDS)}", field="kind")
-    if not isinstance(client_ref, str) or not 1 <= len(client_ref) <= 100:
-        raise Invalid("client_ref is required (1-100 characters)", field="client_ref")
+    require_client_ref({"client_ref": client_ref})
     parsed = _parse_lines(kind, lines)
     with store.db.write():
         existing = StockDoc.get_or_none(StockDoc.client_ref == client_ref)

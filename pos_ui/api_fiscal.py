@@ -23,26 +23,25 @@ def _data() -> dict:
     return body() if request.get_data() else {}
 
 
-@bp.post("/sales/<int:sale_id>/fiscal/retry")
-@with_session()
-def retry_sale(sale_id):
+def _retry(kind: str, row_id: int):
     _worker()
     data = _data()
     cashiers.approve(store(), g.session, "re-sending a receipt to the register",
                      data.get("approval_pin"), data.get("approval_login"), role="senior")
-    fiscal_queue.retry(store(), "sale", sale_id)
-    return jsonify(sales.get(sale_id)), 202
+    fiscal_queue.retry(store(), kind, row_id)
+    return jsonify(sales.get(row_id) if kind == "sale" else returns.get(row_id)), 202
+
+
+@bp.post("/sales/<int:sale_id>/fiscal/retry")
+@with_session()
+def retry_sale(sale_id):
+    return _retry("sale", sale_id)
 
 
 @bp.post("/returns/<int:return_id>/fiscal/retry")
 @with_session()
 def retry_return(return_id):
-    _worker()
-    data = _data()
-    cashiers.approve(store(), g.session, "re-sending a receipt to the register",
-                     data.get("approval_pin"), data.get("approval_login"), role="senior")
-    fiscal_queue.retry(store(), "return", return_id)
-    return jsonify(returns.get(return_id)), 202
+    return _retry("return", return_id)
 
 
 @bp.post("/sales/<int:sale_id>/void")

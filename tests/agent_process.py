@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 
 import requests
 
@@ -52,20 +53,34 @@ class AgentProcess:
                 self.kill9()
 
     def session(self, login="anna", register="1") -> "HttpApi":
-        r = requests.post(self.url + "/api/v1/session",
-                          json={"login": login, "pin": PINS[login], "register": register}, timeout=10)
-        r.raise_for_status()
-        return HttpApi(self.url, r.json()["token"])
+        return HttpApi.login(self.url, login, register)
 
 
 class HttpApi:
+    """A logged-in client of a real agent over HTTP."""
+
     def __init__(self, url, token):
-        self.url = url
+        self.url = url.rstrip("/")
         self.s = requests.Session()
         self.s.headers["Authorization"] = f"Bearer {token}"
 
+    @classmethod
+    def login(cls, url: str, login: str = "anna", register: str = "1") -> "HttpApi":
+        url = url.rstrip("/")
+        r = requests.post(url + "/api/v1/session",
+                          json={"login": login, "pin": PINS[login], "register": register},
+                          timeout=10)
+        r.raise_for_status()
+        return cls(url, r.json()["token"])
+
     def get(self, path, **kw):
-        return self.s.get(self.url + path, timeout=30, **kw)
+        return self.s.get(self.url + path, timeout=90, **kw)
 
     def post(self, path, json=None, **kw):
-        return self.s.post(self.url + path, json=json, timeout=30, **kw)
+        return self.s.post(self.url + path, json=json, timeout=90, **kw)
+
+    def sell(self, lines, payments) -> dict:
+        r = self.post("/api/v1/sales", {"client_ref": uuid.uuid4().hex, "lines": lines,
+                                        "payments": payments})
+        assert r.status_code == 201, r.text
+        return r.json()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import socket
 from pathlib import Path
 
 from .serving import BackgroundServer
@@ -18,15 +17,7 @@ from .serving import BackgroundServer
 STORE_ID = "DEMO-1"
 
 
-def _port(preferred: int) -> int:
-    for port in (preferred, 0):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return s.getsockname()[1]
-    raise OSError("no free port")
+from agent.demo import free_port as _port  # noqa: E402  the demo's one port picker
 
 
 class EmbeddedHub:

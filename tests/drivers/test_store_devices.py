@@ -1,36 +1,15 @@
 """The store process with real device emulators: a TCP printer, a pty display and scale."""
 
 import time
-import uuid
 
 import pytest
-import requests
 
 from drivers.emulators.display import VirtualDisplay
 from drivers.emulators.printer import VirtualNetworkPrinter
 from drivers.emulators.scale import VirtualScale
 from pos_ui.server import StoreProcess
-from tests.conftest import PINS, make_store
-
-
-class Live:
-    def __init__(self, proc, login="anna"):
-        self.url = proc.url.rstrip("/")
-        r = requests.post(self.url + "/api/v1/session",
-                          json={"login": login, "pin": PINS[login]}, timeout=10)
-        self.h = {"Authorization": "Bearer " + r.json()["token"]}
-
-    def get(self, path):
-        return requests.get(self.url + path, headers=self.h, timeout=10)
-
-    def post(self, path, json=None):
-        return requests.post(self.url + path, json=json, headers=self.h, timeout=10)
-
-    def sell(self, lines, payments):
-        r = self.post("/api/v1/sales", {"client_ref": uuid.uuid4().hex, "lines": lines,
-                                        "payments": payments})
-        assert r.status_code == 201, r.text
-        return r.json()
+from tests.agent_process import HttpApi
+from tests.conftest import make_store
 
 
 @pytest.fixture
@@ -43,7 +22,7 @@ def devices(tmp_path):
         "display": f"{display.port}?baudrate=9600", "scale": f"{scale.port}?baudrate=9600",
         "print_retry_max": 0.5})
     proc = StoreProcess(store, "127.0.0.1", 0).start_background()
-    api = Live(proc)
+    api = HttpApi.login(proc.url)
     api.post("/api/v1/shifts/open", {"opening_cash": 0})
     yield api, printer, display, scale, proc
     proc.stop()

@@ -1,36 +1,17 @@
 """Sales through the store process with a Shtrih-M register emulator on TCP."""
 
 import time
-import uuid
 
 import pytest
-import requests
 
 from agent.models import Outbox, Sale
 from drivers.fiscal.emulator import ShtrihEmulator
 from pos_ui.server import StoreProcess
-from tests.conftest import PINS, make_store
+from tests.agent_process import HttpApi
+from tests.conftest import make_store
 
 
-class Live:
-    def __init__(self, proc, login):
-        self.url = proc.url.rstrip("/")
-        r = requests.post(self.url + "/api/v1/session", json={"login": login, "pin": PINS[login]},
-                          timeout=10)
-        self.h = {"Authorization": "Bearer " + r.json()["token"]}
-
-    def get(self, path):
-        return requests.get(self.url + path, headers=self.h, timeout=90)
-
-    def post(self, path, json=None):
-        return requests.post(self.url + path, json=json, headers=self.h, timeout=90)
-
-    def sell(self, lines, payments):
-        r = self.post("/api/v1/sales", {"client_ref": uuid.uuid4().hex, "lines": lines,
-                                        "payments": payments})
-        assert r.status_code == 201, r.text
-        return r.json()
-
+class Live(HttpApi):
     def fiscal(self, sale_id, want, timeout=20):
         deadline = time.monotonic() + timeout
         while True:
@@ -47,7 +28,7 @@ def shop(tmp_path):
     store = make_store(tmp_path / "s", devices={"fiscal": emu.url + "?timeout=2",
                                                 "print_retry_max": 0.5})
     proc = StoreProcess(store, "127.0.0.1", 0).start_background()
-    yield Live(proc, "maria"), emu, store
+    yield Live.login(proc.url, "maria"), emu, store
     proc.stop()
     store.close()
     emu.stop()
@@ -110,7 +91,7 @@ def test_a_refused_receipt_is_failed_and_a_manager_voids_it(shop):
     got = api.fiscal(sale["sale_id"], "failed")
     assert "24" in got["error"]
     assert api.get("/api/v1/shifts/current").json()["fiscal"]["failed"] == 1
-    cashier = Live(type("P", (), {"url": api.url})(), "anna")
+    cashier = Live.login(api.url, "anna")
     assert cashier.post(f"/api/v1/sales/{sale['sale_id']}/void", {}).status_code == 403
     r = api.post(f"/api/v1/sales/{sale['sale_id']}/void", {})
     assert r.status_code == 200 and r.json()["fiscal"]["status"] == "voided"
