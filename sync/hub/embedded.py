@@ -12,12 +12,12 @@ import os
 import secrets
 from pathlib import Path
 
+from agent.demo import free_port as _port  # the demo's one port picker
+
 from .serving import BackgroundServer
 
 STORE_ID = "DEMO-1"
 
-
-from agent.demo import free_port as _port  # noqa: E402  the demo's one port picker
 
 
 class EmbeddedHub:

@@ -157,7 +157,7 @@ class Screen:
         SHOTS.mkdir(parents=True, exist_ok=True)
         path = SHOTS / f"{name}.png"
         self.page.screenshot(path=str(path))
-        if doc:
+        if doc and os.environ.get("STORE_AGENT_UPDATE_DOC_SHOTS"):  # refresh the README's pictures
             DOC_SHOTS.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, DOC_SHOTS / f"{name}.png")
         return path
