@@ -38,9 +38,14 @@ def product_by_sku(sku: str) -> Product:
 # Variants sort next to their product: by the product's name, then the product before them.
 _SEARCH_ORDER = (" ORDER BY COALESCE(parent.name, p.name), COALESCE(p.parent_sku, p.sku),"
                  " p.parent_sku IS NOT NULL, p.name, p.sku LIMIT ?")
-_SEARCH_FTS = ("SELECT p.* FROM product_fts f JOIN product p ON p.id = f.rowid"
+# A broad word ("молоко" in a million products) matches tens of thousands of rows: order only
+# the first SEARCH_CANDIDATES matches, so a search costs the same at any catalog size (the
+# cashier narrows a broad query by typing on).
+SEARCH_CANDIDATES = 1000
+_SEARCH_FTS = ("SELECT p.* FROM (SELECT rowid FROM product_fts WHERE product_fts MATCH ?"
+               f" LIMIT {SEARCH_CANDIDATES}) f JOIN product p ON p.id = f.rowid"
                " LEFT JOIN product parent ON parent.sku = p.parent_sku"
-               " WHERE product_fts MATCH ? AND p.hidden = 0" + _SEARCH_ORDER)
+               " WHERE p.hidden = 0" + _SEARCH_ORDER)
 _SEARCH_ALL = ("SELECT p.* FROM product p LEFT JOIN product parent ON parent.sku = p.parent_sku"
                " WHERE p.hidden = 0" + _SEARCH_ORDER)
 

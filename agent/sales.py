@@ -197,10 +197,33 @@ def commit(store, session, body: dict) -> tuple[dict, bool]:
         if plan["bonus"]:
             from . import loyalty
             loyalty.post_sale(store, sale, plan)
-    result = get(sale.id)
+    result = _answer(sale, shift, session, plan, payments)
     result["warnings"] = warnings
     store.notify("sale.committed", sale_id=sale.id)
     return result, True
+
+
+def _answer(sale: Sale, shift, session, plan: dict, payments) -> dict:
+    """The new sale as ``get`` would read it back, from what commit already holds."""
+    lines = [{"line_id": ln["line_id"], "line_no": ln["line_no"], "sku": ln["sku"],
+              "name": ln["name"], "barcode": ln["barcode"], "unit": ln["unit"], "vat": ln["vat"],
+              "qty": ln["qty"], "price": ln["price"], "amount": ln["amount"],
+              "discount": ln["discount"], "bonus_earned": ln["bonus_earned"],
+              "returned_qty": "0.000", "returnable_qty": ln["qty"]} for ln in plan["lines"]]
+    out = {
+        "sale_id": sale.id, "client_ref": sale.client_ref, "number": sale.number,
+        "shift_id": shift.id, "shift_number": shift.number, "register_id": sale.register_id,
+        "cashier": session.cashier.login, "cashier_name": session.cashier.name,
+        "created_at": sale.created_at, "customer_phone": sale.customer_phone,
+        "subtotal": sale.subtotal, "total": sale.total, "paid": sale.paid, "change": sale.change,
+        "bonus_earned": sale.bonus_earned, "bonus_redeemed": sale.bonus_redeemed,
+        "lines": lines, "vat": _vat_breakdown(lines),
+        "payments": [{"method": m, "amount": a} for m, a in payments], "returns": [],
+    }
+    if sale.fiscal_status is not None:
+        out["fiscal"] = {"status": sale.fiscal_status, "document_number": None,
+                         "fiscal_sign": None, "error": None}
+    return out
 
 
 def event_payload(sale: Sale, shift, lines, payments) -> dict:

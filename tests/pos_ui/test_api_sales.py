@@ -133,3 +133,11 @@ def test_get_sale_and_find_by_number(cashier, open_shift):
     found = cashier.get(f"/api/v1/sales?number={sale['number']}").get_json()["items"]
     assert [s["sale_id"] for s in found] == [sale["sale_id"]]
     assert cashier.get("/api/v1/sales/99999").status_code == 404
+
+
+def test_the_commit_answer_is_the_sale_as_read_back(cashier, open_shift):
+    sale = cashier.sell([{"sku": "MILK", "qty": 2}, {"sku": "CHEESE", "qty": "0.755"}],
+                        payments=[{"method": "card", "amount": 17980},
+                                  {"method": "cash", "amount": 70000}])
+    sale.pop("warnings")
+    assert sale == cashier.get(f"/api/v1/sales/{sale['sale_id']}").get_json()
