@@ -35,6 +35,7 @@ def price_lines(lines, config=None) -> list[dict]:
     _require_list(lines, "lines")
     if len(lines) > MAX_LINES:
         raise Invalid(f"a sale may have at most {MAX_LINES} lines", field="lines")
+    by_code, by_sku = _prefetch(lines)
     priced = []
     for i, line in enumerate(lines):
         f = f"lines[{i}]"
@@ -44,10 +45,14 @@ def price_lines(lines, config=None) -> list[dict]:
         if barcode is not None and not isinstance(barcode, str):
             barcode = str(barcode)
         label_qty = label_amount = None
-        if barcode:
+        if barcode and barcode.strip() in by_code:
+            product = by_code[barcode.strip()]
+        elif barcode:
             product, label_qty, label_amount = weighed.find(barcode, config, f"{f}.barcode")
         elif line.get("sku"):
-            product = product_by_sku(line["sku"])
+            sku = line["sku"]
+            product = by_sku.get(sku.strip()) if isinstance(sku, str) else None
+            product = product or product_by_sku(sku)
         else:
             raise Invalid(f"{f} needs a barcode or a sku", field=f"{f}.barcode")
         qty = label_qty or parse_qty(line.get("qty", 1), f"{f}.qty")
@@ -67,6 +72,28 @@ def price_lines(lines, config=None) -> list[dict]:
     return priced
 
 
+def _prefetch(lines: list) -> tuple[dict, dict]:
+    """The cart's products in two queries (by barcode, by SKU) instead of one per line."""
+    codes, skus = set(), set()
+    for line in lines:
+        if isinstance(line, dict):
+            if isinstance(line.get("barcode"), str) and line["barcode"].strip():
+                codes.add(line["barcode"].strip())
+            elif isinstance(line.get("sku"), str) and line["sku"].strip():
+                skus.add(line["sku"].strip())
+    by_code, by_sku = {}, {}
+    if codes:
+        marks = ",".join("?" * len(codes))
+        for row in sql.rows("SELECT b.code AS scanned_code, p.* FROM barcode b JOIN product p"
+                            f" ON p.id = b.product_id WHERE b.code IN ({marks})", tuple(codes)):
+            by_code[row.pop("scanned_code")] = Product(**row)
+    if skus:
+        marks = ",".join("?" * len(skus))
+        for row in sql.rows(f"SELECT * FROM product WHERE sku IN ({marks})", tuple(skus)):
+            by_sku[row["sku"]] = Product(**row)
+    return by_code, by_sku
+
+
 def _vat_breakdown(lines: list[dict]) -> list[dict]:
     per_rate = defaultdict(int)
     for ln in lines:
@@ -78,9 +105,13 @@ def _stock_warnings(store, lines: list[dict]) -> list[dict]:
     need = defaultdict(int)
     for ln in lines:
         need[(ln["product_id"], ln["sku"])] += ln["qty_milli"]
+    marks = ",".join("?" * len(need))
+    have = dict(sql.database.execute_sql(
+        f"SELECT product_id, on_hand_milli FROM stock_level WHERE product_id IN ({marks})",
+        tuple(pid for pid, _ in need)).fetchall()) if need else {}
     warnings = []
     for (pid, sku), qty in need.items():
-        left = stock.on_hand_milli(pid) - qty
+        left = have.get(pid, 0) - qty
         if left < 0:
             if not store.config.get("stock", "allow_negative"):
                 raise Conflict(f"not enough {sku} in stock ({qty_str(left + qty)} on hand)",
@@ -181,18 +212,21 @@ def commit(store, session, body: dict) -> tuple[dict, bool]:
             (client_ref, shift.id, sale.register_id, number, session.cashier.id,
              sale.customer_phone, sale.subtotal, sale.total, paid, change, sale.bonus_earned,
              sale.bonus_redeemed, sale.fiscal_status, now))
-        for ln in plan["lines"]:
-            ln["line_id"] = sql.insert(
-                "INSERT INTO sale_line (sale_id, line_no, product_id, sku, name, barcode, unit,"
-                " vat, qty_milli, price, amount, discount, bonus_earned)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (sale.id, ln["line_no"], ln["product_id"], ln["sku"], ln["name"], ln["barcode"],
-                 ln["unit"], ln["vat"], ln["qty_milli"], ln["price"], ln["amount"],
-                 ln["discount"], ln["bonus_earned"]))
-            stock.record_move(ln["product_id"], "sale", -ln["qty_milli"], sale_id=sale.id, at=now)
-        for method, amount in payments:
-            sql.insert("INSERT INTO payment (sale_id, method, amount) VALUES (?, ?, ?)",
-                       (sale.id, method, amount))
+        first = (sql.scalar("SELECT MAX(id) FROM sale_line") or 0) + 1  # we hold the writer lock
+        for n, ln in enumerate(plan["lines"]):
+            ln["line_id"] = first + n
+        db = sql.database
+        db.cursor().executemany(
+            "INSERT INTO sale_line (id, sale_id, line_no, product_id, sku, name, barcode, unit,"
+            " vat, qty_milli, price, amount, discount, bonus_earned)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [(ln["line_id"], sale.id, ln["line_no"], ln["product_id"], ln["sku"], ln["name"],
+              ln["barcode"], ln["unit"], ln["vat"], ln["qty_milli"], ln["price"], ln["amount"],
+              ln["discount"], ln["bonus_earned"]) for ln in plan["lines"]])
+        stock.record_moves([(ln["product_id"], -ln["qty_milli"]) for ln in plan["lines"]],
+                           "sale", sale_id=sale.id, at=now)
+        db.cursor().executemany("INSERT INTO payment (sale_id, method, amount) VALUES (?, ?, ?)",
+                                [(sale.id, m, a) for m, a in payments])
         outbox.emit("sale.completed", event_payload(sale, shift, plan["lines"], payments))
         if plan["bonus"]:
             from . import loyalty

@@ -31,6 +31,21 @@ def record_move(product_id: int, kind: str, qty_milli: int, *, sale_id=None, ret
                (product_id, qty_milli))
 
 
+def record_moves(moves: list[tuple[int, int]], kind: str, *, sale_id=None, return_id=None,
+                 doc_id=None, at: str | None = None) -> None:
+    """Several moves of one document in two statements.  Caller holds the transaction."""
+    at = at or clock.iso()
+    db = sql.database
+    db.cursor().executemany(
+        "INSERT INTO stock_move (product_id, kind, qty_milli, sale_id, return_id, doc_id,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(pid, kind, q, sale_id, return_id, doc_id, at) for pid, q in moves])
+    db.cursor().executemany(
+        "INSERT INTO stock_level (product_id, on_hand_milli) VALUES (?, ?) ON CONFLICT"
+        " (product_id) DO UPDATE SET on_hand_milli = on_hand_milli + excluded.on_hand_milli",
+        moves)
+
+
 def find_product(sku=None, barcode=None, field="sku") -> Product:
     from .catalog import product_by_barcode, product_by_sku
     if barcode:
