@@ -90,6 +90,20 @@ def cmd_pull(args) -> int:
         time.sleep(args.loop)
 
 
+def cmd_expire(args) -> int:
+    from .app import bind, check_ready
+    from .loyalty import expire_bonuses
+    from .vault import load_secret
+    url = _db_url(args)
+    db = bind(url)
+    check_ready(db, load_secret(url, args.secret_file))
+    done = expire_bonuses(db)
+    for phone, amount in done:
+        print(f"{phone}: {amount} kopecks of bonus expired")
+    print(f"{len(done)} customers had expired bonus")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="store-hub", description="The reference hub for store-agent")
     sub = p.add_subparsers(dest="command", required=True)
@@ -127,6 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--limit", type=int, default=500)
     s.add_argument("--loop", type=float, default=0, help="repeat every N seconds")
     s.set_defaults(fn=cmd_pull)
+
+    s = sub.add_parser("expire-bonuses", help="post the expiry of unspent expired bonus (daily)")
+    common(s)
+    s.set_defaults(fn=cmd_expire)
     return p
 
 

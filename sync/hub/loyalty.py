@@ -56,7 +56,8 @@ class LoyaltyBatch:
         c["entries"][self.store_id] = max(c["entries"].get(self.store_id, 0), p["entry_id"])
         self._ledger.append((self.store_id, p["entry_id"], p["phone"], p["kind"], p["amount"],
                              after, p.get("sale_id"), p.get("return_id"), p.get("reason") or None,
-                             p.get("cashier"), p.get("created_at") or e.occurred_at, e.seq))
+                             p.get("cashier"), p.get("created_at") or e.occurred_at, e.seq,
+                             p.get("expires_at") if isinstance(p.get("expires_at"), str) else None))
         if p["amount"] < 0 and after < 0:
             self._overdrafts.append((self.store_id, p["phone"], p["amount"], after, e.event_id,
                                      e.seq, self.now))
@@ -74,7 +75,7 @@ class LoyaltyBatch:
             part = self._ledger[i:i + 200]
             got = sql.insert_rows("INSERT INTO hub_ledger (store_id, entry_id, phone, kind, amount, "
                                   "balance_after, sale_id, return_id, reason, cashier, created_at, "
-                                  "seq)", part, "ON CONFLICT DO NOTHING RETURNING id, phone")
+                                  "seq, expires_at)", part, "ON CONFLICT DO NOTHING RETURNING id, phone")
             if len(got) != len(part):
                 raise Conflict(f"a bonus entry of store {self.store_id} in this batch is "
                                "already recorded by another event", field="entry_id",
@@ -169,3 +170,52 @@ def overdrafts(db, phone: str | None = None, limit: int = 1000) -> list[dict]:
 
 
 __all__ = ["LoyaltyBatch", "authorize", "customer_view", "ledger_view", "overdrafts", "iso"]
+
+
+HUB_STORE = "HUB"  # the store id of entries the hub itself makes (bonus expiry)
+
+
+def expire_bonuses(db, now: str | None = None) -> list[tuple[str, int]]:
+    """Post an ``expiry`` entry for every customer whose expired bonus was not spent.
+
+    First in, first out: spending uses the oldest bonus first, so what expired unspent is
+    ``expired credits - spent`` (never below zero, never more than the balance), less what
+    earlier runs already expired.  Run it daily (``store-hub expire-bonuses``); the new
+    balance reaches every store through the feed.  Returns [(phone, amount expired)].
+    """
+    from .db import retrying
+    now = now or iso()
+    sql = Sql(db)
+    phones = [r[0] for r in sql.rows("SELECT DISTINCT phone FROM hub_ledger WHERE expires_at "
+                                     "IS NOT NULL AND expires_at <= ? ORDER BY phone", (now,))]
+    done = []
+
+    def one(phone: str):
+        row = sql.one(f"SELECT balance, ledger_seq FROM hub_customer WHERE phone = ?"
+                      f"{sql.for_update}", (phone,))
+        if row is None:
+            return None
+        credits, spent, expired = (int(v or 0) for v in sql.one(
+            "SELECT SUM(CASE WHEN amount > 0 AND expires_at IS NOT NULL AND expires_at <= ? "
+            "THEN amount ELSE 0 END), SUM(CASE WHEN amount < 0 AND kind <> 'expiry' "
+            "THEN -amount ELSE 0 END), SUM(CASE WHEN kind = 'expiry' THEN -amount ELSE 0 END) "
+            "FROM hub_ledger WHERE phone = ?", (now, phone)))
+        balance = int(row[0])
+        due = min(max(0, credits - spent) - expired, balance)
+        if due <= 0:
+            return None
+        entry = int(sql.scalar("SELECT MAX(entry_id) FROM hub_ledger WHERE store_id = ?",
+                               (HUB_STORE,), 0) or 0) + 1
+        got = sql.insert_rows(
+            "INSERT INTO hub_ledger (store_id, entry_id, phone, kind, amount, balance_after, "
+            "reason, created_at, seq)", [(HUB_STORE, entry, phone, "expiry", -due, balance - due,
+                                          "bonus expired", now, 0)], "RETURNING id")
+        sql.run("UPDATE hub_customer SET balance = ?, ledger_seq = ?, updated_at = ?, "
+                "feed_cursor = NULL WHERE phone = ?", (balance - due, int(got[0][0]), now, phone))
+        return phone, due
+
+    for phone in phones:
+        result = retrying(db, lambda p=phone: one(p))
+        if result:
+            done.append(result)
+    return done

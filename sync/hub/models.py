@@ -176,6 +176,7 @@ class HubLedger(HubModel):
     cashier = CharField(null=True)
     created_at = CharField()
     seq = BigIntegerField()
+    expires_at = CharField(null=True)  # an accrual's expiry ([loyalty] expiry_days at the store)
 
     class Meta:
         indexes = ((("store_id", "entry_id"), True),)
