@@ -46,6 +46,18 @@ def pg_drop(schema: str) -> None:
     conn.close()
 
 
+def hub_db_url(engine: str, tmp: Path, name: str = "hub.db") -> tuple[str, str | None]:
+    """(database URL, PostgreSQL schema or None) for a hub on ``engine``; skips with the
+    reason when PostgreSQL is not reachable."""
+    if engine == "postgres":
+        why = pg_available()
+        if why:
+            import pytest
+            pytest.skip(why)
+        return pg_schema_url()
+    return f"sqlite:///{tmp / name}", None
+
+
 def token() -> str:
     return "tok-" + secrets.token_hex(16)
 

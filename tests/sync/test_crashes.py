@@ -21,7 +21,7 @@ from sync.wiring import build_workers
 
 from .conftest import synced_store
 from .faultproxy import FaultProxy
-from .hubkit import HubProcess, pg_available, pg_drop, pg_schema_url, token, wait_for
+from .hubkit import HubProcess, hub_db_url, pg_drop, token, wait_for
 from .till import Till
 
 pytestmark = pytest.mark.slow
@@ -65,14 +65,7 @@ def test_kill_9_the_agent_mid_push_loses_and_doubles_nothing(any_hub, tmp_path):
 
 @pytest.mark.parametrize("engine", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_kill_9_the_hub_mid_ingest_loses_and_doubles_nothing(engine, tmp_path):
-    schema = None
-    if engine == "postgres":
-        why = pg_available()
-        if why:
-            pytest.skip(why)
-        url, schema = pg_schema_url()
-    else:
-        url = f"sqlite:///{tmp_path / 'hub.db'}"
+    url, schema = hub_db_url(engine, tmp_path, "hub.db")
     admin = "admin-" + "k" * 20
     hub = HubProcess(url, "secret-" + "k" * 24)
     assert hub.run_cli("init", "--admin-token", admin).returncode == 0

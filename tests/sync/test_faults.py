@@ -24,7 +24,15 @@ from sync.wiring import build_workers
 
 from .conftest import synced_store
 from .faultproxy import FaultProxy
-from .hubkit import HubProcess, event, pg_available, pg_drop, pg_schema_url, signed, token, wait_for
+from .hubkit import (
+    HubProcess,
+    event,
+    hub_db_url,
+    pg_drop,
+    signed,
+    token,
+    wait_for,
+)
 from .till import Till
 
 CYCLE = [None, "drop", None, "delay", "reset", None, "truncate", "reset", None, "drop"]
@@ -123,14 +131,7 @@ def _rounds(store_id: str, rounds: int, size: int, rng: random.Random):
 def test_two_hub_workers_given_the_same_batch_at_once_apply_it_once(engine, tmp_path):
     """Two ``store-hub serve`` processes on one database; every batch is delivered to both
     at the same instant (as by a retry racing the original through a load balancer)."""
-    schema = None
-    if engine == "postgres":
-        why = pg_available()
-        if why:
-            pytest.skip(why)
-        url, schema = pg_schema_url()
-    else:
-        url = f"sqlite:///{tmp_path / 'shared.db'}"
+    url, schema = hub_db_url(engine, tmp_path, "shared.db")
     a = HubProcess(url, "secret-" + "s" * 24)
     assert a.run_cli("init", "--admin-token", "admin-" + "z" * 20).returncode == 0
     tok = token()

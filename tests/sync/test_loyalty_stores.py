@@ -41,6 +41,17 @@ def hub_balance(hub):
     return hub.admin(f"/hub/v1/customers/{PHONE}")[1]["balance"]
 
 
+def confirmed(agent):
+    """The balance the hub last confirmed to this store (its offline allowance starts there)."""
+    import sqlite3
+    conn = sqlite3.connect(f"{agent.data_dir}/store.db")
+    try:
+        row = conn.execute("SELECT hub_balance FROM customer WHERE phone = ?", (PHONE,)).fetchone()
+    finally:
+        conn.close()
+    return row[0] if row else None
+
+
 def sell(api, redeem, expect=201):
     lines = [{"sku": "COFFEE", "qty": 1}]
     q = api.post("/api/v1/sales/quote", json={"lines": lines, "customer_phone": PHONE,
@@ -69,6 +80,8 @@ def test_balances_across_stores_equal_the_hubs_and_an_offline_overdraft_is_flagg
              what="both stores equal the hub")
     assert hub_balance(hub) == 10000 - 3000 + sale["bonus_earned"]
     left = hub_balance(hub)
+    wait_for(lambda: confirmed(agents["S1"]) == confirmed(agents["S2"]) == left,
+             what="both stores hold the hub's confirmation of the balance")
 
     r = s1.post("/api/v1/sales/quote", json={"lines": [{"sku": "COFFEE", "qty": 1}],
                                              "customer_phone": PHONE, "redeem_bonus": left + 1})
