@@ -10,7 +10,8 @@ Redemption online asks the hub first (it holds the amount, so two stores cannot 
 balance); offline a store may spend at most the last hub-confirmed balance minus its own
 redemptions since, while that confirmation is younger than ``max_offline_age``, and at most
 ``offline_redeem_cap`` per sale.  The hub's ledger is the authority; entries made in other
-stores arrive through the feed (``apply_hub_entry``) so the local sum equals the hub's.
+stores are in the hub's confirmed balance, which the feed brings, so a store's balance
+(that balance plus its own entries the hub has not applied) equals the hub's after sync.
 """
 
 from __future__ import annotations
@@ -18,11 +19,9 @@ from __future__ import annotations
 import phonenumbers
 
 from . import cashiers, clock, outbox, sql
-from .errors import Conflict, Forbidden, Invalid, NotFound
+from .errors import Conflict, Invalid, NotFound
 from .models import BonusEntry, Customer, Sale
 from .money import require_amount, share
-
-KINDS = ("welcome", "accrual", "redemption", "reversal", "restore", "adjustment", "expiry")
 
 
 def normalize_phone(raw, region: str = "RU") -> str:
@@ -259,5 +258,3 @@ def post_return(store, sale: Sale, ret) -> None:
          return_id=ret.id, cashier=who)
 
 
-__all__ = ["normalize_phone", "plan", "recheck", "post_sale", "post_return", "settle_return",
-           "create_customer", "get_customer", "adjust", "ledger", "Forbidden"]

@@ -20,7 +20,6 @@ from . import clock, receipts
 from .models import PrintJob, Sale, SaleReturn
 
 log = logging.getLogger("store_agent.print")
-KINDS = ("receipt", "return_receipt", "reprint", "drawer")
 
 
 def enqueue(store, kind: str, sale_id=None, return_id=None, drawer_first=False) -> int:

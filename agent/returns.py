@@ -14,7 +14,7 @@ from peewee import fn
 
 from . import cashiers, clock, outbox, shifts, stock
 from .errors import Conflict, Invalid, NotFound, require_client_ref
-from .models import Payment, Refund, ReturnLine, Sale, SaleLine, SaleReturn
+from .models import Refund, ReturnLine, Sale, SaleLine, SaleReturn
 from .money import parse_qty, qty_str, require_amount, share
 
 METHODS = ("cash", "card")
@@ -186,5 +186,3 @@ def get(return_id: int) -> dict:
                          "fiscal_sign": ret.fiscal_sign, "error": ret.fiscal_error}
     return out
 
-
-__all__ = ["commit", "get", "returned_milli", "Payment"]

@@ -331,5 +331,3 @@ def find(register_id=None, shift_number=None, number=None, limit=20) -> list[dic
         q = q.where(Sale.number == int(number))
     return [get(s.id) for s in q.order_by(Sale.id.desc()).limit(max(1, min(int(limit), 100)))]
 
-
-__all__ = ["quote", "commit", "get", "find", "price_lines", "check_payments", "Product"]
