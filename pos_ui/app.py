@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from agent.errors import StoreError
 
@@ -19,9 +20,19 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "frame-ancestors 'none'; form-action 'self'")
 
 
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in our routes: an id is 1 .. 2^63-1 (else 404, never an overflow)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(store, extra_blueprints=(), status_provider=None) -> Flask:
     """Build the app for one store.  ``status_provider()`` reports sync/printer state."""
     app = Flask(__name__, static_folder="static", static_url_path="/static")
+    app.url_map.converters["int"] = IdConverter
     app.config["STORE"] = store
     app.config["STATUS_PROVIDER"] = status_provider
     app.json.ensure_ascii = False
