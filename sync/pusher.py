@@ -6,7 +6,8 @@ from the hub's last known position: the local ack marker, or the ``expected_seq`
 timeouts, 429 and 5xx are retried by tenacity with exponential backoff and full jitter and
 no give-up (only a stop of the worker ends it); 413 halves the batch; 401/403 and other
 refusals are not retried: they are recorded for the status screen and the worker rests
-``worker.REFUSED_PAUSE`` before trying again.  Nothing here holds the store's write lock
+``worker.REFUSED_PAUSE`` before trying again.  A poison event (400 ``event_rejected``)
+is recorded as "sync blocked at seq N: reason" until the hub's operator quarantines it.  Nothing here holds the store's write lock
 while on the network, so a cashier never waits for the hub.
 """
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 from agent import outbox
 
 from .errors import HubGap, HubRefused, HubTooLarge, HubUnavailable
-from .state import record_error, record_success
+from .state import record_blocked, record_error, record_success
 from .worker import Worker
 
 
@@ -40,7 +41,13 @@ class OutboxPusher(Worker):
         try:
             return self._push_all(retry_forever)
         except HubRefused as e:
-            record_error(self.store, self.live, e.message, reachable=True)
+            err = (e.body or {}).get("error") or {}
+            seq = (e.body or {}).get("seq")
+            if err.get("code") == "event_rejected" and isinstance(seq, int):
+                record_blocked(self.store, self.live, seq, err.get("message") or e.message,
+                               (e.body or {}).get("acked_through"))
+            else:
+                record_error(self.store, self.live, e.message, reachable=True)
             raise
         except HubUnavailable as e:
             record_error(self.store, self.live, e.message, reachable=False)

@@ -8,7 +8,8 @@ import threading
 
 from agent import clock, outbox
 
-KEYS = ("last_push_at", "last_feed_at", "last_error", "last_error_at", "feed_cursor")
+KEYS = ("last_push_at", "last_feed_at", "last_error", "last_error_at", "feed_cursor",
+        "blocked_seq", "blocked_reason")
 
 
 class LiveState:
@@ -26,7 +27,11 @@ def record_success(store, live: LiveState | None, what: str, acked: int | None =
     with store.db.write():
         if acked is not None:
             outbox.mark_acked(acked)
+            if outbox.get_state("blocked_seq") and acked >= int(outbox.get_state("blocked_seq")):
+                outbox.set_state("blocked_seq", "")  # the operator cleared it at the hub
         outbox.set_state(what, clock.iso())
+        if outbox.get_state("last_error"):
+            outbox.set_state("last_error", "")  # the hub is back: the old error is history
     if live:
         live.hub_reachable, live.last_attempt_at, live.paused_reason = True, clock.iso(), None
 
@@ -40,3 +45,18 @@ def record_error(store, live: LiveState | None, message: str, reachable: bool) -
         pass
     if live:
         live.hub_reachable, live.last_attempt_at = reachable, clock.iso()
+
+
+def record_blocked(store, live: LiveState | None, seq: int, reason: str,
+                   acked: int | None) -> None:
+    """The hub refused the event at ``seq`` for good (a poison event): keep what it
+    confirmed before it and say so on the status screen until the operator clears it."""
+    with store.db.write():
+        if isinstance(acked, int) and not isinstance(acked, bool):
+            outbox.mark_acked(acked)
+        outbox.set_state("blocked_seq", seq)
+        outbox.set_state("blocked_reason", reason[:500])
+        outbox.set_state("last_error", f"sync blocked at seq {seq}: {reason}"[:500])
+        outbox.set_state("last_error_at", clock.iso())
+    if live:
+        live.hub_reachable, live.last_attempt_at = True, clock.iso()

@@ -13,12 +13,12 @@ from flask import Flask, jsonify, request
 from peewee import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from . import feed, loyalty, validate
+from . import feed, loyalty, rejected, validate
 from .auth import Authenticator
 from .db import open_database
 from .errors import BadRequest, HubApiError
 from .ingest import ingest
-from .models import HubSetting, hub_db, schema_version
+from .models import HubRejectedEvent, HubSetting, hub_db, schema_version
 from .vault import check_value
 
 log = logging.getLogger("store_hub")
@@ -71,6 +71,7 @@ def _body():
 def create_app(config: HubConfig) -> Flask:
     db = bind(config.db_url)
     check_ready(db, config.secret)
+    db.create_tables([HubRejectedEvent], safe=True)  # a hub initialised before it existed
     auth = Authenticator(db, config.secret)
     app = Flask("store_hub")
     app.config["MAX_CONTENT_LENGTH"] = config.max_body
@@ -95,7 +96,17 @@ def create_app(config: HubConfig) -> Flask:
     @app.post("/hub/v1/events")
     def push_events():
         store_id = auth.store()
-        events = validate.batch(_body(), store_id)
+        body = validate.parse_json(request.get_data(cache=True) or b"null", check_text=False)
+        raw = body.get("events") if isinstance(body, dict) else None
+        seqs = [e.get("seq") for e in raw if isinstance(e, dict)] if isinstance(raw, list) else []
+        try:
+            events = validate.batch(body, store_id, rejected.quarantined(db, store_id, seqs))
+        except validate.EventRefused as e:  # a poison event: keep what came before it
+            acked = ingest(db, store_id, e.prefix)
+            rejected.record(db, store_id, e.raw, e.message)
+            raise BadRequest(e.message, field=e.field, code="event_rejected",
+                             seq=e.raw.get("seq") if isinstance(e.raw, dict) else None,
+                             acked_through=acked) from None
         return jsonify({"acked_through": ingest(db, store_id, events)})
 
     @app.get("/hub/v1/feed")

@@ -1,4 +1,4 @@
-"""The ``store-hub`` command line: init, serve, add-store, pull.
+"""The ``store-hub`` command line: init, serve, add-store, pull, expire-bonuses, rejected.
 
 ``--db`` may also come from ``STORE_HUB_DB``; the hub secret from ``STORE_HUB_SECRET``,
 ``--secret-file`` or (SQLite) ``<database>.secret``.  Failures are one line on stderr.
@@ -104,6 +104,34 @@ def cmd_expire(args) -> int:
     return 0
 
 
+def cmd_rejected(args) -> int:
+    from . import rejected
+    from .app import bind, check_ready
+    from .errors import HubApiError
+    from .models import HubRejectedEvent
+    from .vault import load_secret
+    url = _db_url(args)
+    db = bind(url)
+    check_ready(db, load_secret(url, args.secret_file))
+    db.create_tables([HubRejectedEvent], safe=True)
+    if args.action == "list":
+        items = rejected.listing(db, args.store)
+        for r in items:
+            print(f"{r['id']}\t{r['store_id']}\tseq {r['seq']}\t{r['status']}\t"
+                  f"x{r['count']}\t{r['type']}\t{r['reason']}")
+        print(f"{len(items)} rejected events")
+        return 0
+    if args.id is None:
+        raise SystemExit("store-hub: rejected quarantine needs the id (see `rejected list`)")
+    try:
+        r = rejected.quarantine(db, args.id)
+    except HubApiError as e:
+        print(f"store-hub: {e.message}", file=sys.stderr)
+        return 1
+    print(f"event {r['store_id']} seq {r['seq']} quarantined: held, not applied")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="store-hub", description="The reference hub for store-agent")
     sub = p.add_subparsers(dest="command", required=True)
@@ -145,6 +173,14 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("expire-bonuses", help="post the expiry of unspent expired bonus (daily)")
     common(s)
     s.set_defaults(fn=cmd_expire)
+
+    s = sub.add_parser("rejected", help="poison events: list them, or quarantine one so the "
+                                        "store's sync goes on")
+    common(s)
+    s.add_argument("action", choices=("list", "quarantine"))
+    s.add_argument("id", nargs="?", type=int, help="the rejected event's id (quarantine)")
+    s.add_argument("--store", help="only this store's (list)")
+    s.set_defaults(fn=cmd_rejected)
     return p
 
 

@@ -110,8 +110,20 @@ def event(raw, i: int, store_id: str) -> Event:
     return ev
 
 
-def batch(body, store_id: str) -> list[Event]:
-    """The events of a push body, checked, in seq order and contiguous."""
+class EventRefused(BadRequest):
+    """One event of a batch is malformed: ``index`` and ``raw`` say which, ``prefix`` holds
+    the checked, contiguous events before it (the hub applies those, records this one)."""
+
+    code = "event_rejected"
+
+    def __init__(self, cause: BadRequest, index: int, raw, prefix: list):
+        super().__init__(cause.message, field=cause.field)
+        self.index, self.raw, self.prefix = index, raw, prefix
+
+
+def batch(body, store_id: str, held_aside: dict | None = None) -> list[Event]:
+    """The events of a push body, checked, in seq order and contiguous.  Events in
+    ``held_aside`` ({seq: event_id}, the quarantined) are not checked again nor returned."""
     if not isinstance(body, dict):
         raise BadRequest("the body must be a JSON object", field="body")
     if body.get("store_id") != store_id:
@@ -121,15 +133,29 @@ def batch(body, store_id: str) -> list[Event]:
         raise BadRequest("events must be a list", field="events")
     if len(raw) > MAX_EVENTS:
         raise TooLarge(f"at most {MAX_EVENTS} events in one batch", field="events")
-    events = [event(e, i, store_id) for i, e in enumerate(raw)]
-    for i in range(1, len(events)):
-        if events[i].seq != events[i - 1].seq + 1:
-            raise BadRequest(f"events[{i}].seq must follow {events[i - 1].seq} (batches are "
+    held_aside = held_aside or {}
+    events, prev = [], None
+    for i, e in enumerate(raw):
+        seq = e.get("seq") if isinstance(e, dict) else None
+        if isinstance(seq, int) and seq in held_aside and e.get("event_id") == held_aside[seq]:
+            ev_seq = seq
+        else:
+            try:
+                ev = event(e, i, store_id)
+            except BadRequest as cause:
+                if isinstance(cause, Forbidden):
+                    raise
+                raise EventRefused(cause, i, e, events) from None
+            events.append(ev)
+            ev_seq = ev.seq
+        if prev is not None and ev_seq != prev + 1:
+            raise BadRequest(f"events[{i}].seq must follow {prev} (batches are "
                              "contiguous)", field=f"events[{i}].seq")
+        prev = ev_seq
     return events
 
 
-def parse_json(raw: bytes):
+def parse_json(raw: bytes, check_text: bool = True):
     """Every JSON body the hub reads: no NaN, fractions as Decimal, nesting capped, and no
     string carrying control characters (PostgreSQL refuses NUL) or bidi overrides."""
     def no_constants(name):
@@ -141,6 +167,8 @@ def parse_json(raw: bytes):
                          code="malformed_json") from None
     except (ValueError, UnicodeDecodeError) as e:
         raise BadRequest(f"malformed JSON: {e}", field="body", code="malformed_json") from None
+    if not check_text:  # a push: each event is checked on its own by the event schema
+        return data
     try:
         return text.clean_tree(data, normalize=False)
     except text.BadText as e:
