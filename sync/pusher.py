@@ -27,6 +27,16 @@ def envelope_json(row, store_id: str) -> str:
     return head[:-1] + ',"payload":' + row.payload + "}"
 
 
+def _rejected_seq(e: HubRefused) -> int | None:
+    """The seq of the event the hub refused for good (400 ``event_rejected``), or None."""
+    body = e.body if isinstance(e.body, dict) else {}
+    seq = body.get("seq")
+    if (body.get("error") or {}).get("code") != "event_rejected" or isinstance(seq, bool) \
+            or not isinstance(seq, int):
+        return None
+    return seq
+
+
 class OutboxPusher(Worker):
     name = "outbox-pusher"
 
@@ -41,11 +51,10 @@ class OutboxPusher(Worker):
         try:
             return self._push_all(retry_forever)
         except HubRefused as e:
-            err = (e.body or {}).get("error") or {}
-            seq = (e.body or {}).get("seq")
-            if err.get("code") == "event_rejected" and isinstance(seq, int):
-                record_blocked(self.store, self.live, seq, err.get("message") or e.message,
-                               (e.body or {}).get("acked_through"))
+            seq = _rejected_seq(e)
+            if seq is not None:
+                record_blocked(self.store, self.live, seq,
+                               e.body["error"].get("message") or e.message)
             else:
                 record_error(self.store, self.live, e.message, reachable=True)
             raise
@@ -55,9 +64,13 @@ class OutboxPusher(Worker):
 
     def _push_all(self, retry_forever: bool) -> int:
         start = outbox.acked_through()
-        cursor, limit = start, self.batch_events
+        cursor, limit, poison = start, self.batch_events, None
         while not self.stopping.is_set():
             rows = outbox.pending(cursor, limit, self.batch_bytes)
+            if poison is not None:  # send what precedes a refused event on its own
+                rows = [r for r in rows if r.seq < poison.body["seq"]]
+                if not rows:
+                    raise poison
             if not rows:
                 break
             body = self.client.push_body([envelope_json(r, self.store.store_id) for r in rows])
@@ -69,6 +82,11 @@ class OutboxPusher(Worker):
                                      f"than this store ever wrote ({outbox.last_seq()}): was the "
                                      "store database restored from a backup?", 409) from None
                 cursor = gap.expected_seq - 1
+                continue
+            except HubRefused as e:
+                if _rejected_seq(e) is None or not cursor + 1 < _rejected_seq(e) <= rows[-1].seq:
+                    raise
+                poison = e
                 continue
             except HubTooLarge:
                 if len(rows) == 1:

@@ -29,8 +29,9 @@ def record_success(store, live: LiveState | None, what: str, acked: int | None =
             outbox.mark_acked(acked)
             if outbox.get_state("blocked_seq") and acked >= int(outbox.get_state("blocked_seq")):
                 outbox.set_state("blocked_seq", "")  # the operator cleared it at the hub
+                outbox.set_state("last_error", "")
         outbox.set_state(what, clock.iso())
-        if outbox.get_state("last_error"):
+        if outbox.get_state("last_error") and not outbox.get_state("blocked_seq"):
             outbox.set_state("last_error", "")  # the hub is back: the old error is history
     if live:
         live.hub_reachable, live.last_attempt_at, live.paused_reason = True, clock.iso(), None
@@ -47,13 +48,10 @@ def record_error(store, live: LiveState | None, message: str, reachable: bool) -
         live.hub_reachable, live.last_attempt_at = reachable, clock.iso()
 
 
-def record_blocked(store, live: LiveState | None, seq: int, reason: str,
-                   acked: int | None) -> None:
-    """The hub refused the event at ``seq`` for good (a poison event): keep what it
-    confirmed before it and say so on the status screen until the operator clears it."""
+def record_blocked(store, live: LiveState | None, seq: int, reason: str) -> None:
+    """The hub refused the event at ``seq`` for good (a poison event): say so on the status
+    screen until the operator clears it at the hub."""
     with store.db.write():
-        if isinstance(acked, int) and not isinstance(acked, bool):
-            outbox.mark_acked(acked)
         outbox.set_state("blocked_seq", seq)
         outbox.set_state("blocked_reason", reason[:500])
         outbox.set_state("last_error", f"sync blocked at seq {seq}: {reason}"[:500])

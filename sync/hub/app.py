@@ -101,9 +101,9 @@ def create_app(config: HubConfig) -> Flask:
         seqs = [e.get("seq") for e in raw if isinstance(e, dict)] if isinstance(raw, list) else []
         try:
             events = validate.batch(body, store_id, rejected.quarantined(db, store_id, seqs))
-        except validate.EventRefused as e:  # a poison event: keep what came before it
-            acked = ingest(db, store_id, e.prefix)
+        except validate.EventRefused as e:  # a poison event: listed for the operator
             rejected.record(db, store_id, e.raw, e.message)
+            acked = ingest(db, store_id, [])  # nothing of the batch applies
             raise BadRequest(e.message, field=e.field, code="event_rejected",
                              seq=e.raw.get("seq") if isinstance(e.raw, dict) else None,
                              acked_through=acked) from None

@@ -2,8 +2,8 @@
 
 A pushed event that fails validation is recorded in ``hub_rejected_event`` (store, seq,
 event id, the body as received, the reason, first/last seen, how often) and the push is
-answered 400 ``event_rejected`` with its ``seq``, after the valid events before it are
-applied, so the store's status can say "sync blocked at seq N: reason".
+answered 400 ``event_rejected`` with its ``seq`` (nothing of the batch applies; the store
+then sends the events before it alone, and says "sync blocked at seq N: reason").
 
 ``quarantine`` is the operator's way out: the event's seq is taken by a ``quarantined``
 row in ``hub_event`` (the store's events stay gapless ``1..acked_through``), it is never
@@ -59,7 +59,7 @@ def listing(db, store_id: str | None = None, status: str | None = None) -> list[
     clause = (" WHERE " + " AND ".join(where)) if where else ""
     rows = Sql(db).rows(f"SELECT {', '.join(FIELDS)} FROM hub_rejected_event{clause} "
                         "ORDER BY store_id, seq LIMIT 1000", params)
-    return [dict(zip(FIELDS, r)) for r in rows]
+    return [dict(zip(FIELDS, r, strict=True)) for r in rows]
 
 
 def get(db, rejected_id: int) -> dict:
@@ -67,7 +67,7 @@ def get(db, rejected_id: int) -> dict:
                       (rejected_id,))
     if row is None:
         raise NotFound(f"no rejected event {rejected_id}", field="id")
-    return dict(zip(FIELDS, row))
+    return dict(zip(FIELDS, row, strict=True))
 
 
 def quarantine(db, rejected_id: int) -> dict:

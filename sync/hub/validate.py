@@ -111,14 +111,14 @@ def event(raw, i: int, store_id: str) -> Event:
 
 
 class EventRefused(BadRequest):
-    """One event of a batch is malformed: ``index`` and ``raw`` say which, ``prefix`` holds
-    the checked, contiguous events before it (the hub applies those, records this one)."""
+    """One event of a batch is malformed: ``index`` and ``raw`` say which (the hub records
+    it as a poison event; nothing of the batch applies)."""
 
     code = "event_rejected"
 
-    def __init__(self, cause: BadRequest, index: int, raw, prefix: list):
+    def __init__(self, cause: BadRequest, index: int, raw):
         super().__init__(cause.message, field=cause.field)
-        self.index, self.raw, self.prefix = index, raw, prefix
+        self.index, self.raw = index, raw
 
 
 def batch(body, store_id: str, held_aside: dict | None = None) -> list[Event]:
@@ -145,7 +145,7 @@ def batch(body, store_id: str, held_aside: dict | None = None) -> list[Event]:
             except BadRequest as cause:
                 if isinstance(cause, Forbidden):
                     raise
-                raise EventRefused(cause, i, e, events) from None
+                raise EventRefused(cause, i, e) from None
             events.append(ev)
             ev_seq = ev.seq
         if prev is not None and ev_seq != prev + 1:

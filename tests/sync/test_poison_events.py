@@ -98,7 +98,10 @@ def test_quarantine_only_takes_the_next_seq_and_resends_are_acknowledged(hub):
     assert r.status_code == 400, r.text
     body = r.json()
     assert body["error"]["code"] == "event_rejected" and body["seq"] == 2
-    assert body["acked_through"] == 1 and body["error"]["field"] == "events[1].payload.lines[0].qty"
+    assert body["acked_through"] == 0 and body["error"]["field"] == "events[1].payload.lines[0].qty"
+    assert hub.admin("/hub/v1/stores/S2/stock")[1]["items"] == {}  # nothing of the batch
+    assert hub.admin(f"/hub/v1/rejected/{hub.admin('/hub/v1/rejected?store_id=S2')[1]['items'][0]['id']}/quarantine", method="POST")[0] == 409  # seq 1 is not held yet
+    assert push_raw(hub.url, tok, "S2", [good]).json() == {"acked_through": 1}
     r = push_raw(hub.url, tok, "S2", [bad, after])
     assert r.status_code == 400
     [rej] = hub.admin("/hub/v1/rejected?store_id=S2")[1]["items"]
