@@ -36,8 +36,11 @@ def make_blueprint(store, guard: signing.ReplayGuard | None = None) -> Blueprint
             raise Unauthorized("not this store's hub token")
         body = request.get_data(cache=True) if request.method != "GET" else b""
         try:
-            _, v1 = signing.verify(token, request.headers.get(signing.HEADER), body)
-            guard.check_and_remember((request.method, request.full_path, v1))
+            _, sig = signing.verify(token, request.headers.get(signing.HEADER), body,
+                                    method=request.method,
+                                    target=signing.request_target(request.path,
+                                                                  request.query_string))
+            guard.check_and_remember(sig)
         except signing.Replayed as e:
             raise Unauthorized(str(e), code="replay") from None
         except signing.BadSignature as e:

@@ -30,6 +30,11 @@ class HubConfig:
     db_url: str
     secret: bytes
     max_body: int = MAX_BODY
+    accept_v1_signatures: bool = False  # only for agents older than signature v2
+
+
+QUERY_ARGS = {"/hub/v1/feed": {"after", "limit"}, "/hub/v1/stock": {"sku"},
+              "/hub/v1/rejected": {"store_id", "status"}}  # every other route takes none
 
 
 class HubNotReady(Exception):
@@ -72,7 +77,7 @@ def create_app(config: HubConfig) -> Flask:
     db = bind(config.db_url)
     check_ready(db, config.secret)
     db.create_tables([HubRejectedEvent], safe=True)  # a hub initialised before it existed
-    auth = Authenticator(db, config.secret)
+    auth = Authenticator(db, config.secret, config.accept_v1_signatures)
     app = Flask("store_hub")
     app.config["MAX_CONTENT_LENGTH"] = config.max_body
     app.config["HUB_DB"], app.config["HUB_AUTH"] = db, auth
@@ -81,6 +86,10 @@ def create_app(config: HubConfig) -> Flask:
 
     @app.before_request
     def connect():
+        rule = request.url_rule.rule if request.url_rule is not None else None
+        unknown = sorted(set(request.args) - QUERY_ARGS.get(rule, set()))
+        if rule is not None and unknown:
+            raise BadRequest(f"unknown query parameter {unknown[0][:40]!r}", field=unknown[0][:40])
         db.connect(reuse_if_open=True)
 
     @app.teardown_request

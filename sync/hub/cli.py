@@ -51,7 +51,8 @@ def cmd_serve(args) -> int:
     from .vault import load_secret
     url = _db_url(args)
     app = create_app(HubConfig(db_url=url, secret=load_secret(url, args.secret_file),
-                               max_body=args.max_body))
+                               max_body=args.max_body,
+                               accept_v1_signatures=args.accept_v1_signatures))
     server = create_server(app, host=args.host, port=args.port, threads=args.threads,
                            ident="store-hub", clear_untrusted_proxy_headers=True)
     print(f"store-hub serving on http://{server.effective_host}:{server.effective_port}/",
@@ -153,6 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--threads", type=int, default=8)
     s.add_argument("--max-body", type=int, default=8 * 1024 * 1024,
                    help="largest push in bytes (413 above it)")
+    s.add_argument("--accept-v1-signatures", action="store_true",
+                   help="also accept the old v1 signature (body only) from agents older than v2")
     s.set_defaults(fn=cmd_serve)
 
     s = sub.add_parser("add-store", help="register a store and its token (again: new token)")

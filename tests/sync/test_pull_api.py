@@ -65,7 +65,7 @@ def test_an_ack_moves_the_same_marker_as_a_push_and_never_back(agent):
 def test_the_pull_api_refuses_anyone_but_the_hub(agent, case):
     proc, tok = agent
     base = proc.url.rstrip("/")
-    h = signed(tok, b"")
+    h = signed(tok, b"", method="GET", target="/sync/v1/events")
     if case == "unsigned":
         del h[signing.HEADER]
     elif case == "wrong_token":
@@ -76,7 +76,8 @@ def test_the_pull_api_refuses_anyone_but_the_hub(agent, case):
         assert requests.get(base + "/sync/v1/events", headers=h).status_code == 200
     elif case == "bad_body":
         body = b'{"through": "x"}'
-        r = requests.post(base + "/sync/v1/ack", data=body, headers=signed(tok, body))
+        r = requests.post(base + "/sync/v1/ack", data=body,
+                          headers=signed(tok, body, target="/sync/v1/ack"))
         assert r.status_code == 400 and r.json()["error"]["field"] == "through"
         return
     r = requests.get(base + "/sync/v1/events", headers=h)
