@@ -35,6 +35,12 @@ MONEY_KEYS = frozenset({"total", "subtotal", "paid", "change", "bonus_earned", "
                         "amount", "price", "discount", "bonus_reversed", "bonus_restored",
                         "bonus_withheld", "opening_cash", "counted_cash"})
 INT32_KEYS = frozenset({"number", "shift_number", "line_no"})
+TEXT_KEYS = frozenset({"register_id", "cashier", "approved_by", "client_ref", "created_at",
+                       "voided_at", "expires_at", "opened_at", "closed_at", "fiscal_sign",
+                       "reason", "name", "email", "phone", "customer_phone", "sku",
+                       "hub_entry_id", "method", "source", "note"})
+INT_KEYS = MONEY_KEYS | INT32_KEYS | {"shift_id", "sale_id", "return_id", "entry_id", "doc_id",
+                                      "line_id", "document_number"}
 QTY_RE = re.compile(r"^-?[0-9]{1,13}(?:\.[0-9]{1,3})?$")
 PHONE_RE = re.compile(r"^\+[1-9][0-9]{6,14}$")
 LOYALTY_KINDS = ("welcome", "accrual", "redemption", "reversal", "restore", "adjustment", "expiry")
@@ -66,6 +72,11 @@ def _walk(value, f: str, depth: int) -> None:
     if depth > MAX_DEPTH:
         raise SchemaError(f or "payload", f"is nested more than {MAX_DEPTH} levels deep")
     key = f.rsplit(".", 1)[-1].split("[", 1)[0]
+    if value is not None and key in TEXT_KEYS and not isinstance(value, str):
+        raise SchemaError(f, "must be a text")
+    if value is not None and key in INT_KEYS and (isinstance(value, bool)
+                                                  or not isinstance(value, int)):
+        raise SchemaError(f, "must be a whole number")
     if isinstance(value, str):
         limit = TEXT_LIMITS.get(key, MAX_TEXT)
         if len(value) > limit:

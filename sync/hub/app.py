@@ -17,7 +17,7 @@ from . import feed, loyalty, rejected, validate
 from .auth import Authenticator
 from .db import open_database
 from .errors import BadRequest, HubApiError
-from .ingest import ingest
+from .ingest import Inconsistent, ingest
 from .models import HubRejectedEvent, HubSetting, hub_db, schema_version
 from .vault import check_value
 
@@ -116,7 +116,13 @@ def create_app(config: HubConfig) -> Flask:
             raise BadRequest(e.message, field=e.field, code="event_rejected",
                              seq=e.raw.get("seq") if isinstance(e.raw, dict) else None,
                              acked_through=acked) from None
-        return jsonify({"acked_through": ingest(db, store_id, events)})
+        try:
+            return jsonify({"acked_through": ingest(db, store_id, events)})
+        except Inconsistent as e:  # rolled back: nothing of the batch applies
+            raw = next(r for r in raw if isinstance(r, dict) and r.get("seq") == e.event.seq)
+            rejected.record(db, store_id, raw, e.message)
+            raise BadRequest(e.message, field=e.field, code="event_rejected", seq=e.event.seq,
+                             acked_through=ingest(db, store_id, [])) from None
 
     @app.get("/hub/v1/feed")
     def read_feed():
