@@ -59,6 +59,6 @@ def test_every_committed_event_passes_the_hub(anon):
             try:
                 hub_event(outbox.envelope(row, "S1"), 0, "S1")
             except HubApiError as e:
-                raise AssertionError(f"{row.type} {row.payload[:200]} refused: {e.message}")
+                raise AssertionError(f"{row.type} {row.payload[:200]} refused: {e.message}") from None
     run()
     assert outbox.last_seq() > 50  # many actions did commit (not only refusals)
