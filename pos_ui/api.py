@@ -89,7 +89,8 @@ def current_shift():
 def cash_move():
     data = body()
     return jsonify(shifts.cash_move(store(), g.session, data.get("kind"), data.get("amount"),
-                                    data.get("reason"))), 201
+                                    data.get("reason"), data.get("approval_pin"),
+                                    data.get("approval_login"))), 201
 
 
 @bp.post("/shifts/close")
