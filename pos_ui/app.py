@@ -12,6 +12,7 @@ from agent.errors import StoreError
 
 from . import api, api_customers, api_devices, api_fiscal, api_sales, ui
 from .http import error_response
+from .origin import OriginGuard
 
 log = logging.getLogger("store_agent.http")
 
@@ -45,6 +46,12 @@ def create_app(store, extra_blueprints=(), status_provider=None) -> Flask:
     app.register_blueprint(ui.bp)  # the cashier screen
     for bp in extra_blueprints:
         app.register_blueprint(bp)
+
+    guard = OriginGuard(store.config)
+
+    @app.before_request
+    def same_origin_only():
+        guard.check(request)
 
     @app.get("/healthz")
     def healthz():

@@ -25,6 +25,10 @@ class TooLarge(Invalid):
     code = "too_large"
 
 
+class UnsupportedMediaType(Invalid):
+    code = "unsupported_media_type"
+
+
 def _no_constants(name):
     raise Invalid(f"{name} is not a number", field="body")
 
