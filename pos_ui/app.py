@@ -53,6 +53,11 @@ def create_app(store, extra_blueprints=(), status_provider=None) -> Flask:
     def same_origin_only():
         guard.check(request)
 
+    @app.get("/api/v1/openapi.json")
+    def openapi_document():
+        from .openapi import document
+        return jsonify(document())
+
     @app.get("/healthz")
     def healthz():
         store.db.db.execute_sql("SELECT 1")

@@ -97,6 +97,11 @@ def create_app(config: HubConfig) -> Flask:
         if not db.is_closed():
             db.close()
 
+    @app.get("/hub/v1/openapi.json")
+    def openapi_document():
+        from .openapi import document
+        return jsonify(document())
+
     @app.get("/healthz")
     def healthz():
         db.execute_sql("SELECT 1")
