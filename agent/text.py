@@ -9,8 +9,10 @@ parsers and the hub all import it (``agent`` imports nothing of ``sync`` or Flas
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
+from decimal import Decimal
 
 CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f]")
 BIDI_RE = re.compile("[\u202a-\u202e\u2066-\u2069]")
@@ -80,3 +82,20 @@ def clean_tree(data, field: str = "", depth: int = 0, limit: int = MAX_DEPTH,
         return [clean_tree(v, f"{field}[{i}]", depth + 1, limit, normalize)
                 for i, v in enumerate(data)]
     return data
+
+
+def loads(raw: bytes, normalize: bool = True):
+    """The one way a JSON request body is read: fractions as ``Decimal`` (never float), no
+    NaN/Infinity, nesting capped, every string checked by :func:`clean_tree`.  Raises
+    :class:`BadText` (``field`` "body" for malformed JSON, with ``malformed`` set)."""
+    def no_constants(name):
+        raise BadText("body", f"has {name}, which is not a number")
+    try:
+        data = json.loads(raw, parse_float=Decimal, parse_constant=no_constants)
+    except RecursionError:
+        raise BadText("body", "is nested too deeply") from None
+    except (ValueError, UnicodeDecodeError) as e:
+        err = BadText("body", f"is malformed JSON: {e}")
+        err.malformed = True
+        raise err from None
+    return clean_tree(data, normalize=normalize)

@@ -7,8 +7,6 @@ arrives exact and a money amount sent as 1.5 is refused as "not a whole number o
 from __future__ import annotations
 
 import functools
-import json
-from decimal import Decimal
 
 from flask import current_app, g, jsonify, request
 
@@ -29,10 +27,6 @@ class UnsupportedMediaType(Invalid):
     code = "unsupported_media_type"
 
 
-def _no_constants(name):
-    raise Invalid(f"{name} is not a number", field="body")
-
-
 def body() -> dict:
     """The one JSON parser of every route: size and nesting capped, every string cleaned by
     ``agent.text`` (control characters and bidi overrides refused naming the field, NFC),
@@ -43,18 +37,14 @@ def body() -> dict:
     if len(raw) > MAX_BODY:
         raise TooLarge(f"the request body is larger than {MAX_BODY} bytes", field="body")
     try:
-        data = json.loads(raw, parse_float=Decimal, parse_constant=_no_constants)
-    except RecursionError:
-        raise Invalid("the body is nested too deeply", field="body",
-                      code="malformed_json") from None
-    except (ValueError, UnicodeDecodeError) as e:
-        raise Invalid(f"malformed JSON: {e}", field="body", code="malformed_json") from None
+        data = text.loads(raw)
+    except text.BadText as e:
+        raise Invalid(f"{e.field} {e.reason}", field=e.field,
+                      code="malformed_json" if getattr(e, "malformed", False)
+                      or "nested" in e.reason else None) from None
     if not isinstance(data, dict):
         raise Invalid("the body must be a JSON object", field="body", code="malformed_json")
-    try:
-        return text.clean_tree(data)
-    except text.BadText as e:
-        raise Invalid(f"{e.field} {e.reason}", field=e.field) from None
+    return data
 
 
 def error_response(e: StoreError):

@@ -13,7 +13,7 @@ import json
 
 from flask import Blueprint, Response, jsonify, request
 
-from agent import outbox
+from agent import outbox, text
 from agent.errors import Invalid, NotFound, Unauthorized
 
 from . import signing
@@ -71,9 +71,9 @@ def make_blueprint(store, guard: signing.ReplayGuard | None = None) -> Blueprint
     def ack():
         authenticate()
         try:
-            data = json.loads(request.get_data(cache=True) or b"null")
-        except ValueError:
-            raise Invalid("malformed JSON", field="body", code="malformed_json") from None
+            data = text.loads(request.get_data(cache=True) or b"null")
+        except text.BadText as e:
+            raise Invalid(f"{e.field} {e.reason}", field=e.field, code="malformed_json") from None
         through = data.get("through") if isinstance(data, dict) else None
         if isinstance(through, bool) or not isinstance(through, int) or through < 0:
             raise Invalid("through must be a seq (whole number)", field="through")
