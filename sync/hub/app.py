@@ -13,6 +13,8 @@ from flask import Flask, jsonify, request
 from peewee import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from agent import text
+
 from . import feed, loyalty, rejected, validate
 from .auth import Authenticator
 from .db import open_database
@@ -90,6 +92,10 @@ def create_app(config: HubConfig) -> Flask:
         unknown = sorted(set(request.args) - QUERY_ARGS.get(rule, set()))
         if rule is not None and unknown:
             raise BadRequest(f"unknown query parameter {unknown[0][:40]!r}", field=unknown[0][:40])
+        for name, value in [*request.args.items(), *(request.view_args or {}).items()]:
+            reason = text.problem(value) if isinstance(value, str) else None
+            if reason or (isinstance(value, str) and len(value) > 200):
+                raise BadRequest(f"{name} {reason or 'is too long'}", field=name)
         db.connect(reuse_if_open=True)
 
     @app.teardown_request

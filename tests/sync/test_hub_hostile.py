@@ -114,3 +114,13 @@ def hub_for_fuzz(tmp_path_factory):
     h = HubServer(f"sqlite:///{tmp / 'hub.db'}", tmp)
     yield h, h.add_store("S1")
     h.stop()
+
+
+def test_nul_in_paths_and_query_strings_is_400_on_both_engines(any_hub):
+    import requests
+    h = {"Authorization": f"Bearer {any_hub.admin_token}"}
+    for path in ("/hub/v1/stores/S%001/summary", "/hub/v1/stock?sku=MI%00LK",
+                 "/hub/v1/rejected?store_id=S%001", "/hub/v1/customers/%2B7916%00",
+                 "/hub/v1/stores/" + "S" * 300 + "/stock"):
+        r = requests.get(any_hub.url + path, headers=h, timeout=30)
+        assert r.status_code == 400, (path, r.text)
