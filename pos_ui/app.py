@@ -8,7 +8,8 @@ from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from agent.errors import StoreError
+from agent import text
+from agent.errors import Invalid, StoreError
 
 from . import api, api_customers, api_devices, api_fiscal, api_sales, ui
 from .http import error_response
@@ -52,6 +53,10 @@ def create_app(store, extra_blueprints=(), status_provider=None) -> Flask:
     @app.before_request
     def same_origin_only():
         guard.check(request)
+        for name, value in [*request.args.items(), *(request.view_args or {}).items()]:
+            reason = text.problem(value) if isinstance(value, str) else None
+            if reason:  # query strings and paths follow the one text rule too
+                raise Invalid(f"{name} {reason}", field=name)
 
     @app.get("/api/v1/openapi.json")
     def openapi_document():

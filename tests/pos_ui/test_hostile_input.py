@@ -99,3 +99,13 @@ def test_csv_import_rejects_control_characters_by_line_and_strips_bidi(store):
     assert rejected[4]["field"] == "price"
     assert Product.get(Product.sku == "BIDI1").name == "Сырабв"
     assert Product.get_or_none(Product.sku == "NUL1") is None
+
+
+def test_control_characters_in_query_strings_and_paths_are_400(cashier):
+    """Found by schemathesis: a NUL in the search query broke the FTS5 query (500)."""
+    for path in ("/api/v1/products?q=r%00x", "/api/v1/products/lookup?barcode=46%0007",
+                 "/api/v1/customers?phone=%2B7%00916", "/api/v1/customers/%2B7916%00/ledger",
+                 "/api/v1/products?q=%E2%80%AEabc"):
+        r = cashier.get(path)
+        assert r.status_code == 400, (path, r.get_json())
+    assert cashier.get("/api/v1/products?q=молоко").status_code == 200
