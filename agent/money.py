@@ -14,6 +14,7 @@ import re
 from decimal import Decimal
 
 from .errors import Invalid
+from .event_schema import MAX_AMOUNT
 
 QTY_PLACES = Decimal("0.001")
 MAX_QTY_MILLI = 10_000 * 1000
@@ -43,7 +44,7 @@ def require_amount(value, field: str, allow_zero: bool = True) -> int:
         raise Invalid(f"{field} must be a whole number of kopecks", field=field)
     if value < 0 or (value == 0 and not allow_zero):
         raise Invalid(f"{field} must be {'zero or ' if allow_zero else ''}positive", field=field)
-    if value > 10**13:
+    if value > MAX_AMOUNT:  # the event schema's limit, stated once
         raise Invalid(f"{field} is too large", field=field)
     return value
 

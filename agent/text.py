@@ -1,7 +1,7 @@
 """The one rule for text entering the store or the hub, stated once.
 
 Refused everywhere (400 naming the field): NUL and every other C0/C1 control character
-(U+0000-U+001F, U+007F-U+009F).  Bidirectional overrides and isolates (U+202A-U+202E,
+(U+0000-U+001F, U+007F-U+009F), and lone surrogates (a JSON ``\ud800`` escape).  Bidirectional overrides and isolates (U+202A-U+202E,
 U+2066-U+2069) reverse text on the screen and the receipt: refused in API input, stripped
 from imported files.  What passes is NFC-normalised.  Plain Python: the core, the API
 parsers and the hub all import it (``agent`` imports nothing of ``sync`` or Flask).
@@ -16,6 +16,7 @@ from decimal import Decimal
 
 CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f]")
 BIDI_RE = re.compile("[\u202a-\u202e\u2066-\u2069]")
+SURROGATE_RE = re.compile("[\ud800-\udfff]")  # JSON may escape one; it is not text
 MAX_DEPTH = 32  # nesting of JSON objects and arrays a request may have
 
 
@@ -33,6 +34,9 @@ def problem(value: str, bidi: bool = True) -> str | None:
     m = CONTROL_RE.search(value)
     if m:
         return f"must not contain control characters (found U+{ord(m.group()):04X})"
+    m = SURROGATE_RE.search(value)
+    if m:
+        return f"is not valid Unicode (a lone surrogate U+{ord(m.group()):04X})"
     if bidi:
         m = BIDI_RE.search(value)
         if m:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
+from ..event_schema import MAX_AMOUNT
+
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
 _DECIMAL = re.compile(r"^-?[0-9]{1,15}(?:\.[0-9]{1,15})?$")
 KG_UNITS = {"166", "кг", "kgm", "kg", "килограмм"}
@@ -37,7 +39,7 @@ def kopecks(text: str) -> int:
     cents = value * 100
     if cents != cents.to_integral_value():
         raise ValueError(f"price {text!r} has a fraction of a kopeck")
-    if cents > 10**13:
+    if cents > MAX_AMOUNT:
         raise ValueError(f"price {text!r} is absurdly large")
     return int(cents)
 
