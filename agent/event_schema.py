@@ -67,43 +67,53 @@ def check(event_type: str, payload) -> list[tuple[str, int]]:
     return specific(payload) if specific else []
 
 
-def _walk(value, f: str, depth: int) -> None:
-    """The rules every value of every payload obeys, whatever the event type."""
-    if depth > MAX_DEPTH:
-        raise SchemaError(f or "payload", f"is nested more than {MAX_DEPTH} levels deep")
-    key = f.rsplit(".", 1)[-1].split("[", 1)[0]
-    if value is not None and key in TEXT_KEYS and not isinstance(value, str):
-        raise SchemaError(f, "must be a text")
-    if value is not None and key in INT_KEYS and (isinstance(value, bool)
-                                                  or not isinstance(value, int)):
-        raise SchemaError(f, "must be a whole number")
+def _walk(value, f: str, depth: int, key: str = "") -> None:
+    """The rules every value of every payload obeys, whatever the event type.  ``key`` is
+    the name the value is under (lists pass their own on to their items)."""
     if isinstance(value, str):
+        if key in INT_KEYS:
+            raise SchemaError(f, "must be a whole number")
         limit = TEXT_LIMITS.get(key, MAX_TEXT)
         if len(value) > limit:
             raise SchemaError(f, f"must be at most {limit} characters")
-        reason = text.problem(value)
-        if reason:
-            raise SchemaError(f, reason)
-    elif isinstance(value, bool) or value is None:
+        if not value.isascii() or _LOW.search(value):
+            reason = text.problem(value)
+            if reason:
+                raise SchemaError(f, reason)
+    elif value is None:
         pass
+    elif isinstance(value, bool):
+        if key in INT_KEYS or key in TEXT_KEYS:
+            raise SchemaError(f, "must be a whole number" if key in INT_KEYS else "must be a text")
     elif isinstance(value, int):
+        if key in TEXT_KEYS:
+            raise SchemaError(f, "must be a text")
         limit = MAX_AMOUNT if key in MONEY_KEYS else MAX_INT32 if key in INT32_KEYS else MAX_INT
-        if abs(value) > limit:
+        if value > limit or value < -limit:
             raise SchemaError(f, "is too large")
+    elif depth >= MAX_DEPTH:
+        raise SchemaError(f or "payload", f"is nested more than {MAX_DEPTH} levels deep")
     elif isinstance(value, dict):
+        if key in INT_KEYS or key in TEXT_KEYS:
+            raise SchemaError(f, "must be a whole number" if key in INT_KEYS else "must be a text")
         for k, v in value.items():
             if not isinstance(k, str) or len(k) > 64 or text.problem(k):
                 raise SchemaError(f or "payload", "has a key that is not a short plain text")
-            _walk(v, f"{f}.{k}" if f else k, depth + 1)
+            _walk(v, f"{f}.{k}" if f else k, depth + 1, k)
     elif isinstance(value, list):
+        if key in INT_KEYS or key in TEXT_KEYS:
+            raise SchemaError(f, "must be a whole number" if key in INT_KEYS else "must be a text")
         if len(value) > 10_000:
             raise SchemaError(f, "has more than 10000 items")
         for i, v in enumerate(value):
-            _walk(v, f"{f}[{i}]", depth + 1)
+            _walk(v, f"{f}[{i}]", depth + 1, key)
     elif isinstance(value, Decimal):
         raise SchemaError(f, "must be a whole number (or a quantity as text like \"1.000\")")
     else:
         raise SchemaError(f, "is not a JSON value")
+
+
+_LOW = re.compile("[\x00-\x1f\x7f]")
 
 
 def whole(value, f: str, lo: int | None = None, hi: int = MAX_INT) -> int:
