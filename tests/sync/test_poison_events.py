@@ -59,6 +59,10 @@ def test_a_poison_event_blocks_visibly_and_the_operator_clears_it(any_hub, tmp_p
     assert st["acked_through"] == poison - 1  # everything before it is at the hub
     assert st["pending"] == outbox.last_seq() - (poison - 1)
     assert f"sync blocked at seq {poison}" in (st["last_error"] or ""), st
+    shown = subprocess.run([sys.executable, "-m", "agent.cli", "sync", "--data-dir",
+                            str(store.config.data_dir), "--status"], capture_output=True,
+                           text=True, timeout=60)
+    assert f"blocked: sync blocked at seq {poison}: " in shown.stdout, shown.stdout
 
     code, listed = hub.admin("/hub/v1/rejected")
     assert code == 200
