@@ -12,7 +12,6 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 
 from agent import event_schema, text
 
@@ -156,20 +155,12 @@ def batch(body, store_id: str, held_aside: dict | None = None) -> list[Event]:
 
 
 def parse_json(raw: bytes, check_text: bool = True):
-    """Every JSON body the hub reads: no NaN, fractions as Decimal, nesting capped, and no
-    string carrying control characters (PostgreSQL refuses NUL) or bidi overrides."""
-    def no_constants(name):
-        raise BadRequest(f"{name} is not a number", field="body")
+    """Every JSON body the hub reads, through the agent's one reader (``agent.text.loads``):
+    no NaN, fractions as Decimal, nesting capped, no string carrying control characters
+    (PostgreSQL refuses NUL) or bidi overrides, nothing normalised."""
     try:
-        data = json.loads(raw, parse_float=Decimal, parse_constant=no_constants)
-    except RecursionError:
-        raise BadRequest("the body is nested too deeply", field="body",
-                         code="malformed_json") from None
-    except (ValueError, UnicodeDecodeError) as e:
-        raise BadRequest(f"malformed JSON: {e}", field="body", code="malformed_json") from None
-    if not check_text:  # a push: each event is checked on its own by the event schema
-        return data
-    try:
-        return text.clean_tree(data, normalize=False)
+        return text.loads(raw, normalize=False, check=check_text)
     except text.BadText as e:
-        raise BadRequest(f"{e.field} {e.reason}", field=e.field) from None
+        malformed = getattr(e, "malformed", False) or "nested" in e.reason
+        raise BadRequest(f"{e.field} {e.reason}", field=e.field,
+                         code="malformed_json" if malformed else None) from None
