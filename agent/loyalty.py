@@ -63,6 +63,12 @@ def balance(phone: str) -> int:
     return sql.scalar("SELECT SUM(amount) FROM bonus_entry WHERE phone = ?", (phone,)) or 0
 
 
+def accrual_for(paid: int, percent: int) -> int:
+    """The bonus earned on money paid, the chain's one accrual rule (tills per line, the
+    hub for a site's order): ``percent`` of it, rounded down to the kopeck."""
+    return paid * percent // 100
+
+
 def _customer(phone: str) -> Customer:
     c = Customer.get_or_none(Customer.phone == phone)
     if c is None:
@@ -194,7 +200,7 @@ def plan(store, raw_phone, lines: list[dict], redeem, committing=False, client_r
         ln["discount"] = share(redeem, upto, eligible_total) - share(redeem, done, eligible_total)
         done = upto
     for ln in eligible:
-        ln["bonus_earned"] = (ln["amount"] - ln["discount"]) * rules["accrual_percent"] // 100
+        ln["bonus_earned"] = accrual_for(ln["amount"] - ln["discount"], rules["accrual_percent"])
     return {"phone": phone, "name": c.name, "balance": have, "max_redeem": max_redeem,
             "redeem": redeem, "earn": sum(ln["bonus_earned"] for ln in eligible),
             "confirmed_at": c.hub_confirmed_at}
