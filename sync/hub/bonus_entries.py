@@ -182,7 +182,7 @@ def _reversal(sql: Sql, channel_id: str, req: dict, c: dict) -> tuple[int, str, 
                 raise BadRequest(f"line {lid} is not in ref {req['reverses']}", field="lines")
             left = posted_lines[lid] - done_lines.get(lid, 0)
             a = left if a is None else a
-            if a > left:
+            if a > left or left == 0:
                 raise Conflict(f"line {lid} has {left} kopecks left to take back",
                                field="lines", code="reversal_exceeds_entry", available=left)
             wanted[lid] = a

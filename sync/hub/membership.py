@@ -21,7 +21,7 @@ RULE_KEYS = {"welcome_bonus": None, "accrual_percent": 5}
 def rules(sql: Sql) -> dict:
     """The chain's rules held at the hub (``store-hub loyalty-rules``); None = not set."""
     out = dict(RULE_KEYS)
-    for key, value in sql.rows("SELECT key, value FROM hub_setting WHERE key LIKE 'loyalty.%'"):
+    for key, value in sql.rows("SELECT key, value FROM hub_setting WHERE key LIKE ?", ("loyalty.%",)):
         name = key.split(".", 1)[1]
         if name in out:
             out[name] = int(value)
