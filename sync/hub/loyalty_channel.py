@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import jsonify, request
 
 from . import bonus_entries, channels, loyalty, membership, validate
@@ -30,8 +32,11 @@ def lookup(db, who: tuple[str, str], phone: str) -> dict:
     if who[0] == "store":
         retrying(db, lambda: membership.mark_seen(Sql(db), who[1], [phone]))
     view = loyalty.customer_view(db, phone)
-    if who[0] == "store":
-        view["own_entry"] = membership.own_entry(Sql(db), phone, who[1])
+    if who[0] == "store":  # the balance and which of the store's entries it holds, read at once
+        row = Sql(db).one("SELECT balance, ledger_seq, updated_at, store_entries FROM hub_customer "
+                          "WHERE phone = ?", (phone,))
+        view.update(balance=int(row[0]), ledger_seq=int(row[1]), as_of=row[2],
+                    own_entry=int(json.loads(row[3] or "{}").get(who[1], 0)))
     return view
 
 
