@@ -106,3 +106,35 @@ def test_store_hub_add_channel_registers_a_channel_and_refuses_bad_input(tmp_pat
         assert r.status_code == 201
     finally:
         hub.stop()
+
+
+def test_a_hub_made_before_channels_gets_the_tables_and_keeps_its_welcomes(tmp_path):
+    """No hub migrations: the new tables are created on start and filled from the ledger,
+    so a phone welcomed before the upgrade is not welcomed again."""
+    from sync.hub.app import HubConfig, bind, create_app
+    from sync.hub.db import ensure_schema
+    from sync.hub.models import HubSetting, create_schema
+    from sync.hub.vault import check_value, load_secret, token_hash
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    secret = load_secret(url, str(tmp_path / "old.secret"), create=True)
+    db = bind(url)
+    ensure_schema(db)
+    create_schema(db)  # the schema of the release before this one
+    HubSetting.create(key="admin_token_hash", value=token_hash(ADMIN))
+    HubSetting.create(key="secret_check", value=check_value(secret))
+    db.execute_sql("INSERT INTO hub_customer (phone, balance, ledger_seq, store_entries, "
+                   "updated_at) VALUES ('+79161234567', 500, 1, '{\"S1\": 1}', 'x')")
+    db.execute_sql("INSERT INTO hub_ledger (store_id, entry_id, phone, kind, amount, "
+                   "balance_after, created_at, seq) VALUES ('S1', 1, '+79161234567', "
+                   "'welcome', 500, 500, 'x', 1)")
+    assert not db.table_exists("hub_welcome")
+    app = create_app(HubConfig(db_url=url, secret=secret)).test_client()
+    from sync.hub.channels import add_channel
+    tok = token()
+    add_channel(db, "site", tok)
+    r = app.post("/hub/v1/customers", json={"phone": "+79161234567"},
+                 headers={"Authorization": f"Bearer {tok}"})
+    assert r.status_code == 200 and r.get_json()["balance"] == 500
+    seen = db.execute_sql("SELECT store_id, phone FROM hub_customer_seen").fetchall()
+    assert seen == [("S1", "+79161234567")]  # S1's feed keeps bringing her balance
+    db.close_all()
