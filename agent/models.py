@@ -271,6 +271,7 @@ class Customer(BaseModel):
     hub_confirmed_at = CharField(null=True)
     hub_ledger_seq = IntegerField(default=0)  # the hub ledger position of hub_balance
     hub_own_entry = IntegerField(default=0)  # newest of this store's entries in hub_balance
+    hub_notes = TextField(null=True)  # JSON: what the hub did to the balance and why
 
 
 class BonusEntry(BaseModel):
