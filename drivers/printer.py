@@ -41,8 +41,20 @@ class PrinterError(Exception):
 
     def __init__(self, message: str, retryable: bool = True) -> None:
         super().__init__(message)
-        self.message = message
+        self.text = message
         self.retryable = retryable
+
+    # the core's device-failure contract (agent.ports.DeviceFailure)
+    @property
+    def retry_safe(self) -> bool:
+        return self.retryable
+
+    @property
+    def needs_person(self) -> bool:
+        return not self.retryable
+
+    def message(self, lang: str) -> str:
+        return self.text
 
 
 class PrinterState(str, Enum):
@@ -233,7 +245,7 @@ class EscposPrinter(ReceiptPrinter):
         codes = {getattr(e, "errno", None) for e in chain}
         names = {type(e).__name__ for e in chain}
         if isinstance(exc, PrinterError):
-            return exc.message
+            return exc.text
         if errno.ECONNREFUSED in codes or "ConnectionRefusedError" in names:
             return f"{where} is offline: connection refused (is it switched on and connected?)"
         if errno.EACCES in codes or "PermissionError" in names or "Errno 13" in text \

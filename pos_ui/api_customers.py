@@ -19,7 +19,7 @@ def find_customer():
     if not phone:
         raise Invalid("phone is required", field="phone")
     found = loyalty.get_customer(store(), phone)
-    hub = getattr(store(), "hub", None)
+    hub = store().hub
     found["recent_purchases"], found["hub_online"] = [], False
     if hub is not None:  # online: the hub's balance and purchases in any store
         try:

@@ -7,7 +7,7 @@ import pytest
 from drivers.emulators.display import VirtualDisplay
 from drivers.emulators.printer import VirtualNetworkPrinter
 from drivers.emulators.scale import VirtualScale
-from pos_ui.server import StoreProcess
+from pos_ui.process import StoreProcess
 from tests.agent_process import HttpApi
 from tests.conftest import make_store
 

@@ -6,7 +6,7 @@ import pytest
 
 from agent.models import Outbox, Sale
 from drivers.fiscal.emulator import ShtrihEmulator
-from pos_ui.server import StoreProcess
+from pos_ui.process import StoreProcess
 from tests.agent_process import HttpApi
 from tests.conftest import make_store
 
