@@ -27,10 +27,10 @@ from enum import Enum
 
 from drivers.escpos_job import DLE_EOT, kick_bytes
 from drivers.receipt_layout import receipt_escpos, receipt_html, receipt_text
-from drivers.urls import PrinterURL, parse_printer_url
+from drivers.urls import PrinterURL
 
 __all__ = ["PrinterError", "PrinterState", "PrinterStatus", "ReceiptPrinter",
-           "EscposPrinter", "open_printer"]
+           "EscposPrinter"]
 
 log = logging.getLogger(__name__)
 
@@ -267,23 +267,3 @@ class EscposPrinter(ReceiptPrinter):
             return f"{where} not found: is it plugged in and switched on?"
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return f"{where} failed: {first}"
-
-
-def open_printer(url: str, lang: str = "ru", tz: tzinfo | None = None
-                 ) -> ReceiptPrinter | None:
-    """The printer for a URL (see drivers.urls); ``None`` for an empty URL.
-
-    Nothing is connected here, so a printer that is off at start-up does not stop the
-    agent; ``status()`` and the first job tell.
-    """
-    from drivers import printer_transports as transports
-
-    spec = parse_printer_url(url)
-    if spec is None:
-        return None
-    if lang not in ("ru", "en"):
-        raise ValueError(f"lang must be 'ru' or 'en', not {lang!r}")
-    cls = {"tcp": transports.NetworkPrinter, "serial": transports.SerialPrinter,
-           "usb": transports.UsbPrinter, "file": transports.FilePrinter,
-           "dir": transports.SpoolDirPrinter, "dummy": transports.DummyPrinter}[spec.transport]
-    return cls(spec, lang=lang, tz=tz)

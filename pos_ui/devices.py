@@ -81,7 +81,7 @@ class _Closer:
 def attach(process, blueprints) -> None:
     from agent.print_queue import Spooler
     from drivers.display import open_display
-    from drivers.printer import open_printer
+    from drivers.printer_transports import open_printer
     from drivers.scale import open_scale
 
     store = process.store
