@@ -110,11 +110,13 @@ class Worker:
                     log.exception("%s failed", self.name)
                 pause = None
             pause = self.interval if pause is None else pause
+            with self._cond:
+                if self._pokes != seen:  # new work came in during the round (a retry's
+                    continue             # wait may have taken its wake-up): go again
+                if pause > 0:
+                    self._idle_seen = seen
+                    self._cond.notify_all()
             if pause > 0:
-                with self._cond:
-                    if self._jobs.empty():
-                        self._idle_seen = seen
-                        self._cond.notify_all()
                 self.rest(pause)
 
     def rest(self, seconds: float, wake_early: bool = True) -> None:
