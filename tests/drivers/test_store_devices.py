@@ -96,3 +96,17 @@ def test_drawer_on_request_needs_a_manager(devices):
     assert r.status_code == 202
     jobs = printer.wait_for_jobs(1, timeout=10)
     assert jobs[0].startswith(b"\x1b@") or b"\x1bp" in jobs[0]
+
+
+
+def test_the_composition_root_sets_the_stores_collaborators(devices):
+    *_, proc = devices
+    s = proc.store
+    assert s.printer is not None and s.spooler in proc.workers
+    assert s.display is not None and s.scale is not None
+    assert s.fiscal is None and s.fiscal_register is None and s.hub is None  # not configured
+
+
+def test_a_store_outside_the_process_has_no_collaborators(store):
+    assert [store.printer, store.drawer, store.display, store.scale, store.fiscal_register,
+            store.hub, store.spooler, store.fiscal] == [None] * 8
