@@ -13,11 +13,15 @@ Shift open/close on the POS drive the register's shift through the same worker.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from . import outbox, receipts
 from .models import Sale, SaleReturn
 from .ports import failure_message, needs_person
 from .worker import Worker
+
+if TYPE_CHECKING:
+    from .ports import FiscalRegister
 
 log = logging.getLogger("store_agent.fiscal")
 
@@ -29,7 +33,7 @@ class StillPending(Exception):
 class FiscalWorker(Worker):
     name = "fiscal"
 
-    def __init__(self, store, register, retry_max: float = 30.0):
+    def __init__(self, store, register: FiscalRegister, retry_max: float = 30.0):
         super().__init__(interval=1.0)
         self.store, self.register, self.retry_max = store, register, retry_max
         self.last_error: str | None = None

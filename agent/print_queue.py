@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from . import clock, receipts
 from .models import PrintJob, Sale, SaleReturn
 from .ports import failure_message
 from .worker import Worker
+
+if TYPE_CHECKING:
+    from .ports import ReceiptPrinter
 
 log = logging.getLogger("store_agent.print")
 
@@ -57,7 +61,7 @@ def _waiting_for_fiscal(store, job: PrintJob) -> bool:
 class Spooler(Worker):
     name = "print-spooler"
 
-    def __init__(self, store, printer, max_wait: float = 30.0):
+    def __init__(self, store, printer: ReceiptPrinter, max_wait: float = 30.0):
         super().__init__(interval=1.0)
         self.store, self.printer, self.max_wait = store, printer, max_wait
         self.lang = store.config.get("ui", "language")
