@@ -113,7 +113,13 @@ STEP_5 = [
     'CREATE INDEX "cml_item_catalog_id_seen_run" ON "cml_item" ("catalog_id", "seen_run")',
 ]
 
-STEPS: list[list[str]] = [STEP_1, STEP_2, STEP_3, STEP_4, STEP_5]
+# Step 6: what the hub did to a customer's balance on its own account (a duplicate
+# welcome bonus reversed), shown with the customer.
+STEP_6 = [
+    'ALTER TABLE "customer" ADD COLUMN "hub_notes" TEXT',
+]
+
+STEPS: list[list[str]] = [STEP_1, STEP_2, STEP_3, STEP_4, STEP_5, STEP_6]
 
 
 def current_version() -> int:

@@ -17,6 +17,7 @@ from agent import text
 
 from . import feed, loyalty, rejected, validate
 from .auth import Authenticator
+from .chain_models import create_chain_tables
 from .db import open_database
 from .errors import BadRequest, HubApiError
 from .ingest import Inconsistent, ingest
@@ -79,6 +80,7 @@ def create_app(config: HubConfig) -> Flask:
     db = bind(config.db_url)
     check_ready(db, config.secret)
     db.create_tables([HubRejectedEvent], safe=True)  # a hub initialised before it existed
+    create_chain_tables(db)  # one bonus balance across channels: tables an older hub lacks
     auth = Authenticator(db, config.secret, config.accept_v1_signatures)
     app = Flask("store_hub")
     app.config["MAX_CONTENT_LENGTH"] = config.max_body
@@ -157,13 +159,10 @@ def create_app(config: HubConfig) -> Flask:
         status, answer = loyalty.authorize(db, store_id, phone, amount, ref)
         return jsonify(answer), status
 
-    @app.get("/hub/v1/loyalty/customers/<phone>")
-    def customer(phone):
-        auth.store()
-        return jsonify(loyalty.customer_view(db, validate.phone(phone, "phone")))
-
     from .admin import register_admin
     register_admin(app, db, auth)
+    from .loyalty_channel import register_loyalty_channel
+    register_loyalty_channel(app, db, auth)
 
     @app.errorhandler(HubApiError)
     def refused(e):

@@ -81,7 +81,18 @@ def test_ids_beyond_64_bits_in_bodies_are_400(cashier, open_shift):
     assert r.get_json()["error"]["field"] == "sale_id"
 
 
-def test_a_huge_bonus_adjustment_never_enters_an_event(manager):
+def test_a_huge_bonus_adjustment_never_enters_an_event(tmp_path):
+    """(A chain that lets its store managers adjust: issue 17 made it off by default.)"""
+    from pos_ui import create_app
+    from tests.conftest import Api, make_store
+    store = make_store(tmp_path / "adj", loyalty={"store_adjustments": True})
+    try:
+        _huge_adjustment(Api(create_app(store).test_client()).login("maria"))
+    finally:
+        store.close()
+
+
+def _huge_adjustment(manager):
     assert manager.post("/api/v1/customers", json={"phone": "+79165550001"}).status_code == 201
     before = _count()
     r = manager.post("/api/v1/customers/+79165550001/adjustments",

@@ -59,7 +59,7 @@ def read_only_copy(tmp_path):
 
 def test_a_read_only_data_dir_at_start_is_one_clear_line(read_only_copy):
     import sys
-    r = _run(sys.executable, "-m", "agent.cli", "serve", "--data-dir", str(read_only_copy),
+    r = _run(sys.executable, "-m", "pos_ui.cli", "serve", "--data-dir", str(read_only_copy),
              "--port", "0")
     assert r.returncode != 0
     assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr

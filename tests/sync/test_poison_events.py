@@ -34,7 +34,7 @@ def plant_poison(store) -> int:
 
 
 def _agent(store):
-    cmd = [sys.executable, "-m", "agent.cli", "sync", "--data-dir", str(store.config.data_dir)]
+    cmd = [sys.executable, "-m", "pos_ui.cli", "sync", "--data-dir", str(store.config.data_dir)]
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -59,7 +59,7 @@ def test_a_poison_event_blocks_visibly_and_the_operator_clears_it(any_hub, tmp_p
     assert st["acked_through"] == poison - 1  # everything before it is at the hub
     assert st["pending"] == outbox.last_seq() - (poison - 1)
     assert f"sync blocked at seq {poison}" in (st["last_error"] or ""), st
-    shown = subprocess.run([sys.executable, "-m", "agent.cli", "sync", "--data-dir",
+    shown = subprocess.run([sys.executable, "-m", "pos_ui.cli", "sync", "--data-dir",
                             str(store.config.data_dir), "--status"], capture_output=True,
                            text=True, timeout=60)
     assert f"blocked: sync blocked at seq {poison}: " in shown.stdout, shown.stdout
