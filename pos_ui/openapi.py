@@ -60,9 +60,11 @@ ROUTES = [
      ("200", "201")),
     ("get", "/api/v1/returns/{return_id}", "One return", None, {}, ("200",)),
     ("get", "/api/v1/customers", "A customer by phone", None, {"phone": TEXT}, ("200",)),
-    ("post", "/api/v1/customers", "Register a customer",
-     {"phone": TEXT, "name": TEXT, "email": TEXT}, {}, ("201",)),
-    ("post", "/api/v1/customers/{phone}/adjustments", "A manual bonus adjustment (a manager)",
+    ("post", "/api/v1/customers", "Register a customer (asks the hub first: 201 new to the "
+     "chain with its welcome bonus, 200 the chain knew the phone)",
+     {"phone": TEXT, "name": TEXT, "email": TEXT}, {}, ("200", "201")),
+    ("post", "/api/v1/customers/{phone}/adjustments", "A manual bonus adjustment (a manager; "
+     "403 unless [loyalty] store_adjustments)",
      {"amount": {"type": "integer", "minimum": -10**12, "maximum": 10**12}, "reason": TEXT},
      {}, ("201",)),
     ("get", "/api/v1/customers/{phone}/ledger", "A customer's bonus ledger", None, {},
