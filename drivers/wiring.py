@@ -96,8 +96,12 @@ def attach(process, blueprints) -> None:
     devices = {"printer": None, "display": None, "scale": None, "spooler": None, "fiscal": None}
     store.devices = devices
     if cfg["printer"]:
+        from .drawer import open_drawer_device
         printer = open_printer(cfg["printer"], lang=lang, tz=store.config.tz)
-        spooler = Spooler(store, printer, max_wait=cfg["print_retry_max"])
+        drawer = open_drawer_device(cfg["drawer"], printer)  # "" = no drawer: no kicks
+        spooler = Spooler(store, printer, max_wait=cfg["print_retry_max"],
+                          drawer="printer" if drawer is not None and cfg["drawer"].startswith(
+                              "printer") else drawer, drawer_timeout=cfg["drawer_timeout"])
         devices.update(printer=printer, spooler=spooler)
         process.workers.append(spooler)
         process.status_sources["printer"] = spooler.status

@@ -26,10 +26,10 @@ def _columns() -> int:
     return cols or getattr(getattr(printer, "spec", None), "columns", None) or 42
 
 
-def _preview(doc: dict) -> dict:
+def _preview(doc) -> dict:
     lang, cols, tz = store().config.get("ui", "language"), _columns(), store().config.tz
     return {"text": receipt_text(doc, cols, lang, tz), "html": receipt_html(doc, cols, lang, tz),
-            "columns": cols}
+            "columns": cols, "receipt": doc.to_dict()}
 
 
 @bp.get("/receipts/<int:sale_id>")
@@ -63,7 +63,7 @@ def reprint(sale_id):
 def reprint_return(return_id):
     ret = receipts.for_return(store(), return_id)  # 404 for an unknown return
     _require_printer()
-    job = print_queue.enqueue(store(), "return_receipt", sale_id=ret["sale_id"],
+    job = print_queue.enqueue(store(), "return_receipt", sale_id=ret.sale_id,
                               return_id=return_id)
     return jsonify({"job_id": job, "queued": print_queue.pending_count()}), 202
 
