@@ -98,13 +98,25 @@ def cmd_import_catalog(args):
 
 
 def cmd_serve(args):
-    from pos_ui.server import StoreProcess  # the composition root: HTTP, sync, devices
+    import errno
+
+    from pos_ui.server import StartupError, StoreProcess  # the composition root
 
     from .store import Store
     store = Store.open(_data_dir(args))
     host = args.host or store.config.get("server", "host")
     port = args.port if args.port is not None else store.config.get("server", "port")
-    proc = StoreProcess(store, host, port)
+    try:
+        proc = StoreProcess(store, host, port)
+    except StartupError as e:
+        raise StoreError(str(e)) from None
+    except OSError as e:
+        if e.errno in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
+            why = {errno.EADDRINUSE: "the port is already in use",
+                   errno.EACCES: "permission denied"}.get(e.errno, e.strerror)
+            raise StoreError(f"cannot serve on {host}:{port}: {why} (set --port or "
+                             "[server] port)") from None
+        raise
     print(f"store {store.store_id} serving on {proc.url}", flush=True)
     proc.serve_forever()
 
@@ -191,6 +203,9 @@ def main(argv=None) -> int:
         logging.getLogger("store_agent").debug("unexpected", exc_info=True)
         print(f"store-agent: unexpected error: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
+    finally:
+        from .db import close_open_store
+        close_open_store()
 
 
 if __name__ == "__main__":

@@ -66,8 +66,25 @@ def prepare(data_dir: Path, store_id: str = "DEMO-1", extra_config: dict | None 
     return store
 
 
-def run_demo(port: int = 8080, data_dir: str | None = None) -> int:
-    base = Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="store-agent-demo-"))
-    from pos_ui.demo_parts import start_demo  # hub and emulated devices live outside agent/
+def _interrupt(*_):
+    raise KeyboardInterrupt
 
-    return start_demo(base, free_port(port), prepare)
+
+def run_demo(port: int = 8080, data_dir: str | None = None) -> int:
+    """Run the demo until Ctrl+C or SIGTERM; a temporary data dir is removed at the end
+    (also when the signal comes while the demo is still starting)."""
+    import shutil
+    import signal
+
+    base = Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="store-agent-demo-"))
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        from pos_ui.demo_parts import start_demo  # hub and emulated devices live outside agent/
+
+        return start_demo(base, free_port(port), prepare)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if not data_dir:
+            shutil.rmtree(base, ignore_errors=True)

@@ -23,6 +23,7 @@ class Store:
         self.db = open_store_db(config.db_path)
         self._listeners = defaultdict(list)
         self.fiscal_enabled = bool(config.get("devices", "fiscal"))
+        self.hub_reachable: bool | None = None  # what the last hub call found (sync sets it)
 
     @classmethod
     def open(cls, data_dir) -> "Store":

@@ -83,6 +83,17 @@ class _Closer:
                 pass
 
 
+def _open(key: str, url: str, opener, *args, **kw):
+    """Open a device from its ``[devices]`` URL; a bad URL is one line naming the key."""
+    try:
+        return opener(url, *args, **kw)
+    except ValueError as e:
+        from agent.errors import StoreError
+        said = str(e) if repr(url) in str(e) else f"{url!r}: {e}"
+        raise StoreError(f"config.toml: [devices] {key}: {said}", field=f"devices.{key}"
+                         ) from None
+
+
 def attach(process, blueprints) -> None:
     from agent.print_queue import Spooler
 
@@ -97,8 +108,8 @@ def attach(process, blueprints) -> None:
     store.devices = devices
     if cfg["printer"]:
         from .drawer import open_drawer_device
-        printer = open_printer(cfg["printer"], lang=lang, tz=store.config.tz)
-        drawer = open_drawer_device(cfg["drawer"], printer)  # "" = no drawer: no kicks
+        printer = _open("printer", cfg["printer"], open_printer, lang=lang, tz=store.config.tz)
+        drawer = _open("drawer", cfg["drawer"], open_drawer_device, printer)  # "" = none
         spooler = Spooler(store, printer, max_wait=cfg["print_retry_max"],
                           drawer="printer" if drawer is not None and cfg["drawer"].startswith(
                               "printer") else drawer, drawer_timeout=cfg["drawer_timeout"])
@@ -109,18 +120,18 @@ def attach(process, blueprints) -> None:
         process.status_sources["printer"] = lambda: {"state": "none",
                                                      "message": "no printer configured"}
     if cfg["display"]:
-        display = open_display(cfg["display"], lang=lang)
+        display = _open("display", cfg["display"], open_display, lang=lang)
         if display is not None:
             devices["display"] = display
             process.workers.append(DisplayFeed(store, display))
     if cfg["scale"]:
-        devices["scale"] = open_scale(cfg["scale"])
+        devices["scale"] = _open("scale", cfg["scale"], open_scale)
     if cfg["fiscal"]:
         from agent.fiscal_queue import FiscalWorker
 
         from .fiscal import open_fiscal
-        register = open_fiscal(cfg["fiscal"], state_path=str(store.config.data_dir
-                                                              / "fiscal-state.json"))
+        register = _open("fiscal", cfg["fiscal"], open_fiscal,
+                         state_path=str(store.config.data_dir / "fiscal-state.json"))
         worker = FiscalWorker(store, register, retry_max=cfg["print_retry_max"])
         store.fiscal = worker
         devices["fiscal"] = register

@@ -7,6 +7,7 @@ transaction (outbox pusher, feed puller, print spooler, fiscal worker).  Each ha
 
 from __future__ import annotations
 
+import importlib
 import logging
 
 from sync.hub.serving import BackgroundServer  # waitress with a clean stop
@@ -78,17 +79,20 @@ class StoreProcess:
             pass
 
 
+class StartupError(RuntimeError):
+    """The store process cannot start as configured (said in one line, never half-started)."""
+
+
 def _optional_parts():
-    """Parts that plug into the process: sync, devices.  Each adds workers/blueprints."""
+    """Parts that plug into the process: sync, devices.  Each adds workers/blueprints.
+
+    Both ship with the agent: one that does not import is a broken install, and a till that
+    would never sync (or never print) must not start silently."""
     parts = []
-    try:
-        from sync.wiring import attach as attach_sync
-        parts.append(attach_sync)
-    except ImportError:
-        pass
-    try:
-        from drivers.wiring import attach as attach_devices
-        parts.append(attach_devices)
-    except ImportError:
-        pass
+    for layer, module in (("sync", "sync.wiring"), ("device", "drivers.wiring")):
+        try:
+            parts.append(importlib.import_module(module).attach)
+        except ImportError as e:
+            raise StartupError(f"the {layer} layer cannot be loaded ({module}: {e}); "
+                               "reinstall store-agent") from None
     return parts
