@@ -189,8 +189,8 @@ class Receipt:
         return sum(ln.discount for ln in self.lines)
 
     def to_dict(self) -> dict:
-        """Plain JSON-able dict (kopecks, strings); ``vat`` included for readers."""
-        return asdict(self)
+        """Plain JSON-able dict (kopecks, strings, lists); ``vat`` included for readers."""
+        return _plain(asdict(self))
 
     @classmethod
     def from_dict(cls, data) -> "Receipt":
@@ -209,6 +209,14 @@ class Receipt:
             return cls(**values)
         except (KeyError, TypeError) as e:
             raise ReceiptError(f"not a receipt of this shape: {e}") from None
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
 
 
 def allocate(amount: int, weights: list[int]) -> list[int]:
