@@ -8,6 +8,11 @@ visibly pending: a link or paper problem is retried by itself (the driver guaran
 retry never prints a second receipt); an error that needs a person (shift over 24 h, fiscal
 storage, a refused receipt) marks it ``failed`` until a manager retries or voids it.
 Shift open/close on the POS drive the register's shift through the same worker.
+
+Nothing the cashier waits for waits on the register for more than a few seconds: the POS
+shift closes in its own transaction with its Z marked ``pending`` for the register
+(``shift.fiscal_z_status``); this worker prints the register's Z after that shift's
+receipts and retries it like a receipt; the X report gives up after ``X_TIMEOUT`` seconds.
 """
 
 from __future__ import annotations
@@ -18,9 +23,13 @@ import threading
 from concurrent.futures import Future
 
 from . import clock, outbox, receipts
-from .models import Sale, SaleReturn
+from .errors import Conflict
+from .models import Cashier, Sale, SaleReturn, Shift
 
 log = logging.getLogger("store_agent.fiscal")
+
+X_TIMEOUT = 5.0  # seconds the X report waits for the register
+Z_WAIT = 3.0  # seconds the shift close waits for the register's Z before answering pending
 
 
 class FiscalWorker:
@@ -28,6 +37,7 @@ class FiscalWorker:
         self.store, self.register, self.retry_max = store, register, retry_max
         self._jobs: queue.Queue = queue.Queue()
         self._wake, self._stop = threading.Event(), threading.Event()
+        self._settled = threading.Event()  # pulses when a Z settles
         self._thread = None
         self.last_error: str | None = None
         self.lang = store.config.get("ui", "language")
@@ -56,21 +66,33 @@ class FiscalWorker:
         self._jobs.put((fn, (amount,), fut))
         self._wake.set()
 
-    def close_shift(self, cashier_name: str, pos_receipts: int) -> dict:
-        """The register's Z report after every pending receipt, compared with the POS."""
-        try:
-            self.drain(timeout=60)
-            rep = self.call(lambda reg, name: reg.z_report(name), cashier_name)
-        except Exception as e:
-            return {"status": "error", "message": self._message(e)}
-        out = {"status": "closed", "shift_number": rep.shift_number,
-               "document_number": rep.document_number, "receipts": rep.receipts,
-               "pos_receipts": pos_receipts}
-        out["matches"] = rep.receipts in (0, pos_receipts) if rep.receipts is not None else None
-        return out
+    def z_status(self, shift_id: int, wait: float = Z_WAIT) -> dict:
+        """The register's Z of a closed shift: waits up to ``wait`` s for it to settle, then
+        answers what is known (``pending`` while the register has not printed it)."""
+        self._wake.set()
+        deadline = clock.now().timestamp() + wait
+        while True:
+            out = z_state(shift_id)
+            if out["status"] != "pending" or clock.now().timestamp() >= deadline:
+                return out
+            self._settled.wait(0.1)
 
-    def x_report(self):
-        return self.call(lambda reg: reg.x_report())
+    def x_report(self, timeout: float = X_TIMEOUT):
+        """The register's X report; a register that does not answer in ``timeout`` s is
+        reported unreachable and the report is not printed later."""
+        fut: Future = Future()
+        self._jobs.put((lambda reg: reg.x_report(), (), fut))
+        self._wake.set()
+        try:
+            return fut.result(timeout=timeout)
+        except Exception as e:
+            fut.cancel()
+            if isinstance(e, TimeoutError) or self._retries_by_itself(e):
+                raise Conflict("the fiscal register is unreachable: no X report was printed"
+                               + ("" if isinstance(e, TimeoutError) else
+                                  f" ({self._message(e)})"),
+                               code="register_unreachable", register="unreachable") from None
+            raise
 
     def drain(self, timeout: float = 60.0) -> bool:
         """Wait until no sale or return is pending (or the time is up)."""
@@ -104,17 +126,44 @@ class FiscalWorker:
                 SaleReturn.get_by_id(ret.id).created_at else ("return", ret.id)
         return ("sale", sale.id) if sale else (("return", ret.id) if ret else None)
 
+    def _z_due(self, item) -> Shift | None:
+        """A closed shift whose Z the register owes, once that shift's receipts are settled."""
+        shift = (Shift.select().where(Shift.fiscal_z_status == "pending").order_by(Shift.id)
+                 .first())
+        if shift is None:
+            return None
+        if item is not None:
+            model = Sale if item[0] == "sale" else SaleReturn
+            if model.get_by_id(item[1]).created_at <= shift.closed_at:
+                return None  # a receipt of that shift goes first
+        return shift
+
+    def _run_jobs(self):
+        while not self._jobs.empty():
+            fn, args, fut = self._jobs.get()
+            if not fut.set_running_or_notify_cancel():
+                continue  # its caller gave up (an X report): never printed late
+            try:
+                fut.set_result(fn(self.register, *args))
+            except Exception as e:
+                log.warning("fiscal command failed: %s", e)
+                fut.set_exception(e)
+
     def _run(self):
         delay = 0.2
         while not self._stop.is_set():
-            while not self._jobs.empty():
-                fn, args, fut = self._jobs.get()
-                try:
-                    fut.set_result(fn(self.register, *args))
-                except Exception as e:
-                    log.warning("fiscal command failed: %s", e)
-                    fut.set_exception(e)
             item = self._next()
+            shift = self._z_due(item)
+            if shift is not None:
+                if self._close_register_shift(shift):
+                    delay = 0.2
+                else:
+                    self._run_jobs()
+                    self._wake.wait(delay)
+                    self._wake.clear()
+                    delay = min(delay * 2, self.retry_max)
+                continue
+            self._run_jobs()
             if item is None:
                 self._wake.wait(1.0)
                 self._wake.clear()
@@ -168,6 +217,38 @@ class FiscalWorker:
         self.store.notify("fiscal.settled", kind=kind, id=row_id)
         return True
 
+    def _close_register_shift(self, shift: Shift) -> bool:
+        """Print the register's Z for a POS shift already closed; compare the counts."""
+        from .shifts import report
+        pos_receipts = (lambda r: r["sales_count"] + r["returns_count"])(report(shift))
+        who = Cashier.get_or_none(Cashier.id == shift.closed_by_id)
+        try:
+            rep = self.register.z_report(who.name if who else None)
+        except Exception as e:
+            message = self._message(e)[:300]
+            status = "pending" if self._retries_by_itself(e) else "failed"
+            with self.store.db.write():
+                Shift.update(fiscal_z_status=status, fiscal_z_error=message).where(
+                    Shift.id == shift.id).execute()
+            self.last_error = message
+            log.warning("Z report of shift %s failed (%s): %s", shift.number, status, message)
+            if status == "failed":
+                self._settled.set()
+                self._settled.clear()
+            return False
+        with self.store.db.write():
+            Shift.update(fiscal_z_status="done", fiscal_z_error=None,
+                         fiscal_z_document=rep.document_number,
+                         fiscal_z_receipts=rep.receipts).where(Shift.id == shift.id).execute()
+        if rep.receipts is not None and rep.receipts not in (0, pos_receipts):
+            log.warning("shift %s: the register counted %s receipts, the store %s",
+                        shift.number, rep.receipts, pos_receipts)
+        self.last_error = None
+        self._settled.set()
+        self._settled.clear()
+        self.store.notify("fiscal.z", shift_id=shift.id)
+        return True
+
     def status(self) -> dict:
         pending = (Sale.select().where(Sale.fiscal_status == "pending").count()
                    + SaleReturn.select().where(SaleReturn.fiscal_status == "pending").count())
@@ -175,6 +256,31 @@ class FiscalWorker:
                   + SaleReturn.select().where(SaleReturn.fiscal_status == "failed").count())
         state = "error" if (self.last_error and pending) or failed else "online"
         return {"state": state, "pending": pending, "failed": failed, "message": self.last_error}
+
+
+def z_state(shift_id: int) -> dict:
+    """What the shift's register Z is: pending / done / failed, and what the register said."""
+    from .shifts import report
+    shift = Shift.get_by_id(shift_id)
+    r = report(shift)
+    pos_receipts = r["sales_count"] + r["returns_count"]
+    out = {"status": shift.fiscal_z_status, "document_number": shift.fiscal_z_document,
+           "receipts": shift.fiscal_z_receipts, "pos_receipts": pos_receipts,
+           "error": shift.fiscal_z_error, "matches": None}
+    if shift.fiscal_z_receipts is not None:
+        out["matches"] = shift.fiscal_z_receipts in (0, pos_receipts)
+    return out
+
+
+def retry_z(store, shift_id: int) -> None:
+    """A senior sends a failed Z back to the register."""
+    with store.db.write():
+        shift = Shift.get_or_none(Shift.id == shift_id)
+        if shift is None or shift.fiscal_z_status not in ("failed", "pending"):
+            raise Conflict("only a Z report waiting for the fiscal register can be retried",
+                           code="not_pending")
+        Shift.update(fiscal_z_status="pending").where(Shift.id == shift_id).execute()
+    store.notify("fiscal.retry", kind="z", id=shift_id)
 
 
 def retry(store, kind: str, row_id: int) -> None:

@@ -123,3 +123,34 @@ def test_slip_is_not_titled_fiscal_until_the_register_confirms(shop):
     assert api.settled(f"/api/v1/sales/{sale['sale_id']}")["status"] == "failed"
     text = receipt_text(receipts.for_sale(store, sale["sale_id"]))
     assert "КАССОВЫЙ ЧЕК" not in text and "НЕ ФИСКАЛЬНЫЙ ДОКУМЕНТ" in text
+
+
+@pytest.mark.parametrize("trouble", ["hung", "closed"])
+def test_shift_close_and_x_answer_quickly_whatever_the_register_does(shop, trouble):
+    api, emu, store = shop
+    wait_for(lambda: any(d["type"] == "shift_open" for d in emu.journal))
+    sale = api.sell([{"sku": "MILK", "qty": 1}], [{"method": "cash", "amount": 8990}])
+    assert api.settled(f"/api/v1/sales/{sale['sale_id']}")["status"] == "done"
+    if trouble == "hung":
+        emu.go_offline()  # the port is open, nothing answers
+    else:
+        emu.stop()  # nothing listens
+    x = api.s.post(api.url + "/api/v1/fiscal/x-report", timeout=15)  # was 19 s
+    assert x.status_code == 409 and x.json()["error"]["code"] == "register_unreachable"
+    z = api.s.post(api.url + "/api/v1/shifts/close", json={"counted_cash": 8990},
+                   timeout=15)  # was 61-73 s
+    assert z.status_code == 200, z.text
+    z = z.json()
+    assert z["closed_at"] and z["sales_count"] == 1  # the POS shift is closed
+    assert z["fiscal_z"]["status"] == "pending"
+    assert api.get("/api/v1/shifts/current").status_code == 409
+    if trouble == "hung":
+        emu.go_online()
+        deadline = time.monotonic() + 60
+        while (fz := api.get(f"/api/v1/shifts/{z['shift_id']}/fiscal-z").json())[
+                "status"] == "pending":
+            assert time.monotonic() < deadline, fz
+            time.sleep(0.1)
+        assert fz["status"] == "done" and fz["receipts"] == 1 and fz["matches"] is True
+        assert [d["type"] for d in emu.journal].count("shift_close") == 1
+        assert [e["type"] for e in emu.events].count("x_report") == 0  # never printed late
