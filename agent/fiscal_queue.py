@@ -258,6 +258,23 @@ class FiscalWorker:
         return {"state": state, "pending": pending, "failed": failed, "message": self.last_error}
 
 
+def open_receipts(limit: int = 200) -> list[dict]:
+    """Sales and returns the register has not taken yet (pending) or refused (failed),
+    oldest first: what a senior retries and a manager voids."""
+    out = []
+    for kind, model in (("sale", Sale), ("return", SaleReturn)):
+        q = (model.select().where(model.fiscal_status.in_(("pending", "failed")))
+             .order_by(model.id).limit(limit))
+        for row in q:
+            out.append({"kind": kind, "id": row.id, "number": row.number,
+                        "shift_number": row.shift.number, "total": row.total,
+                        "status": row.fiscal_status, "error": row.fiscal_error,
+                        "created_at": row.created_at,
+                        "sale_id": row.id if kind == "sale" else row.sale_id,
+                        "voidable": kind == "sale" and row.fiscal_status == "failed"})
+    return sorted(out, key=lambda r: r["created_at"])[:limit]
+
+
 def z_state(shift_id: int) -> dict:
     """What the shift's register Z is: pending / done / failed, and what the register said."""
     from .shifts import report

@@ -52,6 +52,14 @@ def void(sale_id):
                                    data.get("approval_login")))
 
 
+@bp.get("/fiscal/receipts")
+@with_session(role="senior", action="the list of receipts the register has not taken")
+def open_receipts():
+    """Pending and failed fiscal receipts, for seniors (retry) and managers (void)."""
+    _worker()
+    return jsonify({"items": fiscal_queue.open_receipts()})
+
+
 @bp.get("/shifts/<int:shift_id>/fiscal-z")
 @with_session()
 def shift_z(shift_id):
