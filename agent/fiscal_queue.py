@@ -44,6 +44,7 @@ class FiscalWorker:
         store.on("sale.committed", lambda **_: self._wake.set())
         store.on("return.committed", lambda **_: self._wake.set())
         store.on("fiscal.retry", lambda **_: self._wake.set())
+        store.on("shift.closed", lambda **_: self._wake.set())  # its Z is due
         store.on("shift.opened", self._shift_opened)
         store.on("cash.moved", self._cash_moved)
 
@@ -51,19 +52,19 @@ class FiscalWorker:
     def call(self, fn, *args, timeout: float = 90.0):
         """Run ``fn(register, *args)`` on the worker after what is queued; wait for it."""
         fut: Future = Future()
-        self._jobs.put((fn, args, fut))
+        self._jobs.put((fn, args, fut, clock.iso()))
         self._wake.set()
         return fut.result(timeout=timeout)
 
     def _shift_opened(self, cashier_name: str, **_):
         fut: Future = Future()
-        self._jobs.put((lambda reg, name: reg.open_shift(name), (cashier_name,), fut))
+        self._jobs.put((lambda reg, name: reg.open_shift(name), (cashier_name,), fut, clock.iso()))
         self._wake.set()
 
     def _cash_moved(self, kind: str, amount: int, **_):
         fut: Future = Future()
         fn = (lambda reg, a: reg.cash_in(a)) if kind == "in" else (lambda reg, a: reg.cash_out(a))
-        self._jobs.put((fn, (amount,), fut))
+        self._jobs.put((fn, (amount,), fut, clock.iso()))
         self._wake.set()
 
     def z_status(self, shift_id: int, wait: float = Z_WAIT) -> dict:
@@ -81,7 +82,7 @@ class FiscalWorker:
         """The register's X report; a register that does not answer in ``timeout`` s is
         reported unreachable and the report is not printed later."""
         fut: Future = Future()
-        self._jobs.put((lambda reg: reg.x_report(), (), fut))
+        self._jobs.put((lambda reg: reg.x_report(), (), fut, clock.iso()))
         self._wake.set()
         try:
             return fut.result(timeout=timeout)
@@ -138,9 +139,15 @@ class FiscalWorker:
                 return None  # a receipt of that shift goes first
         return shift
 
-    def _run_jobs(self):
+    def _run_jobs(self, before: str | None = None):
+        """Run the queued register commands, in order; ``before``: only those queued by then
+        (a shift opened before a close must open on the register before that close's Z)."""
         while not self._jobs.empty():
-            fn, args, fut = self._jobs.get()
+            if before is not None:
+                with self._jobs.mutex:
+                    if not self._jobs.queue or self._jobs.queue[0][3] > before:
+                        return
+            fn, args, fut, _ = self._jobs.get()
             if not fut.set_running_or_notify_cancel():
                 continue  # its caller gave up (an X report): never printed late
             try:
@@ -155,6 +162,7 @@ class FiscalWorker:
             item = self._next()
             shift = self._z_due(item)
             if shift is not None:
+                self._run_jobs(before=shift.closed_at)
                 if self._close_register_shift(shift):
                     delay = 0.2
                 else:

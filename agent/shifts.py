@@ -127,4 +127,5 @@ def close_shift(store, session, counted_cash) -> dict:
         z.update(counted_cash=counted_cash, difference=counted_cash - z["expected_cash"],
                  closed_by=session.cashier.login)
         outbox.emit("shift.closed", z)
+    store.notify("shift.closed", shift_id=shift.id)
     return z
