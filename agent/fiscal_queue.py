@@ -165,8 +165,8 @@ class FiscalWorker:
                 self._run_jobs(before=shift.closed_at)
                 if self._close_register_shift(shift):
                     delay = 0.2
-                else:
-                    self._run_jobs()
+                else:  # what was queued after that close waits for its Z
+                    self._run_jobs(before=shift.closed_at)
                     self._wake.wait(delay)
                     self._wake.clear()
                     delay = min(delay * 2, self.retry_max)

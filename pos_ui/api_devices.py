@@ -76,6 +76,8 @@ def open_drawer():
     approver = cashiers.approve(store(), g.session, "opening the cash drawer",
                                 data.get("approval_pin"), data.get("approval_login"))
     _require_printer()
+    if getattr(_devices().get("spooler"), "drawer", "printer") is None:
+        raise Conflict("no cash drawer is configured ([devices] drawer)", code="no_drawer")
     with store().db.write():
         cashiers.audit("drawer.opened", approver, register=g.session.register_id)
     job = print_queue.enqueue(store(), "drawer")
