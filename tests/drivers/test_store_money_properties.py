@@ -58,6 +58,7 @@ def till(tmp_path):
     emu.stop()
 
 
+@pytest.mark.timeout(180)
 def test_register_and_store_agree_in_any_combination(till):
     store, emu, session = till
     start_stock = dict(sql.database.execute_sql(

@@ -125,6 +125,7 @@ def test_slip_is_not_titled_fiscal_until_the_register_confirms(shop):
     assert "КАССОВЫЙ ЧЕК" not in text and "НЕ ФИСКАЛЬНЫЙ ДОКУМЕНТ" in text
 
 
+@pytest.mark.timeout(120)
 @pytest.mark.parametrize("trouble", ["hung", "closed"])
 def test_shift_close_and_x_answer_quickly_whatever_the_register_does(shop, trouble):
     api, emu, store = shop

@@ -5,7 +5,7 @@ sold for 0."""
 from agent.commerceml import import_files
 from agent.models import Outbox, Product
 from tests.agent.test_commerceml_rules import catalog_xml, offer, package, product, put  # noqa: F401
-from tests.receipts.test_fiscal_money import shop, wait_for  # noqa: F401
+from tests.drivers.test_store_fiscal_money import shop, wait_for  # noqa: F401
 
 
 def test_a_voided_sale_cannot_be_returned_and_stock_comes_back_once(shop):  # noqa: F811
