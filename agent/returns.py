@@ -95,10 +95,14 @@ def _allocate_refunds(refunds, total: int, room: dict[str, int]) -> list[tuple[s
 
 
 def _require_not_voided(sale: Sale) -> None:
-    """A voided sale already gave its goods and money back: nothing is left to return."""
+    """A voided sale already gave its goods and money back: nothing is left to return.  A
+    sale the register refused has no fiscal receipt a return receipt could undo."""
     if sale.fiscal_status == "voided":
         raise Conflict(f"sale {sale.id} was voided: its goods are already back in stock, "
                        "nothing can be returned", field="sale_id", code="sale_voided")
+    if sale.fiscal_status == "failed":
+        raise Conflict(f"the fiscal register never took sale {sale.id}: retry it or void it "
+                       "instead of a return", field="sale_id", code="sale_not_fiscalized")
 
 
 def commit(store, session, body: dict) -> tuple[dict, bool]:

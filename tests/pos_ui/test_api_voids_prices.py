@@ -15,10 +15,12 @@ def test_a_voided_sale_cannot_be_returned_and_stock_comes_back_once(shop):  # no
     on_hand = api.get("/api/v1/stock?sku=COFFEE").json()["on_hand"]
     sale = api.sell([{"sku": "COFFEE", "qty": 2}], [{"method": "card", "amount": 91800}])
     assert api.settled(f"/api/v1/sales/{sale['sale_id']}")["status"] == "failed"
+    body = {"client_ref": "r-v", "sale_id": sale["sale_id"],
+            "lines": [{"line_id": sale["lines"][0]["line_id"], "qty": 2}]}
+    r = api.post("/api/v1/returns", body)  # never fiscalised: nothing for a return to undo
+    assert r.status_code == 409 and r.json()["error"]["code"] == "sale_not_fiscalized"
     assert api.post(f"/api/v1/sales/{sale['sale_id']}/void", {}).status_code == 200
-    r = api.post("/api/v1/returns", {"client_ref": "r-v", "sale_id": sale["sale_id"],
-                                     "lines": [{"line_id": sale["lines"][0]["line_id"],
-                                                "qty": 2}]})
+    r = api.post("/api/v1/returns", body)
     assert r.status_code == 409 and r.json()["error"]["code"] == "sale_voided"
     assert "voided" in r.json()["error"]["message"]
     assert api.get("/api/v1/stock?sku=COFFEE").json()["on_hand"] == on_hand
