@@ -95,18 +95,6 @@ class FiscalWorker:
                                code="register_unreachable", register="unreachable") from None
             raise
 
-    def drain(self, timeout: float = 60.0) -> bool:
-        """Wait until no sale or return is pending (or the time is up)."""
-        done = threading.Event()
-        deadline = clock.now().timestamp() + timeout
-        while clock.now().timestamp() < deadline:
-            if self._next() is None:
-                done.set()
-                break
-            self._wake.set()
-            self._stop.wait(0.1)
-        return done.is_set()
-
     # -- the loop --------------------------------------------------------------------------
     def start(self):
         self._thread = threading.Thread(target=self._run, name="fiscal", daemon=True)
