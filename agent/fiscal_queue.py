@@ -188,9 +188,9 @@ class FiscalWorker:
 
     def _fiscalize(self, kind: str, row_id: int) -> bool:
         model = Sale if kind == "sale" else SaleReturn
-        doc = (receipts.for_sale(self.store, row_id) if kind == "sale"
-               else receipts.for_return(self.store, row_id))
-        try:
+        try:  # a receipt that does not build (ReceiptError) is failed, never retried
+            doc = (receipts.for_sale(self.store, row_id) if kind == "sale"
+                   else receipts.for_return(self.store, row_id))
             result = self.register.fiscalize(doc)
         except Exception as e:
             message = self._message(e)[:300]

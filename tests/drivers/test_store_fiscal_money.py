@@ -155,3 +155,18 @@ def test_shift_close_and_x_answer_quickly_whatever_the_register_does(shop, troub
         assert fz["status"] == "done" and fz["receipts"] == 1 and fz["matches"] is True
         assert [d["type"] for d in emu.journal].count("shift_close") == 1
         assert [e["type"] for e in emu.events].count("x_report") == 0  # never printed late
+
+
+def test_a_sale_whose_receipt_cannot_be_built_fails_and_the_worker_goes_on(shop):
+    from agent.models import Sale, SaleLine
+    api, emu, store = shop
+    sale = api.sell([{"sku": "MILK", "qty": 1}], [{"method": "card", "amount": 8990}])
+    assert api.settled(f"/api/v1/sales/{sale['sale_id']}")["status"] == "done"
+    with store.db.write():  # as a sale at 0 by an older version (item 3) would be on disk
+        SaleLine.update(price=0).where(SaleLine.sale == sale["sale_id"]).execute()
+        Sale.update(fiscal_status="pending").where(Sale.id == sale["sale_id"]).execute()
+    store.notify("fiscal.retry", kind="sale", id=sale["sale_id"])
+    got = api.settled(f"/api/v1/sales/{sale['sale_id']}")
+    assert got["status"] == "failed" and "price" in got["error"]
+    after = api.sell([{"sku": "WATER", "qty": 1}], [{"method": "card", "amount": 4500}])
+    assert api.settled(f"/api/v1/sales/{after['sale_id']}")["status"] == "done"
