@@ -22,6 +22,8 @@ import queue
 import threading
 from concurrent.futures import Future
 
+from peewee import fn
+
 from . import clock, outbox, receipts
 from .errors import Conflict
 from .models import Cashier, Sale, SaleReturn, Shift
@@ -250,8 +252,14 @@ class FiscalWorker:
                    + SaleReturn.select().where(SaleReturn.fiscal_status == "pending").count())
         failed = (Sale.select().where(Sale.fiscal_status == "failed").count()
                   + SaleReturn.select().where(SaleReturn.fiscal_status == "failed").count())
-        state = "error" if (self.last_error and pending) or failed else "online"
-        return {"state": state, "pending": pending, "failed": failed, "message": self.last_error}
+        z = dict(Shift.select(Shift.fiscal_z_status, fn.COUNT(Shift.id)).where(
+            Shift.fiscal_z_status.in_(("pending", "failed"))).group_by(Shift.fiscal_z_status)
+            .tuples())
+        z_pending, z_failed = z.get("pending", 0), z.get("failed", 0)
+        state = ("error" if (self.last_error and (pending or z_pending)) or failed or z_failed
+                 else "online")
+        return {"state": state, "pending": pending, "failed": failed, "z_pending": z_pending,
+                "z_failed": z_failed, "message": self.last_error}
 
 
 def open_receipts(limit: int = 200) -> list[dict]:

@@ -92,13 +92,13 @@ class TcpTransport:
                 self.disconnect()
 
     def disconnect(self) -> None:
-        if self.conn is not None:
+        conn, self.conn = self.conn, None  # the link thread may drop it at the same moment
+        if conn is not None:
             try:
-                self.conn.shutdown(socket.SHUT_RDWR)
+                conn.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
-            self.conn.close()
-            self.conn = None
+            conn.close()
             self.generation += 1
 
     def close(self) -> None:

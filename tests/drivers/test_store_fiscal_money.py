@@ -145,6 +145,8 @@ def test_shift_close_and_x_answer_quickly_whatever_the_register_does(shop, troub
     assert z["closed_at"] and z["sales_count"] == 1  # the POS shift is closed
     assert z["fiscal_z"]["status"] == "pending"
     assert api.get("/api/v1/shifts/current").status_code == 409
+    fiscal = api.get("/api/v1/status").json()["fiscal"]
+    assert fiscal["z_pending"] == 1  # the status bar knows the register owes a Z
     if trouble == "hung":
         emu.go_online()
         deadline = time.monotonic() + 60
