@@ -72,6 +72,7 @@ SCHEMA: dict[str, dict[str, tuple[type, object, str]]] = {
         "max_offline_age": (int, 86400, "seconds a hub-confirmed balance may be used offline"),
         "offline_redeem_cap": (int, 100000, "most bonus (kopecks) redeemable in one sale offline"),
         "authorize_timeout": (float, 2.0, "seconds to wait for the hub's redemption approval"),
+        "store_adjustments": (bool, False, "managers may adjust balances here (else only at the hub)"),
     },
     "catalog": {
         "price_type": (str, "", "CommerceML price type id or name used as the retail price"),

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from .money import vat_included
+from .money import vat_breakdown
 
 KINDS = ("sale", "return")
 METHODS = ("cash", "card")
@@ -174,11 +174,11 @@ class Receipt:
         elif paid - self.change != self.total:
             raise ReceiptError(f"payments {paid} less change {self.change} are not the "
                                f"total {self.total}")
-        per_rate: dict[str, int] = {}
-        for ln in self.lines:
-            per_rate[ln.vat] = per_rate.get(ln.vat, 0) + vat_included(ln.amount, ln.vat)
-        object.__setattr__(self, "vat", tuple(VatAmount(r, a)
-                                              for r, a in sorted(per_rate.items())))
+        # the one VAT breakdown (money.vat_breakdown) over the net line amounts
+        per_rate = vat_breakdown([{"vat": ln.vat, "amount": ln.amount, "discount": 0}
+                                  for ln in self.lines])
+        object.__setattr__(self, "vat", tuple(VatAmount(v["rate"], v["amount"])
+                                              for v in per_rate))
 
     @property
     def gross_total(self) -> int:

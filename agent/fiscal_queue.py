@@ -6,27 +6,36 @@ stores the fiscal document number and sign with them, in a transaction that also
 ``sale.fiscalized`` / ``return.fiscalized`` event for the hub.  A failure leaves the sale
 visibly pending: a link or paper problem is retried by itself (the driver guarantees a
 retry never prints a second receipt); an error that needs a person (shift over 24 h, fiscal
-storage, a refused receipt) marks it ``failed`` until a manager retries or voids it.
-Shift open/close on the POS drive the register's shift through the same worker.
+storage, a refused receipt, a receipt that cannot be built) marks it ``failed`` until a
+manager retries or voids it.  Which is which is the device-failure contract's
+``needs_person`` (agent.ports).  Shift open/close on the POS drive the register's shift
+through the same worker.
 
 Nothing the cashier waits for waits on the register for more than a few seconds: the POS
 shift closes in its own transaction with its Z marked ``pending`` for the register
 (``shift.fiscal_z_status``); this worker prints the register's Z after that shift's
-receipts and retries it like a receipt; the X report gives up after ``X_TIMEOUT`` seconds.
+receipts and retries it like a receipt; register commands queued before the close run
+before its Z, those queued after it wait for it; the X report gives up after ``X_TIMEOUT``
+seconds and is then never printed late.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import threading
-from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import TYPE_CHECKING
 
 from peewee import fn
 
 from . import clock, outbox, receipts
 from .errors import Conflict
 from .models import Cashier, Sale, SaleReturn, Shift
+from .ports import failure_message, needs_person
+from .worker import Worker
+
+if TYPE_CHECKING:
+    from .ports import FiscalRegister
 
 log = logging.getLogger("store_agent.fiscal")
 
@@ -34,45 +43,51 @@ X_TIMEOUT = 5.0  # seconds the X report waits for the register
 Z_WAIT = 3.0  # seconds the shift close waits for the register's Z before answering pending
 
 
-class FiscalWorker:
-    def __init__(self, store, register, retry_max: float = 30.0):
+class StillPending(Exception):
+    """The receipt or Z at the head of the queue did not go through yet: back off, retry."""
+
+
+class FiscalWorker(Worker):
+    name = "fiscal"
+
+    def __init__(self, store, register: FiscalRegister, retry_max: float = 30.0):
+        super().__init__(interval=1.0)
         self.store, self.register, self.retry_max = store, register, retry_max
-        self._jobs: queue.Queue = queue.Queue()
-        self._wake, self._stop = threading.Event(), threading.Event()
-        self._settled = threading.Event()  # pulses when a Z settles
-        self._thread = None
         self.last_error: str | None = None
         self.lang = store.config.get("ui", "language")
-        store.on("sale.committed", lambda **_: self._wake.set())
-        store.on("return.committed", lambda **_: self._wake.set())
-        store.on("fiscal.retry", lambda **_: self._wake.set())
-        store.on("shift.closed", lambda **_: self._wake.set())  # its Z is due
+        self.shift_opening = None  # the future of the last shift opened on the register
+        self._settled = threading.Event()  # pulses when a Z settles
+        store.on("sale.committed", self.poke)
+        store.on("return.committed", self.poke)
+        store.on("fiscal.retry", self.poke)
+        store.on("shift.closed", self.poke)  # its Z is due
         store.on("shift.opened", self._shift_opened)
         store.on("cash.moved", self._cash_moved)
 
     # -- commands for the register, run on the worker thread ------------------------------
+    def job_stamp(self):
+        """Register commands are stamped with the store clock: those queued before a shift
+        close run before its Z, those queued after it wait for it."""
+        return clock.iso()
+
     def call(self, fn, *args, timeout: float = 90.0):
         """Run ``fn(register, *args)`` on the worker after what is queued; wait for it."""
-        fut: Future = Future()
-        self._jobs.put((fn, args, fut, clock.iso()))
-        self._wake.set()
-        return fut.result(timeout=timeout)
+        return self.submit(fn, self.register, *args).result(timeout=timeout)
 
     def _shift_opened(self, cashier_name: str, **_):
-        fut: Future = Future()
-        self._jobs.put((lambda reg, name: reg.open_shift(name), (cashier_name,), fut, clock.iso()))
-        self._wake.set()
+        """The register's shift opens as a job after the POS shift; its future is kept in
+        ``shift_opening`` (and ``wait_idle`` covers it)."""
+        self.shift_opening = self.submit(lambda reg, name: reg.open_shift(name), self.register,
+                                         cashier_name)
 
     def _cash_moved(self, kind: str, amount: int, **_):
-        fut: Future = Future()
         fn = (lambda reg, a: reg.cash_in(a)) if kind == "in" else (lambda reg, a: reg.cash_out(a))
-        self._jobs.put((fn, (amount,), fut, clock.iso()))
-        self._wake.set()
+        self.submit(fn, self.register, amount)
 
     def z_status(self, shift_id: int, wait: float = Z_WAIT) -> dict:
         """The register's Z of a closed shift: waits up to ``wait`` s for it to settle, then
         answers what is known (``pending`` while the register has not printed it)."""
-        self._wake.set()
+        self.poke()
         deadline = clock.now().timestamp() + wait
         while True:
             out = z_state(shift_id)
@@ -83,30 +98,21 @@ class FiscalWorker:
     def x_report(self, timeout: float = X_TIMEOUT):
         """The register's X report; a register that does not answer in ``timeout`` s is
         reported unreachable and the report is not printed later."""
-        fut: Future = Future()
-        self._jobs.put((lambda reg: reg.x_report(), (), fut, clock.iso()))
-        self._wake.set()
+        fut = self.submit(lambda reg: reg.x_report(), self.register)
         try:
             return fut.result(timeout=timeout)
         except Exception as e:
             fut.cancel()
-            if isinstance(e, TimeoutError) or self._retries_by_itself(e):
+            timed_out = isinstance(e, (FutureTimeout, TimeoutError))
+            if timed_out or not needs_person(e):
                 raise Conflict("the fiscal register is unreachable: no X report was printed"
-                               + ("" if isinstance(e, TimeoutError) else
-                                  f" ({self._message(e)})"),
+                               + ("" if timed_out else f" ({self._message(e)})"),
                                code="register_unreachable", register="unreachable") from None
             raise
 
     # -- the loop --------------------------------------------------------------------------
-    def start(self):
-        self._thread = threading.Thread(target=self._run, name="fiscal", daemon=True)
-        self._thread.start()
-
-    def stop(self):
-        self._stop.set()
-        self._wake.set()
-        if self._thread:
-            self._thread.join(15)
+    def stop(self, timeout: float = 15.0):
+        super().stop(timeout)
 
     def _next(self):
         sale = Sale.select(Sale.id).where(Sale.fiscal_status == "pending").order_by(Sale.id).first()
@@ -129,74 +135,46 @@ class FiscalWorker:
                 return None  # a receipt of that shift goes first
         return shift
 
-    def _run_jobs(self, before: str | None = None):
-        """Run the queued register commands, in order; ``before``: only those queued by then
-        (a shift opened before a close must open on the register before that close's Z)."""
-        while not self._jobs.empty():
-            if before is not None:
-                with self._jobs.mutex:
-                    if not self._jobs.queue or self._jobs.queue[0][3] > before:
-                        return
-            fn, args, fut, _ = self._jobs.get()
-            if not fut.set_running_or_notify_cancel():
-                continue  # its caller gave up (an X report): never printed late
-            try:
-                fut.set_result(fn(self.register, *args))
-            except Exception as e:
-                log.warning("fiscal command failed: %s", e)
-                fut.set_exception(e)
+    def run_jobs(self, until=None) -> None:
+        """The queued register commands, in order; while a Z is due only those queued
+        before its shift closed (a shift opened before a close opens on the register before
+        that close's Z; what was queued after the close waits for it)."""
+        if until is None:
+            shift = self._z_due(self._next())
+            until = shift.closed_at if shift is not None else None
+        super().run_jobs(until)
 
-    def _run(self):
-        delay = 0.2
-        while not self._stop.is_set():
-            item = self._next()
-            shift = self._z_due(item)
-            if shift is not None:
-                self._run_jobs(before=shift.closed_at)
-                if self._close_register_shift(shift):
-                    delay = 0.2
-                else:  # what was queued after that close waits for its Z
-                    self._run_jobs(before=shift.closed_at)
-                    self._wake.wait(delay)
-                    self._wake.clear()
-                    delay = min(delay * 2, self.retry_max)
-                continue
-            self._run_jobs()
-            if item is None:
-                self._wake.wait(1.0)
-                self._wake.clear()
-                continue
-            if self._fiscalize(*item):
-                delay = 0.2
-            else:  # retry with exponential backoff, woken early by new work or a stop
-                self._wake.wait(delay)
-                self._wake.clear()
-                delay = min(delay * 2, self.retry_max)
+    def run_round(self):
+        """Print the Z that is due, else fiscalise the oldest pending receipt; a failure
+        backs off (the one retry policy, capped at ``retry_max``), woken early by new work,
+        with the register's commands and a fresh look at the queue before every attempt."""
+        item = self._next()
+        if item is None and self._z_due(None) is None:
+            return None
+        for attempt in self.retrying(StillPending, max_wait=self.retry_max, wake_early=True):
+            with attempt:
+                self.run_jobs()
+                item = self._next()
+                shift = self._z_due(item)
+                if shift is not None:
+                    if not self._close_register_shift(shift):
+                        raise StillPending()
+                elif item is not None and not self._fiscalize(*item):
+                    raise StillPending()
+        return 0
 
-    @staticmethod
-    def _retries_by_itself(e: Exception) -> bool:
-        """Link, paper and printing troubles pass on their own; the rest needs a person."""
-        category = str(getattr(getattr(e, "category", None), "value",
-                               getattr(e, "category", "")) or "")
-        if category in ("link", "paper", "printing"):
-            return True
-        if category in ("shift", "fiscal_storage", "password", "unsupported", "data",
-                        "payments", "receipt_state", "hardware"):
-            return False
-        return type(e).__name__ in ("LinkDown", "LinkLost", "OutcomeUnknown")
-
-    def _message(self, e: Exception) -> str:
-        return getattr(e, "ru" if self.lang == "ru" else "en", None) or str(e) or type(e).__name__
+    def _message(self, e: BaseException) -> str:
+        return failure_message(e, self.lang)
 
     def _fiscalize(self, kind: str, row_id: int) -> bool:
         model = Sale if kind == "sale" else SaleReturn
-        try:  # a receipt that does not build (ReceiptError) is failed, never retried
+        try:  # a receipt that does not build (ReceiptError) needs a person: failed
             doc = (receipts.for_sale(self.store, row_id) if kind == "sale"
                    else receipts.for_return(self.store, row_id))
             result = self.register.fiscalize(doc)
         except Exception as e:
             message = self._message(e)[:300]
-            status = "pending" if self._retries_by_itself(e) else "failed"
+            status = "failed" if needs_person(e) else "pending"
             with self.store.db.write():
                 model.update(fiscal_status=status, fiscal_error=message).where(
                     model.id == row_id).execute()
@@ -224,7 +202,7 @@ class FiscalWorker:
             rep = self.register.z_report(who.name if who else None)
         except Exception as e:
             message = self._message(e)[:300]
-            status = "pending" if self._retries_by_itself(e) else "failed"
+            status = "failed" if needs_person(e) else "pending"
             with self.store.db.write():
                 Shift.update(fiscal_z_status=status, fiscal_z_error=message).where(
                     Shift.id == shift.id).execute()
@@ -306,7 +284,6 @@ def retry_z(store, shift_id: int) -> None:
 
 def retry(store, kind: str, row_id: int) -> None:
     """A manager sends a failed sale or return back to the register."""
-    from .errors import Conflict
     model = Sale if kind == "sale" else SaleReturn
     with store.db.write():
         row = model.get_or_none(model.id == row_id)

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import phonenumbers
 
-from . import cashiers, clock, outbox, sql
-from .errors import Conflict, Invalid, NotFound
+from . import cashiers, chain_customers, clock, outbox, sql
+from .errors import Conflict, Forbidden, Invalid, NotFound
 from .models import BonusEntry, Customer, Sale
 from .money import require_amount, share
 
@@ -63,6 +63,12 @@ def balance(phone: str) -> int:
     return sql.scalar("SELECT SUM(amount) FROM bonus_entry WHERE phone = ?", (phone,)) or 0
 
 
+def accrual_for(paid: int, percent: int) -> int:
+    """The bonus earned on money paid, the chain's one accrual rule (tills per line, the
+    hub for a site's order): ``percent`` of it, rounded down to the kopeck."""
+    return paid * percent // 100
+
+
 def _customer(phone: str) -> Customer:
     c = Customer.get_or_none(Customer.phone == phone)
     if c is None:
@@ -93,37 +99,71 @@ def post(store, phone: str, kind: str, amount: int, *, sale_id=None, return_id=N
 
 def customer_dict(c: Customer) -> dict:
     return {"phone": c.phone, "name": c.name, "email": c.email, "bonus_balance": balance(c.phone),
-            "balance_confirmed_at": c.hub_confirmed_at, "hub_balance": c.hub_balance}
+            "balance_confirmed_at": c.hub_confirmed_at, "hub_balance": c.hub_balance,
+            "notes": chain_customers.notes(c)}
 
 
 def get_customer(store, raw_phone) -> dict:
     return customer_dict(_customer(_phone(store, raw_phone)))
 
 
-def create_customer(store, session, raw_phone, name=None, email=None) -> dict:
+def find_customer(store, raw_phone) -> tuple[dict, dict | None]:
+    """(the customer, the hub's answer or None): refreshed from the hub when it answers,
+    fetched from it on demand when this store has never seen the phone."""
+    phone = _phone(store, raw_phone)
+    c, remote = chain_customers.refreshed(store, phone, with_remote=True)
+    if c is None:
+        raise NotFound(f"no customer with phone {phone}", field="phone", code="unknown_customer")
+    return customer_dict(c), remote
+
+
+def register(store, session, raw_phone, name=None, email=None) -> tuple[dict, bool]:
+    """(customer, new in the chain).  The hub is asked first: one welcome bonus per phone
+    across the chain.  Out of its reach the store registers the phone with a provisional
+    welcome bonus, which the hub reverses on ingest if another store was first."""
     phone = _phone(store, raw_phone)
     if name is not None and (not isinstance(name, str) or len(name) > 200):
         raise Invalid("name must be text of at most 200 characters", field="name")
     if email is not None and (not isinstance(email, str) or "@" not in email or len(email) > 200):
         raise Invalid("email is not an e-mail address", field="email")
+    name = (name or "").strip() or None
+    exists = Conflict(f"a customer with phone {phone} already exists", field="phone",
+                      code="customer_exists")
+    if Customer.get_or_none(Customer.phone == phone):
+        raise exists
+    remote = chain_customers.register_at_hub(store, phone, name)  # never inside a transaction
     with store.db.write():
         if Customer.get_or_none(Customer.phone == phone):
-            raise Conflict(f"a customer with phone {phone} already exists", field="phone",
-                           code="customer_exists")
-        c = Customer.create(phone=phone, name=(name or "").strip() or None, email=email,
-                            created_at=clock.iso())
+            raise exists
+        if remote is not None:  # the hub granted the welcome bonus (or knew the phone)
+            c = chain_customers.cache(phone, remote[0], email)
+            created = remote[1]
+        else:
+            c = Customer.create(phone=phone, name=name, email=email, created_at=clock.iso())
+            created = True
         outbox.emit("customer.upserted", {"phone": phone, "name": c.name, "email": email,
                                           "created_at": c.created_at})
-        post(store, phone, "welcome", _rules(store)["welcome_bonus"],
-             cashier=session.cashier.login if session else None, reason="welcome bonus")
-    return customer_dict(c)
+        if remote is None:
+            why = "welcome bonus" if chain_customers.hub_client(store) is None else \
+                "welcome bonus (provisional: the hub was out of reach)"
+            post(store, phone, "welcome", _rules(store)["welcome_bonus"],
+                 cashier=session.cashier.login if session else None, reason=why)
+    return customer_dict(c), created
+
+
+def create_customer(store, session, raw_phone, name=None, email=None) -> dict:
+    return register(store, session, raw_phone, name, email)[0]
 
 
 MIN_REASON = 3  # characters of a manual adjustment's reason
 
 
 def adjust(store, session, raw_phone, amount, reason) -> dict:
-    """A manual adjustment: a manager's only, with a reason, audited; never below zero."""
+    """A manual adjustment: off unless ``[loyalty] store_adjustments`` (chains adjust in the
+    loyalty office, at the hub); a manager's only, with a reason, audited; never below zero."""
+    if not _rules(store)["store_adjustments"]:
+        raise Forbidden("bonus balances are adjusted in the loyalty office (the hub), not in "
+                        "the store", code="adjustments_disabled")
     cashiers.require_role(session, "manager", "a manual bonus adjustment")
     if isinstance(amount, bool) or not isinstance(amount, int) or amount == 0:
         raise Invalid("amount must be a non-zero whole number of kopecks", field="amount")
@@ -178,7 +218,7 @@ def plan(store, raw_phone, lines: list[dict], redeem, committing=False, client_r
         raise Invalid("redeeming bonus needs the customer's phone", field="customer_phone")
     phone = normalize_phone(raw_phone, rules["default_region"]) if isinstance(raw_phone, str) \
         else normalize_phone(None)
-    c = _customer(phone)
+    c = chain_customers.known(store, phone) or _customer(phone)
     redeem = require_amount(redeem or 0, "redeem_bonus")
     excluded = set(rules["excluded_skus"])
     eligible = [ln for ln in lines if ln["sku"] not in excluded]
@@ -206,7 +246,7 @@ def plan(store, raw_phone, lines: list[dict], redeem, committing=False, client_r
         ln["discount"] = share(redeem, upto, eligible_total) - share(redeem, done, eligible_total)
         done = upto
     for ln in eligible:
-        ln["bonus_earned"] = (ln["amount"] - ln["discount"]) * rules["accrual_percent"] // 100
+        ln["bonus_earned"] = accrual_for(ln["amount"] - ln["discount"], rules["accrual_percent"])
     return {"phone": phone, "name": c.name, "balance": have, "max_redeem": max_redeem,
             "redeem": redeem, "earn": sum(ln["bonus_earned"] for ln in eligible),
             "confirmed_at": c.hub_confirmed_at, "offline_limit": offline}
@@ -214,8 +254,7 @@ def plan(store, raw_phone, lines: list[dict], redeem, committing=False, client_r
 
 def _hub_down(store) -> bool:
     """The hub is configured and its last call (sync or authorisation) did not reach it."""
-    return getattr(store, "hub", None) is not None and getattr(store, "hub_reachable",
-                                                               None) is False
+    return store.hub is not None and store.hub_reachable is False
 
 
 def _refuse_offline(allowed: int, why: str):
@@ -226,7 +265,7 @@ def _refuse_offline(allowed: int, why: str):
 
 def _authorize(store, c: Customer, redeem: int, client_ref) -> None:
     """Ask the hub (short timeout); offline fall back to the capped allowance."""
-    hub = getattr(store, "hub", None)
+    hub = store.hub
     if hub is None:  # a store with no hub at all: its own ledger is the whole truth
         return
     rules = _rules(store)

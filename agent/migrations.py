@@ -113,9 +113,15 @@ STEP_5 = [
     'CREATE INDEX "cml_item_catalog_id_seen_run" ON "cml_item" ("catalog_id", "seen_run")',
 ]
 
-# Step 6: the fiscal register's Z report of a closed shift, queued to the fiscal worker and
-# retried there (the POS shift closes at once): pending | done | failed, with what it said.
+# Step 6: what the hub did to a customer's balance on its own account (a duplicate
+# welcome bonus reversed), shown with the customer.
 STEP_6 = [
+    'ALTER TABLE "customer" ADD COLUMN "hub_notes" TEXT',
+]
+
+# Step 7: the fiscal register's Z report of a closed shift, queued to the fiscal worker and
+# retried there (the POS shift closes at once): pending | done | failed, with what it said.
+STEP_7 = [
     'ALTER TABLE "shift" ADD COLUMN "fiscal_z_status" VARCHAR(255)',
     'ALTER TABLE "shift" ADD COLUMN "fiscal_z_error" VARCHAR(255)',
     'ALTER TABLE "shift" ADD COLUMN "fiscal_z_document" INTEGER',
@@ -123,7 +129,7 @@ STEP_6 = [
     'CREATE INDEX "shift_fiscal_z_status" ON "shift" ("fiscal_z_status")',
 ]
 
-STEPS: list[list[str]] = [STEP_1, STEP_2, STEP_3, STEP_4, STEP_5, STEP_6]
+STEPS: list[list[str]] = [STEP_1, STEP_2, STEP_3, STEP_4, STEP_5, STEP_6, STEP_7]
 
 
 def current_version() -> int:

@@ -91,7 +91,7 @@ class StockDoc(BaseModel):
 
 class StockMove(BaseModel):
     id = AutoField()
-    product = ForeignKeyField(Product, backref="moves")
+    product = ForeignKeyField(Product, backref="moves", index=False)  # (product, id) covers it
     kind = CharField()  # sale | return | receipt | writeoff | count | transfer_in | transfer_out | hub
     qty_milli = IntegerField()  # signed
     sale_id = IntegerField(null=True)
@@ -275,6 +275,7 @@ class Customer(BaseModel):
     hub_confirmed_at = CharField(null=True)
     hub_ledger_seq = IntegerField(default=0)  # the hub ledger position of hub_balance
     hub_own_entry = IntegerField(default=0)  # newest of this store's entries in hub_balance
+    hub_notes = TextField(null=True)  # JSON: what the hub did to the balance and why
 
 
 class BonusEntry(BaseModel):
@@ -282,7 +283,7 @@ class BonusEntry(BaseModel):
     customer = ForeignKeyField(Customer, backref="entries", column_name="phone")
     kind = CharField()  # welcome | accrual | redemption | reversal | restore | adjustment | expiry
     amount = IntegerField()  # signed kopecks
-    sale_id = IntegerField(null=True)
+    sale_id = IntegerField(null=True, index=True)
     return_id = IntegerField(null=True)
     reason = CharField(null=True)
     cashier = CharField(null=True)
@@ -297,7 +298,7 @@ class RemoteStock(BaseModel):
     """Other stores' on-hand as last published by the hub's feed."""
 
     store_id = CharField()
-    sku = CharField()
+    sku = CharField(index=True)
     on_hand_milli = IntegerField()
     updated_at = CharField()
 
@@ -307,3 +308,18 @@ class RemoteStock(BaseModel):
 
 
 ALL_MODELS += [PrintJob, Customer, BonusEntry, RemoteStock]
+
+
+class CmlItem(BaseModel):
+    """Which CommerceML catalog a product came from and the import run that last saw it
+    (a full import hides the catalog's products absent from it)."""
+
+    product = ForeignKeyField(Product, primary_key=True, on_delete="CASCADE")
+    catalog_id = CharField()
+    seen_run = CharField(null=True)
+
+    class Meta:
+        indexes = ((("catalog_id", "seen_run"), False),)
+
+
+ALL_MODELS += [CmlItem]

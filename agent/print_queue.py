@@ -20,20 +20,19 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import threading
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
-from tenacity import (
-    RetryError,
-    Retrying,
-    retry_if_not_exception_type,
-    wait_exponential,
-    wait_random,
-)
+from tenacity import RetryError
 
 from . import clock, receipts
 from .documents import Receipt, ReceiptError
 from .models import PrintJob, Sale, SaleReturn
+from .ports import DeviceFailure, failure_message
+from .worker import Worker
+
+if TYPE_CHECKING:
+    from .ports import CashDrawer, ReceiptPrinter
 
 log = logging.getLogger("store_agent.print")
 
@@ -91,10 +90,10 @@ def document(store, job: PrintJob) -> Receipt | None:
 
 
 def _never_prints(exc: BaseException) -> bool:
-    """A data or layout error will fail the same way every time; a device error may pass."""
-    retryable = getattr(exc, "retryable", None)
-    if retryable is not None:
-        return not retryable
+    """A data or layout error will fail the same way every time; a device error may pass
+    (the device-failure contract says which: ``retry_safe``)."""
+    if isinstance(exc, DeviceFailure):
+        return not exc.retry_safe
     return not isinstance(exc, (OSError, TimeoutError, ConnectionError))
 
 
@@ -118,22 +117,24 @@ class _Permanent(Exception):
     """Stops the retries of a job that will never print."""
 
 
-class Spooler:
-    def __init__(self, store, printer, max_wait: float = 30.0, drawer="printer",
-                 drawer_timeout: float = 5.0):
-        """``drawer``: the cash drawer (anything with ``open()``), ``"printer"`` to kick it
-        through ``printer.open_drawer()``, or None for no drawer at all."""
+class Spooler(Worker):
+    name = "print-spooler"
+
+    def __init__(self, store, printer: ReceiptPrinter, max_wait: float = 30.0,
+                 drawer: CashDrawer | str | None = "printer", drawer_timeout: float = 5.0):
+        """``drawer``: the cash drawer (a ``CashDrawer``), ``"printer"`` to kick it through
+        ``printer.open_drawer()``, or None for no drawer at all."""
+        super().__init__(interval=1.0)
         self.store, self.printer, self.max_wait = store, printer, max_wait
         self.drawer, self.drawer_timeout = drawer, drawer_timeout
-        self._wake, self._stop = threading.Event(), threading.Event()
-        self._thread = None
+        self.lang = store.config.get("ui", "language")
         self.last_error: str | None = None
         self._printer_status = {"state": "unknown", "message": "not checked yet"}
         self._status_checked = 0.0
-        store.on("print.queued", lambda **_: self._wake.set())
+        store.on("print.queued", self.poke)
         store.on("sale.committed", self._after_sale)
         store.on("return.committed", self._after_return)
-        store.on("fiscal.settled", lambda **_: self._wake.set())
+        store.on("fiscal.settled", self.poke)
 
     def _after_sale(self, sale_id: int, **_):
         sale = Sale.get_by_id(sale_id)
@@ -159,14 +160,7 @@ class Spooler:
 
     def start(self):
         self.recover()
-        self._thread = threading.Thread(target=self._run, name="print-spooler", daemon=True)
-        self._thread.start()
-
-    def stop(self):
-        self._stop.set()
-        self._wake.set()
-        if self._thread:
-            self._thread.join(10)
+        super().start()
 
     def _next(self) -> PrintJob | None:
         for job in PrintJob.select().where(PrintJob.status == "queued").order_by(PrintJob.id):
@@ -174,29 +168,24 @@ class Spooler:
                 return job
         return None
 
-    def _run(self):
-        while not self._stop.is_set():
-            job = self._next()
-            if job is None:
-                self._refresh_status()
-                self._wake.wait(1.0)
-                self._wake.clear()
-                continue
-            try:
-                self._print_with_retry(job)
-            except RetryError:  # stopping
-                return
-            except _Permanent:
-                continue
+    def run_round(self):
+        job = self._next()
+        if job is None:
+            self._refresh_status()
+            return None  # idle: rest until a job is queued
+        try:
+            self._print_with_retry(job)
+        except _Permanent:  # failed or expired at once: on to the next job
+            pass
+        return 0
 
     def _print_with_retry(self, job: PrintJob):
-        retrying = Retrying(
-            wait=wait_exponential(multiplier=0.2, max=self.max_wait) + wait_random(0, 0.2),
-            retry=retry_if_not_exception_type(_Permanent),
-            stop=lambda state: self._stop.is_set(),
-            sleep=self._stop.wait,
-            before_sleep=lambda state: self._failed(job, state.outcome.exception()),
-        )
+        """A printer that is off or out of paper delays the job, never loses it: every
+        device failure is retried until the worker stops (the one retry policy); a job that
+        can never print is given up at once."""
+        retrying = self.retrying(
+            Exception, give_up_on=_Permanent, max_wait=self.max_wait,
+            before_sleep=lambda state: self._failed(job, state.outcome.exception()))
         for attempt in retrying:
             with attempt:
                 try:
@@ -240,7 +229,7 @@ class Spooler:
 
     def _failed(self, job: PrintJob, exc: BaseException):
         job.attempts += 1
-        self.last_error = str(exc)[:300] or type(exc).__name__
+        self.last_error = failure_message(exc, self.lang)[:300]
         log.warning("print job %s failed (attempt %s): %s", job.id, job.attempts, self.last_error)
         with self.store.db.write():
             PrintJob.update(attempts=job.attempts, last_error=self.last_error).where(

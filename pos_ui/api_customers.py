@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 
 from agent import loyalty
 from agent.errors import Invalid
@@ -18,18 +18,11 @@ def find_customer():
     phone = request.args.get("phone")
     if not phone:
         raise Invalid("phone is required", field="phone")
-    found = loyalty.get_customer(store(), phone)
-    hub = getattr(store(), "hub", None)
-    found["recent_purchases"], found["hub_online"] = [], False
-    if hub is not None:  # online: the hub's balance and purchases in any store
-        try:
-            remote = hub.customer(found["phone"], timeout=store().config.get("loyalty",
-                                                                            "authorize_timeout"))
-            found["recent_purchases"] = remote.get("recent_purchases", [])
-            found["hub_balance"] = remote.get("balance")
-            found["hub_online"] = True
-        except Exception as e:  # offline: the local view is what we have
-            current_app.logger.info("hub customer lookup failed: %s", type(e).__name__)
+    found, remote = loyalty.find_customer(store(), phone)  # on demand from the hub
+    found["recent_purchases"], found["hub_online"] = [], remote is not None
+    if remote is not None:  # online: the hub's balance and purchases in any store
+        found["recent_purchases"] = remote.get("recent_purchases", [])
+        found["hub_balance"] = remote.get("balance")
     return jsonify(found)
 
 
@@ -37,9 +30,9 @@ def find_customer():
 @with_session()
 def create_customer():
     data = body()
-    c = loyalty.create_customer(store(), g.session, data.get("phone"), data.get("name"),
-                                data.get("email"))
-    return jsonify(c), 201
+    c, new = loyalty.register(store(), g.session, data.get("phone"), data.get("name"),
+                              data.get("email"))
+    return jsonify(c), 201 if new else 200  # 200: the chain knew the phone (no new welcome)
 
 
 @bp.post("/customers/<path:phone>/adjustments")

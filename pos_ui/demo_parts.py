@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
+import shutil
 import signal
+import tempfile
 import threading
 from pathlib import Path
 
-from agent.demo import DEMO_CASHIERS
+from agent.demo import DEMO_CASHIERS, free_port, prepare
+
+
+def _interrupt(*_):
+    raise KeyboardInterrupt
+
+
+def run_demo(port: int = 8080, data_dir: str | None = None) -> int:
+    """Run the demo until Ctrl+C or SIGTERM; a temporary data dir is removed at the end
+    (also when the signal comes while the demo is still starting)."""
+    base = Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="store-agent-demo-"))
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        return start_demo(base, free_port(port), prepare)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if not data_dir:
+            shutil.rmtree(base, ignore_errors=True)
 
 
 def start_demo(base: Path, port: int, prepare) -> int:
@@ -20,7 +41,7 @@ def start_demo(base: Path, port: int, prepare) -> int:
             if part:
                 extras.append(part)
         store = prepare(base / "store", extra_config=extra_config)
-        from .server import StoreProcess
+        from .process import StoreProcess
         proc = StoreProcess(store, "127.0.0.1", port)
         signal.signal(signal.SIGTERM, lambda *a: stop.set())
         proc.start_background()

@@ -133,3 +133,15 @@ class HubClient:
         if status in (401, 403):
             raise HubUnavailable(f"hub refused this store (HTTP {status})", status)
         raise self._refusal(status, data)
+
+    def register_customer(self, phone: str, name: str | None, welcome_bonus: int,
+                          timeout: float | None = None) -> tuple[dict, int]:
+        """(the hub's customer, 201 new with the welcome bonus | 200 known to the chain).
+        ``welcome_bonus`` is this store's rule, used when the hub has none of its own."""
+        body = _dumps({"phone": phone, "name": name, "welcome_bonus": welcome_bonus}).encode()
+        status, data = self.request("POST", "/hub/v1/customers", body, timeout)
+        if status in (200, 201) and isinstance(data.get("balance"), int):
+            return data, status
+        if status in (401, 403):
+            raise HubUnavailable(f"hub refused this store (HTTP {status})", status)
+        raise self._refusal(status, data)

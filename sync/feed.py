@@ -10,6 +10,7 @@ it never stops the feed.
 
 from __future__ import annotations
 
+import json
 import logging
 
 from agent import catalog, clock, outbox
@@ -64,7 +65,9 @@ def apply_balance(p: dict, own_store_id: str | None = None) -> None:
     if row is None:
         Customer.create(phone=phone, name=p.get("name"), created_at=clock.iso(),
                         hub_balance=p["balance"], hub_confirmed_at=p.get("as_of") or clock.iso(),
-                        hub_ledger_seq=seq, hub_own_entry=own)
+                        hub_ledger_seq=seq, hub_own_entry=own,
+                        hub_notes=json.dumps(p["notes"], ensure_ascii=False)
+                        if isinstance(p.get("notes"), list) else None)
         return
     if seq < (row.hub_ledger_seq or 0):
         return  # an older balance than the one we hold
@@ -73,6 +76,8 @@ def apply_balance(p: dict, own_store_id: str | None = None) -> None:
               Customer.hub_ledger_seq: seq, Customer.hub_own_entry: own}
     if not row.name and p.get("name"):
         fields[Customer.name] = p["name"]
+    if isinstance(p.get("notes"), list):  # e.g. a duplicate welcome the hub reversed
+        fields[Customer.hub_notes] = json.dumps(p["notes"], ensure_ascii=False)
     Customer.update(fields).where(Customer.phone == phone).execute()
 
 

@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import feed, loyalty, validate
 from .auth import Authenticator
+from .chain_models import create_chain_tables
 from .db import open_database
 from .errors import BadRequest, HubApiError
 from .ingest import ingest
@@ -71,6 +72,7 @@ def _body():
 def create_app(config: HubConfig) -> Flask:
     db = bind(config.db_url)
     check_ready(db, config.secret)
+    create_chain_tables(db)  # one bonus balance across channels: tables an older hub lacks
     auth = Authenticator(db, config.secret)
     app = Flask("store_hub")
     app.config["MAX_CONTENT_LENGTH"] = config.max_body
@@ -120,13 +122,10 @@ def create_app(config: HubConfig) -> Flask:
         status, answer = loyalty.authorize(db, store_id, phone, amount, ref)
         return jsonify(answer), status
 
-    @app.get("/hub/v1/loyalty/customers/<phone>")
-    def customer(phone):
-        auth.store()
-        return jsonify(loyalty.customer_view(db, validate.phone(phone, "phone")))
-
     from .admin import register_admin
     register_admin(app, db, auth)
+    from .loyalty_channel import register_loyalty_channel
+    register_loyalty_channel(app, db, auth)
 
     @app.errorhandler(HubApiError)
     def refused(e):

@@ -1,4 +1,4 @@
-"""The ``store-hub`` command line: init, serve, add-store, pull.
+"""The ``store-hub`` command line: init, serve, add-store, add-channel, loyalty-rules, pull.
 
 ``--db`` may also come from ``STORE_HUB_DB``; the hub secret from ``STORE_HUB_SECRET``,
 ``--secret-file`` or (SQLite) ``<database>.secret``.  Failures are one line on stderr.
@@ -49,6 +49,40 @@ def cmd_add_store(args) -> int:
     check_ready(db, secret)
     new = add_store(db, args.store_id, args.token, secret, pull_url=args.pull_url)
     print(f"store {args.store_id} {'registered' if new else 'updated'}")
+    return 0
+
+
+def cmd_add_channel(args) -> int:
+    from .app import bind, check_ready
+    from .channels import add_channel
+    from .vault import load_secret
+    url = _db_url(args)
+    db = bind(url)
+    check_ready(db, load_secret(url, args.secret_file))
+    new = add_channel(db, args.channel_id, args.token)
+    print(f"channel {args.channel_id} {'registered' if new else 'updated'}")
+    return 0
+
+
+def cmd_loyalty_rules(args) -> int:
+    from .app import bind, check_ready
+    from .db import retrying
+    from .errors import HubApiError
+    from .membership import rules, set_rules
+    from .sql import Sql
+    from .vault import load_secret
+    url = _db_url(args)
+    db = bind(url)
+    check_ready(db, load_secret(url, args.secret_file))
+    try:
+        retrying(db, lambda: set_rules(Sql(db), welcome_bonus=args.welcome_bonus,
+                                       accrual_percent=args.accrual_percent))
+    except HubApiError as e:
+        raise SystemExit(f"store-hub: {e.message}") from None
+    now = rules(Sql(db))
+    shown = "from each store's [loyalty] welcome_bonus" if now["welcome_bonus"] is None \
+        else f"{now['welcome_bonus']} kopecks"
+    print(f"welcome bonus: {shown}; accrual: {now['accrual_percent']}%")
     return 0
 
 
@@ -141,6 +175,19 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--token", required=True)
     s.add_argument("--pull-url", help="the agent's base URL, for `store-hub pull`")
     s.set_defaults(fn=cmd_add_store)
+
+    s = sub.add_parser("add-channel", help="register a website/ERP channel and its token")
+    common(s)
+    s.add_argument("channel_id")
+    s.add_argument("--token", required=True)
+    s.set_defaults(fn=cmd_add_channel)
+
+    s = sub.add_parser("loyalty-rules", help="show or set the chain's loyalty rules at the hub")
+    common(s)
+    s.add_argument("--welcome-bonus", type=int, help="kopecks granted once per phone")
+    s.add_argument("--accrual-percent", type=int, help="most a channel's accrual may be "
+                                                       "of the order's total (percent)")
+    s.set_defaults(fn=cmd_loyalty_rules)
 
     s = sub.add_parser("pull", help="fetch events from agents exposing the pull API")
     common(s)

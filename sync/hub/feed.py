@@ -1,4 +1,5 @@
-"""The per-store feed: catalog and prices, other stores' stock, loyalty balances.
+"""The per-store feed: catalog and prices, other stores' stock, loyalty balances (of the
+customers the store has seen: customer data reaches a store on demand, not broadcast).
 
 The feed is not a log that grows with every change: each kind of item is the *latest*
 state of one row (a product, a store's SKU, a customer), so a SKU that changed a thousand
@@ -83,13 +84,18 @@ def read(db, store_id: str, after: int, limit: int = 500) -> dict:
             (after, top, store_id, limit)):
         items.append({"cursor": int(cursor), "type": "stock.level",
                       "payload": {"store_id": sid, "sku": sku, "on_hand": _qty(milli)}})
-    for cursor, phone, name, balance, ledger_seq, entries, updated in sql.rows(
-            "SELECT feed_cursor, phone, name, balance, ledger_seq, store_entries, updated_at "
-            "FROM hub_customer WHERE feed_cursor > ? AND feed_cursor <= ? "
-            "ORDER BY feed_cursor LIMIT ?", (after, top, limit)):
+    customers = sql.rows(  # only those this store has seen (looked up, registered, served)
+        "SELECT feed_cursor, phone, name, balance, ledger_seq, store_entries, updated_at "
+        "FROM hub_customer WHERE feed_cursor > ? AND feed_cursor <= ? AND phone IN "
+        "(SELECT phone FROM hub_customer_seen WHERE store_id = ?) "
+        "ORDER BY feed_cursor LIMIT ?", (after, top, store_id, limit))
+    from .membership import notes
+    said = notes(sql, [r[1] for r in customers])
+    for cursor, phone, name, balance, ledger_seq, entries, updated in customers:
         items.append({"cursor": int(cursor), "type": "loyalty.balance", "payload": {
             "phone": phone, "name": name, "balance": int(balance), "as_of": updated,
-            "ledger_seq": int(ledger_seq), "store_entries": json.loads(entries or "{}")}})
+            "ledger_seq": int(ledger_seq), "store_entries": json.loads(entries or "{}"),
+            **({"notes": said[phone]} if phone in said else {})}})
     items.sort(key=lambda it: it["cursor"])
     if len(items) >= limit:
         items = items[:limit]

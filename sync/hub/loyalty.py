@@ -15,6 +15,7 @@ import json
 import time
 
 from .errors import Conflict, NotFound
+from .membership import HUB_STORE
 from .sql import Sql, iso
 from .validate import Event
 
@@ -43,6 +44,8 @@ class LoyaltyBatch:
             self.customers[phone] = {"name": name, "email": email, "balance": int(balance),
                                      "ledger_seq": int(ledger_seq),
                                      "entries": json.loads(entries or "{}")}
+        from .membership import mark_seen
+        mark_seen(self.sql, self.store_id, phones)
 
     def apply(self, e: Event) -> None:
         p = e.payload
@@ -61,12 +64,34 @@ class LoyaltyBatch:
         if p["amount"] < 0 and after < 0:
             self._overdrafts.append((self.store_id, p["phone"], p["amount"], after, e.event_id,
                                      e.seq, self.now))
+        if p["kind"] == "welcome":
+            self._welcome(e, c)
         if p["kind"] == "redemption" and p.get("sale_id"):
             ref = self.sale_refs.get(p["sale_id"]) or self.sql.scalar(
                 "SELECT client_ref FROM hub_sale WHERE store_id = ? AND sale_id = ?",
                 (self.store_id, p["sale_id"]))
             if ref:
                 self._release.append(ref)
+
+    def _welcome(self, e: Event, c: dict) -> None:
+        """A welcome given offline: the first for the phone stands; a second (another store
+        registered the phone first) is reversed by the hub, with an audit entry saying why."""
+        from .membership import audit, claim_welcome, next_entry_id
+        p = e.payload
+        if claim_welcome(self.sql, p["phone"], f"store:{self.store_id}", p["amount"], self.now):
+            return
+        first = self.sql.one("SELECT given_by, created_at FROM hub_welcome WHERE phone = ?",
+                             (p["phone"],))
+        why = (f"welcome_duplicate: {p['phone']} already had its welcome bonus "
+               f"({first[0]}, {first[1]}); the one given by store {self.store_id} "
+               f"at {p.get('created_at') or e.occurred_at} is reversed")
+        after = c["balance"] - p["amount"]
+        c["balance"] = after
+        self._ledger.append((HUB_STORE, next_entry_id(self.sql), p["phone"], "reversal",
+                             -p["amount"], after, None, None, why[:255], "hub", self.now, e.seq,
+                             None))
+        audit(self.sql, p["phone"], "welcome_duplicate", store_id=self.store_id, by="hub",
+              amount=-p["amount"], reason=why, now=self.now)
 
     def finish(self, release: list) -> None:
         """Write the batch's ledger entries, overdrafts and customers in a few statements."""
@@ -136,8 +161,10 @@ def customer_view(db, phone: str) -> dict:
               for s, i, at, t in sql.rows(
                   "SELECT store_id, sale_id, created_at, total FROM hub_sale "
                   "WHERE customer_phone = ? AND voided_seq IS NULL ORDER BY created_at DESC LIMIT 10", (phone,))]
+    from .membership import notes
     return {"phone": phone, "name": row[0], "balance": int(row[1]), "ledger_seq": int(row[2]),
-            "as_of": row[3], "recent_purchases": recent}
+            "as_of": row[3], "recent_purchases": recent,
+            "notes": notes(sql, [phone]).get(phone, [])}
 
 
 def ledger_view(db, phone: str) -> dict:
@@ -146,10 +173,11 @@ def ledger_view(db, phone: str) -> dict:
     sql = Sql(db)
     view["ledger"] = [
         {"id": int(i), "store_id": s, "entry_id": int(en), "kind": k, "amount": int(a),
-         "balance_after": int(b), "sale_id": sa, "return_id": r, "created_at": at}
-        for i, s, en, k, a, b, sa, r, at in sql.rows(
+         "balance_after": int(b), "sale_id": sa, "return_id": r, "created_at": at,
+         "reason": why, "by": by}
+        for i, s, en, k, a, b, sa, r, at, why, by in sql.rows(
             "SELECT id, store_id, entry_id, kind, amount, balance_after, sale_id, return_id, "
-            "created_at FROM hub_ledger WHERE phone = ? ORDER BY id", (phone,))]
+            "created_at, reason, cashier FROM hub_ledger WHERE phone = ? ORDER BY id", (phone,))]
     view["overdrafts"] = overdrafts(db, phone)
     view["holds"] = [{"store_id": s, "client_ref": c, "amount": int(a), "expires_at": int(x)}
                      for s, c, a, x in sql.rows(
@@ -170,9 +198,6 @@ def overdrafts(db, phone: str | None = None, limit: int = 1000) -> list[dict]:
 
 
 __all__ = ["LoyaltyBatch", "authorize", "customer_view", "ledger_view", "overdrafts", "iso"]
-
-
-HUB_STORE = "HUB"  # the store id of entries the hub itself makes (bonus expiry)
 
 
 def expire_bonuses(db, now: str | None = None) -> list[tuple[str, int]]:
@@ -204,8 +229,8 @@ def expire_bonuses(db, now: str | None = None) -> list[tuple[str, int]]:
         due = min(max(0, credits - spent) - expired, balance)
         if due <= 0:
             return None
-        entry = int(sql.scalar("SELECT MAX(entry_id) FROM hub_ledger WHERE store_id = ?",
-                               (HUB_STORE,), 0) or 0) + 1
+        from .membership import next_entry_id
+        entry = next_entry_id(sql)
         got = sql.insert_rows(
             "INSERT INTO hub_ledger (store_id, entry_id, phone, kind, amount, balance_after, "
             "reason, created_at, seq)", [(HUB_STORE, entry, phone, "expiry", -due, balance - due,

@@ -29,7 +29,18 @@ def one_line(err: str) -> str:
     return lines[0]
 
 
-def test_a_short_adjustment_reason_says_how_long_it_must_be(manager):
+def test_a_short_adjustment_reason_says_how_long_it_must_be(tmp_path):
+    # store adjustments are off unless the chain allows them (issue 17): this chain does
+    from pos_ui import create_app
+    from tests.conftest import Api
+    store = make_store(tmp_path / "s", loyalty={"store_adjustments": True})
+    try:
+        _short_reason(Api(create_app(store).test_client()).login("maria"))
+    finally:
+        store.close()
+
+
+def _short_reason(manager):
     manager.post("/api/v1/customers", json={"phone": "+79161234567"})
     r = manager.post("/api/v1/customers/+79161234567/adjustments",
                      json={"amount": 500, "reason": "ok"})
@@ -43,7 +54,7 @@ def test_serve_on_a_busy_port_names_host_and_port(tmp_path):
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        r = run("agent.cli", "serve", "--data-dir", str(tmp_path / "s"), "--host", "127.0.0.1",
+        r = run("pos_ui.cli", "serve", "--data-dir", str(tmp_path / "s"), "--host", "127.0.0.1",
                 "--port", str(port))
     assert r.returncode == 1
     line = one_line(r.stderr)
@@ -52,7 +63,7 @@ def test_serve_on_a_busy_port_names_host_and_port(tmp_path):
 
 def test_a_bad_printer_url_names_the_key_and_the_problem(tmp_path):
     make_store(tmp_path / "s", devices={"printer": "escpos+tcp://"}).close()
-    r = run("agent.cli", "serve", "--data-dir", str(tmp_path / "s"), "--port", "0")
+    r = run("pos_ui.cli", "serve", "--data-dir", str(tmp_path / "s"), "--port", "0")
     assert r.returncode == 1
     line = one_line(r.stderr)
     assert "[devices] printer" in line and "HOST" in line and "unexpected" not in line
@@ -72,7 +83,7 @@ def test_a_failed_hub_init_leaves_no_secret_behind(tmp_path):
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_demo_removes_its_temporary_dir_on_ctrl_c_and_sigterm(tmp_path, sig):
     env = dict(ENV, TMPDIR=str(tmp_path))
-    proc = subprocess.Popen([sys.executable, "-m", "agent.cli", "demo", "--port", "0"],
+    proc = subprocess.Popen([sys.executable, "-m", "pos_ui.cli", "demo", "--port", "0"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         for line in proc.stdout:
@@ -105,8 +116,12 @@ def test_a_second_store_in_the_same_process_is_refused_not_crossed(tmp_path):
     second.close()
 
 
-def test_a_sync_layer_that_does_not_import_stops_the_start(store, monkeypatch):
-    from pos_ui.server import StartupError, StoreProcess
+def test_a_sync_layer_that_does_not_import_stops_the_start(monkeypatch):
+    # the composition root imports its layers (sync, devices) outright; a layer that does
+    # not import means the process cannot be built, said in one line, never a silent start
+    from agent.errors import StoreError
+    from pos_ui import cli
     monkeypatch.setitem(sys.modules, "sync.wiring", None)  # import raises ImportError
-    with pytest.raises(StartupError, match="sync layer"):
-        StoreProcess(store, "127.0.0.1", 0)
+    monkeypatch.delitem(sys.modules, "pos_ui.process", raising=False)
+    with pytest.raises(StoreError, match="sync.wiring"):
+        cli.store_process_class()

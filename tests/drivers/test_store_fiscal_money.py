@@ -12,7 +12,7 @@ import pytest
 from agent import receipts
 from drivers.fiscal.emulator import ShtrihEmulator
 from drivers.receipt_layout import receipt_text
-from pos_ui.server import StoreProcess
+from pos_ui.process import StoreProcess
 from tests.agent_process import HttpApi
 from tests.conftest import make_store
 

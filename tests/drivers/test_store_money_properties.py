@@ -22,7 +22,7 @@ from agent import cashiers, loyalty, returns, sales, shifts, sql, voids
 from agent.models import Sale, SaleReturn, Shift
 from agent.money import qty_str
 from drivers.fiscal.emulator import ShtrihEmulator
-from pos_ui.server import StoreProcess
+from pos_ui.process import StoreProcess
 from tests.conftest import make_store
 
 FF46 = 0xFF46

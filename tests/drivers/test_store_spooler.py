@@ -10,7 +10,7 @@ import pytest
 from agent import clock, print_queue
 from agent.models import PrintJob
 from drivers.emulators.printer import VirtualNetworkPrinter
-from pos_ui.server import StoreProcess
+from pos_ui.process import StoreProcess
 from tests.agent_process import HttpApi
 from tests.conftest import make_store
 

@@ -111,7 +111,30 @@ def test_spent_bonus_is_withheld_from_the_refund_never_a_negative_balance(loyal)
     assert api.get("/api/v1/customers?phone=+79161234567").get_json()["bonus_balance"] == 0
 
 
-def test_manual_adjustment_is_a_managers_with_a_reason_and_audited(loyal):
+@pytest.fixture
+def adjusting(tmp_path):
+    """A chain that lets its store managers adjust balances ([loyalty] store_adjustments)."""
+    from pos_ui import create_app
+    from tests.conftest import Api, make_store
+    store = make_store(tmp_path / "a", loyalty={"welcome_bonus": 10000,
+                                                "store_adjustments": True})
+    yield Api(create_app(store).test_client())
+    store.close()
+
+
+def test_a_store_cannot_adjust_balances_unless_the_chain_allows_it(loyal):
+    boss = loyal.login("maria")
+    boss.post("/api/v1/customers", json={"phone": "+79161234567"})
+    n = Outbox.select().count()
+    r = boss.post("/api/v1/customers/+79161234567/adjustments",
+                  json={"amount": 500, "reason": "компенсация за брак"})
+    assert r.status_code == 403 and r.get_json()["error"]["code"] == "adjustments_disabled"
+    assert Outbox.select().count() == n and BonusEntry.select().count() == 1
+    assert boss.get("/api/v1/customers?phone=+79161234567").get_json()["bonus_balance"] == 10000
+
+
+def test_manual_adjustment_is_a_managers_with_a_reason_and_audited(adjusting):
+    loyal = adjusting
     api = loyal.login("anna")
     api.post("/api/v1/customers", json={"phone": "+79161234567"})
     r = api.post("/api/v1/customers/+79161234567/adjustments", json={"amount": 50000,

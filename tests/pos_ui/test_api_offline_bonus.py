@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from pos_ui.server import StoreProcess
+from pos_ui.process import StoreProcess
 from tests.agent_process import HttpApi
 from tests.conftest import free_port, make_store
 

@@ -86,6 +86,18 @@ class HubServer:
         add_store(self.db, store_id, tok, self.secret, pull_url=pull_url)
         return tok
 
+    def add_channel(self, channel_id: str, tok: str | None = None) -> str:
+        from sync.hub.channels import add_channel
+        tok = tok or token()
+        add_channel(self.db, channel_id, tok)
+        return tok
+
+    def set_loyalty_rules(self, **rules) -> None:
+        from sync.hub.db import retrying
+        from sync.hub.membership import set_rules
+        from sync.hub.sql import Sql
+        retrying(self.db, lambda: set_rules(Sql(self.db), **rules))
+
     def admin(self, path: str, method="GET", body=None):
         r = requests.request(method, self.url + path, json=body, timeout=30,
                              headers={"Authorization": f"Bearer {self.admin_token}"})

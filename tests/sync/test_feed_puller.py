@@ -44,7 +44,8 @@ def test_catalog_prices_remote_stock_and_balances_arrive(scene):
         {"sku": "TEA", "name": "Чай чёрный", "price": 32900, "unit": "pcs", "vat": "20",
          "barcodes": ["4607001234609"]}]})
     s2_day(hub, tok2)
-    assert puller.run_once() == 4
+    assert puller.client.customer(PHONE)["balance"] == 1250  # S1 looks the customer up once...
+    assert puller.run_once() == 4  # ...and from then on the feed carries the balance
     assert Product.get(Product.sku == "MILK").price == 9490
     tea = Product.get(Product.sku == "TEA")
     assert (tea.name, tea.price) == ("Чай чёрный", 32900)
@@ -70,6 +71,7 @@ def test_own_stock_is_never_taken_from_the_hub(scene):
 def test_applying_a_page_twice_changes_nothing(scene):
     hub, store, tok2, puller = scene
     s2_day(hub, tok2)
+    puller.client.customer(PHONE)
     page = puller.client.feed(0)
     apply_items(store, page["items"], page["cursor"])
     before = (list(RemoteStock.select().dicts()), list(Customer.select().dicts()))
@@ -103,6 +105,7 @@ def test_an_item_the_store_cannot_take_is_skipped_and_the_feed_goes_on(scene):
          "barcodes": ["4607001234562"]},  # MILK's barcode here
         {"sku": "GOOD", "name": "Хороший", "price": 200, "unit": "pcs", "vat": "20"}]})
     s2_day(hub, tok2)
+    puller.client.customer(PHONE)  # S1 has seen the customer: its balance comes down the feed
     puller.run_once()
     assert Product.get_or_none(Product.sku == "FAKE") is None
     assert Product.get(Product.sku == "GOOD").price == 200

@@ -22,6 +22,10 @@ class Feed:
                      [event(store, self.seq[store], etype, payload)])
         assert r.status_code == 200, r.text
 
+    def look_up(self, store, phone):
+        path = f"/hub/v1/loyalty/customers/{phone}"
+        return requests.get(self.hub.url + path, headers=signed_for(self.tok[store], "GET", path))
+
     def read(self, store, after=0, limit=500):
         path = f"/hub/v1/feed?after={after}&limit={limit}"
         r = requests.get(self.hub.url + path, headers=signed_for(self.tok[store], "GET", path))
@@ -66,6 +70,7 @@ def test_stock_goes_to_the_other_stores_only_and_only_its_latest_level(feed):
 
 def test_a_store_reading_from_its_cursor_gets_only_what_changed_since(feed):
     feed.push("S1", "stock.moved", receipt("MILK", "5"))
+    feed.look_up("S2", PHONE)  # S2 has seen the customer (404 now: not yet known)
     first = feed.read("S2")
     assert feed.read("S2", first["cursor"])["items"] == []
     feed.push("S1", "stock.moved", receipt("BREAD", "2"))

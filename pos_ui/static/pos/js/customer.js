@@ -27,7 +27,9 @@ export function openCustomerDialog() {
     h("div", { class: "cust-card-name", id: "cust-found-name", text: c.name || t("cust.no_name") }),
     h("div", { class: "cust-card-phone", text: fmt.phone(c.phone) }),
     h("div", { class: "cust-card-balance" }, h("span", { text: t("cust.balance") }), h("strong", { text: fmt.money(c.bonus_balance) })),
-    c.balance_confirmed_at ? h("div", { class: "muted", text: t("cust.confirmed_at", { at: fmt.dateTime(c.balance_confirmed_at) }) }) : null);
+    c.balance_confirmed_at ? h("div", { class: "muted", text: t("cust.confirmed_at", { at: fmt.dateTime(c.balance_confirmed_at) }) }) : null,
+    ...(c.notes || []).filter((n) => n.kind === "welcome_duplicate").map((n) =>
+      h("div", { class: "muted cust-note", text: t("cust.note_welcome_duplicate", { at: fmt.dateTime(n.at) }) })));
 
   async function find() {
     const phone = phoneIn.value.trim();
