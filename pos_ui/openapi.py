@@ -84,14 +84,21 @@ ROUTES = [
      APPROVAL, {}, ("200", "202")),
     ("post", "/api/v1/sales/{sale_id}/void", "Void a sale the register never took",
      APPROVAL, {}, ("200",)),
-    ("post", "/api/v1/fiscal/x-report", "The register's X report", {}, {}, ("200",)),
+    ("post", "/api/v1/fiscal/x-report", "The register's X report (409 register_unreachable "
+     "when it does not answer within 5 s)", {}, {}, ("200",)),
+    ("get", "/api/v1/fiscal/receipts", "Pending and failed fiscal receipts, oldest first, "
+     "voidable marked (senior or manager)", None, {}, ("200",)),
+    ("get", "/api/v1/shifts/{shift_id}/fiscal-z", "The register's Z of a closed shift: "
+     "pending, done or failed", None, {}, ("200",)),
+    ("post", "/api/v1/shifts/{shift_id}/fiscal-z/retry", "Send a failed Z to the register "
+     "again (a senior approves)", APPROVAL, {}, ("202",)),
     ("get", "/api/v1/sync/status", "Sync state: pending, acked_through, blocked", None, {},
      ("200",)),
     ("get", "/api/v1/openapi.json", "This document", None, {}, ("200",)),
     ("get", "/healthz", "Liveness", None, {}, ("200",)),
 ]
 PUBLIC = {("post", "/api/v1/session"), ("get", "/healthz"), ("get", "/api/v1/openapi.json")}
-PATH_PARAMS = {"sale_id": ID, "return_id": ID, "phone": {"type": "string", "maxLength": 40}}
+PATH_PARAMS = {"sale_id": ID, "return_id": ID, "shift_id": ID, "phone": {"type": "string", "maxLength": 40}}
 
 
 REQUIRED = {"/api/v1/session": ("login", "pin"), "/api/v1/shifts/open": ("opening_cash",),

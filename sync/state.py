@@ -33,6 +33,7 @@ def record_success(store, live: LiveState | None, what: str, acked: int | None =
         outbox.set_state(what, clock.iso())
         if outbox.get_state("last_error") and not outbox.get_state("blocked_seq"):
             outbox.set_state("last_error", "")  # the hub is back: the old error is history
+    store.hub_reachable = True  # the till's bonus quote follows what sync last saw
     if live:
         live.hub_reachable, live.last_attempt_at, live.paused_reason = True, clock.iso(), None
 
@@ -44,6 +45,7 @@ def record_error(store, live: LiveState | None, message: str, reachable: bool) -
             outbox.set_state("last_error_at", clock.iso())
     except Exception:  # a busy store database must not turn a hub error into a crash
         pass
+    store.hub_reachable = reachable
     if live:
         live.hub_reachable, live.last_attempt_at = reachable, clock.iso()
 
@@ -56,5 +58,6 @@ def record_blocked(store, live: LiveState | None, seq: int, reason: str) -> None
         outbox.set_state("blocked_reason", reason[:500])
         outbox.set_state("last_error", f"sync blocked at seq {seq}: {reason}"[:500])
         outbox.set_state("last_error_at", clock.iso())
+    store.hub_reachable = True  # the hub answered (it refused one event, it is not down)
     if live:
         live.hub_reachable, live.last_attempt_at = True, clock.iso()
