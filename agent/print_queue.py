@@ -163,7 +163,10 @@ class Spooler(Worker):
         super().start()
 
     def _next(self) -> PrintJob | None:
-        for job in PrintJob.select().where(PrintJob.status == "queued").order_by(PrintJob.id):
+        """Drawer kicks first: the cashier is waiting for the drawer now, and a kick queued
+        behind a burst of receipts would expire before its turn; then jobs in order."""
+        queued = PrintJob.select().where(PrintJob.status == "queued")
+        for job in queued.order_by(PrintJob.kind != "drawer", PrintJob.id):
             if not _waiting_for_fiscal(self.store, job):
                 return job
         return None
