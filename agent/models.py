@@ -253,7 +253,7 @@ class PrintJob(BaseModel):
     """A receipt (or drawer kick) waiting for the printer; queued after the sale commits."""
 
     id = AutoField()
-    kind = CharField()  # receipt | reprint | return_receipt | drawer
+    kind = CharField()  # receipt | reprint | return_receipt | return_reprint | drawer
     sale_id = IntegerField(null=True, index=True)
     return_id = IntegerField(null=True)
     document = TextField(null=True)  # the receipt dict as JSON (docs/receipt-shape.md)

@@ -37,12 +37,31 @@ if TYPE_CHECKING:
 log = logging.getLogger("store_agent.print")
 
 
+def _first_print(kinds: tuple, sale_id, return_id) -> Receipt | None:
+    """The receipt as first spooled right after the commit: a copy shows what the original
+    showed (the bonus balance right after the sale, not one moved since by other stores)."""
+    cond = (PrintJob.kind.in_(kinds) & PrintJob.document.is_null(False)
+            & (PrintJob.return_id == return_id if return_id else PrintJob.sale_id == sale_id))
+    if not return_id:
+        cond &= PrintJob.return_id.is_null()
+    job = PrintJob.select().where(cond).order_by(PrintJob.id).first()
+    try:
+        return Receipt.from_dict(json.loads(job.document)) if job else None
+    except (ValueError, ReceiptError):
+        return None
+
+
 def _build(store, kind: str, sale_id, return_id) -> Receipt | None:
     if kind == "drawer":
         return None
-    if kind == "return_receipt":
-        return receipts.for_return(store, return_id)
-    return receipts.for_sale(store, sale_id, copy=(kind == "reprint"))
+    copy = kind in ("reprint", "return_reprint")
+    if copy:
+        first = _first_print(("receipt", "return_receipt"), sale_id, return_id)
+        if first is not None:
+            return dataclasses.replace(first, copy=True)
+    if return_id:
+        return receipts.for_return(store, return_id, copy=copy)
+    return receipts.for_sale(store, sale_id, copy=copy)
 
 
 def enqueue(store, kind: str, sale_id=None, return_id=None, drawer_first=False) -> int:

@@ -59,7 +59,7 @@ def reprint(sale_id):
 def reprint_return(return_id):
     ret = receipts.for_return(store(), return_id)  # 404 for an unknown return
     _require_printer()
-    job = print_queue.enqueue(store(), "return_receipt", sale_id=ret.sale_id,
+    job = print_queue.enqueue(store(), "return_reprint", sale_id=ret.sale_id,
                               return_id=return_id)
     return jsonify({"job_id": job, "queued": print_queue.pending_count()}), 202
 

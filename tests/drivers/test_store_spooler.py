@@ -134,3 +134,46 @@ def test_a_drawer_kick_goes_ahead_of_receipts_queued_before_it(tmp_path, printer
     finally:
         proc.stop()
         store.close()
+
+
+def test_a_reprint_shows_the_balance_the_original_showed(tmp_path, printer):
+    """Review finding: a reprint showed the balance as it is now (moved by other stores'
+    entries through the feed), not the one right after the sale; a return reprint was not
+    marked as a copy."""
+    store = make_store(tmp_path / "s", devices={
+        "printer": f"escpos+tcp://127.0.0.1:{printer.port}", "print_retry_max": 0.5},
+        loyalty={"welcome_bonus": 10000, "accrual_percent": 5})
+    proc = StoreProcess(store, "127.0.0.1", 0).start_background()
+    try:
+        api = HttpApi.login(proc.url, "maria")
+        api.post("/api/v1/shifts/open", {"opening_cash": 0})
+        phone = "+79161234567"
+        assert api.post("/api/v1/customers", {"phone": phone}).status_code == 201
+        r = api.post("/api/v1/sales", {"client_ref": "s1", "customer_phone": phone,
+                                       "lines": [{"sku": "MILK", "qty": 1}],
+                                       "payments": [{"method": "card", "amount": 8990}]})
+        assert r.status_code == 201, r.text
+        sale = r.json()
+        printer.wait_for_jobs(1, timeout=15)
+        assert "Баланс бонусов" in printer.text(0)
+        balance_line = [ln for ln in printer.text(0).splitlines() if "Баланс бонусов" in ln]
+        with store.db.write():  # the hub confirms a balance moved by another store's sale
+            store.db.db.execute_sql("UPDATE customer SET hub_balance = 777700, hub_own_entry = "
+                                 "(SELECT MAX(id) FROM bonus_entry) WHERE phone = ?", (phone,))
+        assert api.post(f"/api/v1/receipts/{sale['sale_id']}/print", {}).status_code == 202
+        printer.wait_for_jobs(2, timeout=15)
+        copy = printer.text(1)
+        assert "КОПИЯ" in copy
+        assert [ln for ln in copy.splitlines() if "Баланс бонусов" in ln] == balance_line
+        line = sale["lines"][0]["line_id"]
+        ret = api.post("/api/v1/returns", {"client_ref": "r1", "sale_id": sale["sale_id"],
+                                           "lines": [{"line_id": line, "qty": 1}]})
+        assert ret.status_code == 201, ret.text
+        printer.wait_for_jobs(3, timeout=15)
+        rid = ret.json()["return_id"]
+        assert api.post(f"/api/v1/receipts/returns/{rid}/print", {}).status_code == 202
+        printer.wait_for_jobs(4, timeout=15)
+        assert "КОПИЯ" in printer.text(3) and "КОПИЯ" not in printer.text(2)
+    finally:
+        proc.stop()
+        store.close()
