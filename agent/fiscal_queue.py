@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from peewee import fn
 
-from . import clock, outbox, receipts
+from . import clock, outbox, receipts, voids
 from .errors import Conflict
 from .models import Cashier, Sale, SaleReturn, Shift
 from .ports import failure_message, needs_person
@@ -253,7 +253,7 @@ def open_receipts(limit: int = 200) -> list[dict]:
                         "status": row.fiscal_status, "error": row.fiscal_error,
                         "created_at": row.created_at,
                         "sale_id": row.id if kind == "sale" else row.sale_id,
-                        "voidable": kind == "sale" and row.fiscal_status == "failed"})
+                        "voidable": kind == "sale" and voids.why_not_voidable(row) is None})
     return sorted(out, key=lambda r: r["created_at"])[:limit]
 
 

@@ -15,20 +15,27 @@ from .models import Sale, SaleLine, SaleReturn
 from .money import qty_str
 
 
+def why_not_voidable(sale: Sale) -> str | None:
+    """Why this sale cannot be voided, or None: the one rule the void and the screen's list
+    of receipts to retry or void both follow."""
+    why = {None: "a completed sale is undone by a return",
+           "done": "it has a fiscal receipt: make a return",
+           "pending": "the fiscal register has not settled it yet: wait or retry",
+           "voided": "it is already voided"}.get(sale.fiscal_status)
+    if why is None and SaleReturn.select().where(SaleReturn.sale == sale.id).exists():
+        why = "it has returns"
+    return why
+
+
 def void_sale(store, session, sale_id: int, approval_pin=None, approval_login=None) -> dict:
     approver = cashiers.approve(store, session, "voiding a sale", approval_pin, approval_login)
     with store.db.write():
         sale = Sale.get_or_none(Sale.id == sale_id)
         if sale is None:
             raise NotFound(f"no sale {sale_id}", field="sale_id")
-        why = {None: "a completed sale is undone by a return",
-               "done": "it has a fiscal receipt: make a return",
-               "pending": "the fiscal register has not settled it yet: wait or retry",
-               "voided": "it is already voided"}.get(sale.fiscal_status)
+        why = why_not_voidable(sale)
         if why:
             raise Conflict(f"sale {sale_id} cannot be voided: {why}", code="not_voidable")
-        if SaleReturn.select().where(SaleReturn.sale == sale.id).exists():
-            raise Conflict("a sale with returns cannot be voided", code="not_voidable")
         Sale.update(fiscal_status="voided").where(Sale.id == sale.id).execute()
         now = clock.iso()
         lines = list(SaleLine.select().where(SaleLine.sale == sale.id))

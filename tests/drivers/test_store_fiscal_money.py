@@ -172,3 +172,25 @@ def test_a_sale_whose_receipt_cannot_be_built_fails_and_the_worker_goes_on(shop)
     assert got["status"] == "failed" and "price" in got["error"]
     after = api.sell([{"sku": "WATER", "qty": 1}], [{"method": "card", "amount": 4500}])
     assert api.settled(f"/api/v1/sales/{after['sale_id']}")["status"] == "done"
+
+
+def test_the_list_never_offers_to_void_a_sale_that_has_returns(shop):
+    """Review finding: a sale returned while pending, then refused by the register, was listed
+    as voidable, and the void answered 409."""
+    api, emu, store = shop
+    wait_for(lambda: any(d["type"] == "shift_open" for d in emu.journal))
+    emu.go_offline()
+    sale = api.sell([{"sku": "MILK", "qty": 2}], [{"method": "card", "amount": 17980}])
+    ret = api.post("/api/v1/returns", {"client_ref": "r-pending", "sale_id": sale["sale_id"],
+                                       "lines": [{"line_id": sale["lines"][0]["line_id"],
+                                                  "qty": 1}]})
+    assert ret.status_code == 201, ret.text
+    emu.expire_shift()
+    emu.go_online()
+    assert api.settled(f"/api/v1/sales/{sale['sale_id']}", timeout=60)["status"] == "failed"
+    listed = {r["sale_id"]: r for r in api.get("/api/v1/fiscal/receipts").json()["items"]
+              if r["kind"] == "sale"}
+    assert listed[sale["sale_id"]]["voidable"] is False
+    void = api.post(f"/api/v1/sales/{sale['sale_id']}/void",
+                    {"approval_login": "maria", "approval_pin": "9999"})
+    assert void.status_code == 409 and "returns" in void.json()["error"]["message"]
