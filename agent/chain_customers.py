@@ -43,8 +43,17 @@ def register_at_hub(store, phone: str, name: str | None) -> tuple[dict, bool] | 
     except Exception as e:  # out of reach or refusing: register here, the hub reconciles
         log.info("registering %s at the hub failed (%s): registering offline",
                  phone[-4:], type(e).__name__)
+        _heard(store, e)
         return None
+    _heard(store)
     return view, status == 201
+
+
+def _heard(store, failure: BaseException | None = None) -> None:
+    """What a customer call learnt of the hub, for the offline bonus rule that the quote and
+    the sale share: an answer (even a refusal) means it is up, no answer means it is down."""
+    status = getattr(failure, "status", None) if failure is not None else 200
+    store.hub_reachable = isinstance(status, int) and status < 500 and status != 429
 
 
 def look_up(store, phone: str) -> dict | None:
@@ -53,10 +62,13 @@ def look_up(store, phone: str) -> dict | None:
     if hub is None:
         return None
     try:
-        return hub.customer(phone, timeout=_timeout(store))
+        view = hub.customer(phone, timeout=_timeout(store))
     except Exception as e:  # offline: the cached view is what we have
         log.info("hub customer lookup failed: %s", type(e).__name__)
+        _heard(store, e)
         return None
+    _heard(store)
+    return view
 
 
 def cache(phone: str, view: dict, email: str | None = None) -> Customer:

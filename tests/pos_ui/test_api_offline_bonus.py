@@ -50,3 +50,21 @@ def test_offline_quote_and_commit_agree_on_the_redemption_limit(offline_till):
                                       "customer_phone": PHONE,
                                       "payments": [{"method": "card", "amount": 17980}]})
     assert sale.status_code == 201  # without redemption the sale goes through offline
+
+
+def test_a_failed_registration_at_the_hub_tells_the_quote_the_hub_is_down(offline_till):
+    """Review finding: the hub went down after the last sync; a customer registered offline
+    (the hub did not answer) was quoted a redemption the sale then refused."""
+    api, store = offline_till
+    api.post("/api/v1/shifts/open", {"opening_cash": 0})
+    store.hub_reachable = True  # the last sync reached the hub; it is down since
+    assert api.post("/api/v1/customers", {"phone": PHONE}).status_code == 201
+    lines = [{"sku": "MILK", "qty": 2}]
+    q = api.post("/api/v1/sales/quote", {"lines": lines, "customer_phone": PHONE,
+                                         "redeem_bonus": 1000})
+    c = api.post("/api/v1/sales", {"client_ref": uuid.uuid4().hex, "lines": lines,
+                                   "customer_phone": PHONE, "redeem_bonus": 1000,
+                                   "payments": [{"method": "card", "amount": 17980 - 1000}]})
+    assert c.status_code == 409
+    assert q.status_code == 409, q.json()
+    assert q.json()["error"]["code"] == c.json()["error"]["code"] == "bonus_exceeds_offline_limit"
