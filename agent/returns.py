@@ -12,7 +12,7 @@ from collections import defaultdict
 
 from peewee import fn
 
-from . import cashiers, clock, outbox, shifts, stock
+from . import cashiers, chain_customers, clock, outbox, shifts, stock
 from .errors import Conflict, Invalid, NotFound, require_client_ref
 from .models import Refund, ReturnLine, Sale, SaleLine, SaleReturn
 from .money import parse_qty, qty_str, require_amount, share
@@ -120,6 +120,10 @@ def commit(store, session, body: dict) -> tuple[dict, bool]:
     wanted = _parse_lines(sale, body.get("lines"))
     approver = cashiers.approve(store, session, "a return", body.get("approval_pin"),
                                 body.get("approval_login"))
+    if sale.customer_phone and sale.bonus_earned:
+        # the hub's balance now (never inside the transaction): a bonus this sale earned and
+        # the customer spent elsewhere meanwhile is withheld from the refund, not overdrawn
+        chain_customers.refreshed(store, sale.customer_phone)
     with store.db.write():
         existing = SaleReturn.get_or_none(SaleReturn.client_ref == client_ref)
         if existing:

@@ -140,3 +140,31 @@ def test_one_phone_registered_in_two_stores_online_and_offline_gets_one_welcome(
     wait_for(lambda: customer(s1, phone3)["bonus_balance"] == WELCOME ==
              customer(s2, phone3)["bonus_balance"], what="both stores see one welcome")
     assert sorted(len(customer(api, phone3)["notes"]) for api in (s1, s2)) == [1, 1]
+
+
+def test_a_return_at_the_till_withholds_a_bonus_the_site_spent_meanwhile(chain):
+    """Review finding: the till judged the return from its cached balance; the site had spent
+    the bonus the returned line earned, and the hub's balance went below zero."""
+    hub, site, proxies, apis = chain
+    s1 = apis["S1"]
+    assert s1.post("/api/v1/customers", json={"phone": PHONE}).status_code == 201
+    r = s1.post("/api/v1/sales", json={
+        "client_ref": "big", "customer_phone": PHONE, "lines": [{"sku": "COFFEE", "qty": 2}],
+        "payments": [{"method": "card", "amount": 2 * 45900}]})
+    assert r.status_code == 201, r.text
+    sale = r.json()
+    earned = sale["bonus_earned"]
+    wait_for(lambda: hub_view(hub)["balance"] == WELCOME + earned, what="the sale at the hub")
+    code, got = site.entry(ref="spend-all", kind="redemption", amount=WELCOME + earned)
+    assert (code, got["balance"]) == (201, 0)
+    ret = s1.post("/api/v1/returns", json={
+        "client_ref": "ret-1", "sale_id": sale["sale_id"],
+        "lines": [{"line_id": sale["lines"][0]["line_id"], "qty": 1}],
+        "approval_login": "maria", "approval_pin": "9999"})
+    assert ret.status_code == 201, ret.text
+    body = ret.json()
+    assert body["bonus_withheld"] == earned // 2 and body["bonus_reversed"] == 0
+    assert body["total"] == 45900 - earned // 2
+    wait_for(lambda: s1.get("/api/v1/sync/status").json()["pending"] == 0, what="the return synced")
+    assert hub_view(hub)["balance"] == 0
+    assert customer(s1)["bonus_balance"] == 0
