@@ -89,6 +89,26 @@ SCHEMA: dict[str, dict[str, tuple[type, object, str]]] = {
 }
 
 
+# section -> key -> (lowest, highest) for numbers: a value outside is refused at start-up,
+# never silently used (an accrual of 500 % would hand out money).
+RANGES: dict[tuple[str, str], tuple[float, float]] = {
+    ("server", "threads"): (1, 256),
+    ("hub", "push_interval"): (0.05, 3600), ("hub", "batch_events"): (1, 100_000),
+    ("hub", "batch_bytes"): (1_000, 100_000_000), ("hub", "timeout"): (0.1, 600),
+    ("hub", "feed_interval"): (0.05, 86_400),
+    ("security", "pin_attempts"): (1, 100), ("security", "lockout_minutes"): (0, 10_080),
+    ("security", "session_idle_minutes"): (1, 525_600),
+    ("ui", "idle_lock_seconds"): (0, 86_400),
+    ("devices", "print_retry_max"): (0.01, 3600),
+    ("devices", "drawer_timeout"): (0.1, 600),
+    ("loyalty", "welcome_bonus"): (0, 100_000_000), ("loyalty", "accrual_percent"): (0, 100),
+    ("loyalty", "redeem_cap_percent"): (0, 100), ("loyalty", "expiry_days"): (0, 36_500),
+    ("loyalty", "max_offline_age"): (0, 31_536_000),
+    ("loyalty", "offline_redeem_cap"): (0, 100_000_000),
+    ("loyalty", "authorize_timeout"): (0.1, 60),
+}
+
+
 @dataclass
 class Config:
     data_dir: Path
@@ -127,6 +147,10 @@ def _check(section: str, key: str, value):
     if not ok:
         raise Invalid(f"config.toml: [{section}] {key} must be {typ.__name__}, got {value!r}",
                       field=f"{section}.{key}")
+    low, high = RANGES.get((section, key), (None, None))
+    if low is not None and not low <= value <= high:
+        raise Invalid(f"config.toml: [{section}] {key} must be from {low:g} to {high:g}, "
+                      f"got {value!r}", field=f"{section}.{key}")
     return value
 
 

@@ -21,6 +21,11 @@ def test_init_writes_every_key_with_defaults(tmp_path):
     ('[store]\nid = "S"\n[nope]\n', "unknown section [nope]"),
     ('[store]\nname = "x"\n', "[store] id is required"),
     ('[store\n', "not valid TOML"),
+    ('[store]\nid = "S"\n[loyalty]\naccrual_percent = 500\n',
+     "[loyalty] accrual_percent must be from 0 to 100, got 500"),
+    ('[store]\nid = "S"\n[loyalty]\nredeem_cap_percent = -10\n', "redeem_cap_percent must be from 0"),
+    ('[store]\nid = "S"\n[security]\npin_attempts = 0\n', "pin_attempts must be from 1 to 100"),
+    ('[store]\nid = "S"\n[loyalty]\nmax_offline_age = -1\n', "max_offline_age must be from 0"),
 ])
 def test_wrong_config_gives_one_clear_message(tmp_path, toml, message):
     (tmp_path / "config.toml").write_text(toml)
