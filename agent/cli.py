@@ -141,6 +141,17 @@ class _Parser(argparse.ArgumentParser):
     pass
 
 
+def port_number(text: str) -> int:
+    """A TCP port for --port: 0..65535 (0 picks a free one); never one that wraps around."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port (0..65535)")
+    return port
+
+
 def main(argv=None, parser: argparse.ArgumentParser | None = None) -> int:
     logging.basicConfig(level=os.environ.get("STORE_AGENT_LOG", "WARNING"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -154,6 +165,10 @@ def main(argv=None, parser: argparse.ArgumentParser | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except OSError as e:  # a folder that cannot be made, a file that cannot be read
+        where = f": {e.filename}" if e.filename else ""
+        print(f"store-agent: {e.strerror or e}{where}", file=sys.stderr)
+        return 1
     except Exception as e:  # last resort: one line, never a traceback
         logging.getLogger("store_agent").debug("unexpected", exc_info=True)
         print(f"store-agent: unexpected error: {type(e).__name__}: {e}", file=sys.stderr)

@@ -34,6 +34,8 @@ def cmd_serve(args):
     port = args.port if args.port is not None else store.config.get("server", "port")
     try:
         proc = store_process(store, host, port)
+    except (ValueError, OverflowError) as e:  # a host or port the socket layer refuses
+        raise StoreError(f"cannot serve on {host}:{port}: {e}") from None
     except OSError as e:
         if e.errno in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
             why = {errno.EADDRINUSE: "the port is already in use",
@@ -62,11 +64,11 @@ def add_process_commands(sub, after: str) -> None:
         s = sub.add_parser("serve", help="run the POS screen, API, sync and devices")
         s.add_argument("--data-dir")
         s.add_argument("--host")
-        s.add_argument("--port", type=int)
+        s.add_argument("--port", type=core_cli.port_number)
         s.set_defaults(fn=cmd_serve)
 
         s = sub.add_parser("demo", help="a self-contained demo store")
-        s.add_argument("--port", type=int, default=8080)
+        s.add_argument("--port", type=core_cli.port_number, default=8080)
         s.add_argument("--data-dir", help="keep the demo's data here instead of a temporary dir")
         s.set_defaults(fn=cmd_demo)
     elif after == "import-catalog":

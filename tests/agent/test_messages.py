@@ -61,6 +61,23 @@ def test_serve_on_a_busy_port_names_host_and_port(tmp_path):
     assert f"127.0.0.1:{port}" in line and "in use" in line and "unexpected" not in line
 
 
+def test_bad_hosts_ports_and_folders_are_one_clear_line(tmp_path):
+    """Review findings: --port 99999 wrapped to another port; a bad host, a negative port
+    and a folder that cannot be made said "unexpected error"."""
+    make_store(tmp_path / "s").close()
+    r = run("pos_ui.cli", "serve", "--data-dir", str(tmp_path / "s"), "--port", "99999")
+    assert r.returncode == 2 and "99999 is not a port" in r.stderr and "Traceback" not in r.stderr
+    r = run("pos_ui.cli", "demo", "--port", "-5")
+    assert r.returncode == 2 and "-5 is not a port" in r.stderr
+    r = run("pos_ui.cli", "serve", "--data-dir", str(tmp_path / "s"), "--host", "999.1.1.1",
+            "--port", "0")
+    line = one_line(r.stderr)
+    assert r.returncode == 1 and "999.1.1.1" in line and "unexpected" not in line
+    r = run("pos_ui.cli", "init", "--data-dir", "/proc/no-such-dir/x", "--store-id", "S1")
+    line = one_line(r.stderr)
+    assert r.returncode == 1 and "/proc/no-such-dir" in line and "unexpected" not in line
+
+
 def test_a_bad_printer_url_names_the_key_and_the_problem(tmp_path):
     make_store(tmp_path / "s", devices={"printer": "escpos+tcp://"}).close()
     r = run("pos_ui.cli", "serve", "--data-dir", str(tmp_path / "s"), "--port", "0")
