@@ -13,6 +13,8 @@ import json
 
 from flask import jsonify, request
 
+from agent.loyalty import MIN_REASON
+
 from . import bonus_entries, channels, loyalty, membership, validate
 from .db import retrying
 from .errors import BadRequest
@@ -78,7 +80,8 @@ def register_loyalty_channel(app, db, auth) -> None:
             raise BadRequest("amount must be a non-zero whole number of kopecks", field="amount")
         reason = bonus_entries._text(data.get("reason"), "reason", 200)
         by = bonus_entries._text(data.get("by"), "by", 100)
-        if len(reason) < 3:
-            raise BadRequest("a reason is required", field="reason")
+        if len(reason.strip()) < MIN_REASON:  # the store's rule, with the store's words
+            raise BadRequest(f"the reason must be at least {MIN_REASON} characters long "
+                             f"(it has {len(reason.strip())})", field="reason")
         return jsonify(retrying(db, lambda: membership.adjust(Sql(db), phone, amount, reason,
                                                              by))), 201

@@ -217,6 +217,8 @@ def test_manual_adjustments_are_the_loyalty_offices_and_audited(site):
     assert site.hub.admin(path, "POST", {"amount": -20000, "reason": "ошибка", "by": "ivanova"}
                           )[1]["error"]["code"] == "bonus_exceeds_balance"
     assert site.hub.admin(path, "POST", {"amount": 5, "by": "ivanova"})[0] == 400
+    code, got = site.hub.admin(path, "POST", {"amount": 5, "reason": "ab", "by": "ivanova"})
+    assert code == 400 and "at least 3 characters long (it has 2)" in got["error"]["message"]
     assert site.hub.admin(path, "POST", {"amount": 5, "reason": "без автора"})[0] == 400
     assert site.call("POST", path, {"amount": 5, "reason": "сайт", "by": "x"})[0] == 401
     assert store_call(site.hub, s1, "POST", path, {"amount": 5, "reason": "s", "by": "x"})[0] == 401
