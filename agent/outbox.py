@@ -10,6 +10,7 @@ import json
 import uuid
 
 from . import clock, sql
+from .errors import Conflict
 from .models import Outbox, SyncState, database
 
 
@@ -21,6 +22,10 @@ def emit(event_type: str, payload: dict, schema: int = 1) -> Outbox:
     """Append one event.  Must run inside a write transaction."""
     if not database.in_transaction():
         raise RuntimeError("outbox.emit must run inside the business transaction")
+    if sql.scalar("SELECT 1 FROM sync_state WHERE key = 'recovery_pending'"):
+        raise Conflict("the store was restored from a backup and is catching up with the hub; "
+                       "it records sales again once that is done (store-agent sync)",
+                       code="store_recovering")
     row = Outbox(seq=(sql.scalar("SELECT MAX(seq) FROM outbox") or 0) + 1,
                  event_id=str(uuid.uuid4()), type=event_type, schema=schema,
                  occurred_at=clock.iso(), payload=dumps(payload))

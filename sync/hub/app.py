@@ -15,10 +15,10 @@ from werkzeug.exceptions import HTTPException
 
 from . import feed, loyalty, validate
 from .auth import Authenticator
-from .chain_models import create_chain_tables
 from .db import open_database
 from .errors import BadRequest, HubApiError
 from .ingest import ingest
+from .migrations import upgrade
 from .models import HubSetting, hub_db, schema_version
 from .vault import check_value
 
@@ -72,7 +72,7 @@ def _body():
 def create_app(config: HubConfig) -> Flask:
     db = bind(config.db_url)
     check_ready(db, config.secret)
-    create_chain_tables(db)  # one bonus balance across channels: tables an older hub lacks
+    upgrade(db)  # the numbered schema steps an older hub lacks
     auth = Authenticator(db, config.secret)
     app = Flask("store_hub")
     app.config["MAX_CONTENT_LENGTH"] = config.max_body
@@ -122,6 +122,8 @@ def create_app(config: HubConfig) -> Flask:
         status, answer = loyalty.authorize(db, store_id, phone, amount, ref)
         return jsonify(answer), status
 
+    from .store_copy import register_store_copy
+    register_store_copy(app, db, auth)
     from .admin import register_admin
     register_admin(app, db, auth)
     from .loyalty_channel import register_loyalty_channel
