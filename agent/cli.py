@@ -124,6 +124,8 @@ def cmd_demo(args):
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="store-agent", description="Point-of-sale store agent")
+    from .version import VERSION
+    p.add_argument("--version", action="version", version=f"store-agent {VERSION}")
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("init", help="create a data dir with the store database and config")
@@ -167,6 +169,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--once", action="store_true")
     s.add_argument("--status", action="store_true")
     s.set_defaults(fn=cmd_sync)
+
+    from pos_ui.operations import add_parsers  # backup, restore, doctor, install-service
+    add_parsers(sub)
     return p
 
 

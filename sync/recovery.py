@@ -33,17 +33,26 @@ def needed(store) -> bool:
     return backup.recovery_pending(store.db.db) is not None
 
 
+def _check_lineage(client, local: int) -> None:
+    """The newest event both hold must be the same event (same id at the same seq)."""
+    answer = client.own_events(local - 1, 1)
+    probe = min(local, answer["acked_through"])
+    if probe <= 0:
+        return
+    held = answer["events"] if probe == local else client.own_events(probe - 1, 1)["events"]
+    if not held or held[0]["seq"] != probe or held[0]["event_id"] != replay.event_id_at(probe):
+        raise HubRefused(f"the hub holds another event at seq {probe} than this database: "
+                         "this is not this store's backup, or the store forked; nothing was "
+                         "replayed", 409)
+
+
 def catch_up(store, client, page: int = PAGE) -> dict:
     """Replay what the hub holds beyond this database; returns counts.  Idempotent."""
     if not needed(store):
         return {"recovered": False, "applied": 0}
     local = replay.last_seq()
     if local:
-        held = client.own_events(local - 1, 1)["events"]
-        if held and held[0]["seq"] == local and held[0]["event_id"] != replay.event_id_at(local):
-            raise HubRefused(f"the hub holds another event at seq {local} than this database: "
-                             "this is not this store's backup, or the store forked; nothing "
-                             "was replayed", 409)
+        _check_lineage(client, local)
     applied = unknown = 0
     while True:
         answer = client.own_events(local, page)

@@ -13,12 +13,14 @@ from flask import Flask, jsonify, request
 from peewee import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from agent.version import VERSION
+
 from . import feed, loyalty, validate
 from .auth import Authenticator
 from .db import open_database
 from .errors import BadRequest, HubApiError
 from .ingest import ingest
-from .migrations import upgrade
+from .migrations import current_version, upgrade
 from .models import HubSetting, hub_db, schema_version
 from .vault import check_value
 
@@ -92,7 +94,8 @@ def create_app(config: HubConfig) -> Flask:
     @app.get("/healthz")
     def healthz():
         db.execute_sql("SELECT 1")
-        return jsonify({"ok": True, "service": "store-hub"})
+        return jsonify({"ok": True, "service": "store-hub", "version": VERSION,
+                        "schema_version": current_version()})
 
     @app.post("/hub/v1/events")
     def push_events():

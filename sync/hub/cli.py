@@ -138,8 +138,18 @@ def cmd_expire(args) -> int:
     return 0
 
 
+def cmd_install_service(args) -> int:
+    from agent.service_units import hub_unit
+    from pos_ui.operations import _executable, install
+    unit = hub_unit(args.executable or _executable("store-hub"), _db_url(args), user=args.user,
+                    port=args.port, host=args.host)
+    return install("store-hub", unit, args.user, "/var/lib/store-hub", args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="store-hub", description="The reference hub for store-agent")
+    from agent.version import VERSION
+    p.add_argument("--version", action="version", version=f"store-hub {VERSION}")
     sub = p.add_subparsers(dest="command", required=True)
 
     def common(s):
@@ -192,6 +202,13 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("expire-bonuses", help="post the expiry of unspent expired bonus (daily)")
     common(s)
     s.set_defaults(fn=cmd_expire)
+
+    s = sub.add_parser("install-service", help="install store-hub as a systemd service")
+    common(s)
+    from pos_ui.operations import add_install_options
+    add_install_options(s)
+    s.add_argument("--user", default="store-hub")
+    s.set_defaults(fn=cmd_install_service)
     return p
 
 
@@ -199,6 +216,8 @@ def main(argv=None) -> int:
     logging.basicConfig(level=os.environ.get("STORE_HUB_LOG", "WARNING"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
+    from agent.errors import StoreError
+
     from .app import HubNotReady
     from .db import BadDatabaseUrl
     from .registry import RegistryError
@@ -207,6 +226,9 @@ def main(argv=None) -> int:
         return int(args.fn(args) or 0)
     except (HubNotReady, BadDatabaseUrl, RegistryError, SecretError) as e:
         print(f"store-hub: {e}", file=sys.stderr)
+        return 1
+    except StoreError as e:  # install-service's refusals
+        print(f"store-hub: {e.message}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -1,0 +1,270 @@
+"""Operating a store for years: ``backup``, ``restore``, ``doctor``, ``install-service``.
+
+The command functions of ``store-agent`` that reach past the store core: the hub (a
+restored store's catch-up, the doctor's hub checks) and the devices (the doctor's
+printer/register/scale checks).  ``add_parsers`` registers them on the CLI.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from agent import backup, doctor, service_units
+from agent.errors import Conflict, Invalid, StoreError
+
+UNIT_DIR = Path("/etc/systemd/system")
+SYSUSERS_DIR = Path("/etc/sysusers.d")
+
+
+def _data_dir(args) -> str:
+    d = args.data_dir or os.environ.get("STORE_AGENT_DATA_DIR")
+    if not d:
+        raise StoreError("--data-dir is required (or set STORE_AGENT_DATA_DIR)", field="data_dir")
+    return d
+
+
+def cmd_backup(args) -> int:
+    from agent import config as config_mod
+    cfg = config_mod.load(Path(_data_dir(args)))
+    m = backup.backup(cfg, args.file)
+    print(f"backup of store {m['store_id']} written to {args.file}: schema {m['schema_version']}, "
+          f"events {m['outbox_first_seq']}..{m['outbox_last_seq']} "
+          f"(the hub held up to {m['acked_through']}), {m['sales']} sales")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    data_dir = Path(_data_dir(args))
+    if args.from_hub:
+        return _restore_from_hub(args, data_dir)
+    if not args.file:
+        raise Invalid("give the backup FILE, or --from-hub", field="file")
+    done = backup.restore(data_dir, args.file, force=args.force)
+    if done["kept"]:
+        print(f"the database it replaced is kept as {done['kept']}")
+    print(f"store {done['store_id']} restored from the backup of {done['taken_at']} "
+          f"(events up to {done['outbox_last_seq']})")
+    return _catch_up_now(data_dir, args.no_catch_up)
+
+
+def _restore_from_hub(args, data_dir: Path) -> int:
+    """A store whose disk died: a new database, rebuilt from the hub's copy of its events."""
+    from agent.store import Store, init
+    if args.file:
+        raise Invalid("give either FILE or --from-hub, not both", field="file")
+    db = data_dir / backup.DB_NAME
+    if (data_dir / "config.toml").exists():
+        store = Store.open(data_dir)
+    else:
+        if not (args.store_id and args.hub_url and args.hub_token):
+            raise Invalid("a new data dir needs --store-id, --hub-url and --hub-token",
+                          field="store_id")
+        store = init(data_dir, args.store_id, args.hub_url, args.hub_token)
+    from agent import replay
+    has_events = replay.last_seq() > 0
+    store.close()
+    if has_events:
+        if not args.force:
+            raise Conflict(f"{db} holds this store's events: restore a backup FILE, or use "
+                           "--force to set it aside and rebuild from the hub", field="from_hub")
+        stamp = backup.time.strftime("%Y%m%dT%H%M%SZ", backup.time.gmtime())
+        for suffix in ("", "-wal", "-shm"):
+            if Path(str(db) + suffix).exists():
+                os.replace(str(db) + suffix, f"{db}.before-restore-{stamp}{suffix}")
+        print(f"the database it replaced is kept as {db}.before-restore-{stamp}")
+    store = Store.open(data_dir)
+    with store.db.write():
+        backup.mark_for_recovery(store.db.db, "rebuilt from the hub")
+    store.close()
+    print(f"store {store.store_id}: a new database, to be rebuilt from the hub's copy")
+    return _catch_up_now(data_dir, args.no_catch_up)
+
+
+def _catch_up_now(data_dir: Path, skip: bool) -> int:
+    from agent.store import Store
+    from sync.errors import HubRefused, HubUnavailable
+    from sync.recovery import catch_up
+    from sync.wiring import hub_client
+    store = Store.open(data_dir)
+    try:
+        client = hub_client(store)
+        if skip:
+            print("not caught up with the hub yet (--no-catch-up): the store refuses sales "
+                  "until `store-agent sync --once` or the service has done it")
+            return 0
+        if client is None:  # nobody holds events of this store but itself
+            with store.db.write():
+                store.db.db.execute_sql("DELETE FROM sync_state WHERE key = ?",
+                                        (backup.RECOVERY_KEY,))
+            print("no hub is configured: nothing to catch up with; the store sells on")
+            return 0
+        try:
+            done = catch_up(store, client)
+        except (HubUnavailable, HubRefused) as e:
+            print(f"not caught up with the hub yet ({e.message}): the service does it when the "
+                  "hub answers; sales are refused until then")
+            return 1
+        print(f"caught up with the hub: {done['applied']} events replayed, "
+              f"the next event is {done['last_seq'] + 1}")
+        return 0
+    finally:
+        store.close()
+
+
+def device_checks(store, timeout: float = 3.0) -> list[doctor.Check]:
+    """The configured printer, fiscal register and scale: do they answer?"""
+    cfg = store.config.section("devices")
+    out = []
+    if cfg["printer"]:
+        try:
+            from drivers.printer import open_printer
+            printer = open_printer(cfg["printer"], lang=store.config.get("ui", "language"))
+            try:
+                st = printer.status()
+            finally:
+                printer.close()
+            out.append(doctor.Check("printer", doctor.OK if st.ready else doctor.FAIL,
+                                    f"{cfg['printer']}: {st.state.value} {st.message}".strip(),
+                                    "" if st.ready else "paper, cover, cable, power"))
+        except Exception as e:  # noqa: BLE001 - any failure is the check's answer
+            out.append(doctor.Check("printer", doctor.FAIL, f"{cfg['printer']}: {e}",
+                                    "is it on and connected? (the service may hold the port)"))
+    if cfg["fiscal"]:
+        try:
+            from drivers.fiscal import open_fiscal
+            register = open_fiscal(cfg["fiscal"], state_path=str(store.config.data_dir
+                                                                  / "fiscal-state.json"))
+            try:
+                st = register.status()
+            finally:
+                getattr(register, "close", lambda: None)()
+            out.append(doctor.Check("fiscal register", doctor.OK, f"{cfg['fiscal']}: {st}"))
+        except Exception as e:  # noqa: BLE001
+            out.append(doctor.Check("fiscal register", doctor.FAIL, f"{cfg['fiscal']}: {e}",
+                                    "is it on and connected? (the service may hold the port)"))
+    if cfg["scale"]:
+        try:
+            from drivers.scale import open_scale
+            scale = open_scale(cfg["scale"])
+            try:
+                weight = scale.read_weight(timeout=timeout)
+            finally:
+                getattr(scale, "close", lambda: None)()
+            out.append(doctor.Check("scale", doctor.OK, f"{cfg['scale']}: {weight} kg"))
+        except Exception as e:  # noqa: BLE001
+            out.append(doctor.Check("scale", doctor.FAIL, f"{cfg['scale']}: {e}",
+                                    "is it on and connected? (the service may hold the port)"))
+    return out
+
+
+def cmd_doctor(args) -> int:
+    from agent import config as config_mod
+    from agent.store import Store
+    data_dir = Path(_data_dir(args))
+    cfg = config_mod.load(data_dir)
+    checks = doctor.local_checks(cfg)
+    if not any(c.name == "database" and c.verdict == doctor.FAIL for c in checks):
+        from sync.diagnostics import hub_checks
+        store = Store.open(data_dir)
+        try:
+            if not args.offline:
+                checks += hub_checks(store)
+            if not args.no_devices:
+                checks += device_checks(store)
+        finally:
+            store.close()
+    print(doctor.as_json(checks, cfg.store_id) if args.json else doctor.render(checks, cfg.store_id))
+    return doctor.EXIT[doctor.verdict(checks)]
+
+
+def install(unit_name: str, unit: str, user: str, home: str, args) -> int:
+    """Print, or write the unit and its system user and enable it (``--dry-run`` says what
+    it would do)."""
+    if args.print:
+        sys.stdout.write(unit)
+        return 0
+    unit_dir = Path(args.unit_dir or UNIT_DIR)
+    path = unit_dir / f"{unit_name}.service"
+    users = SYSUSERS_DIR / f"{unit_name}.conf"
+    steps = [f"write {path}", f"write {users} ({service_units.sysusers(user, home).strip()})",
+             "systemd-sysusers", "systemctl daemon-reload", f"systemctl enable --now {unit_name}"]
+    if args.dry_run:
+        print("would " + "\n      ".join(steps))
+        sys.stdout.write("\n" + unit)
+        return 0
+    if not unit_dir.is_dir():
+        raise Invalid(f"{unit_dir}: no such folder (is this a systemd machine?)", field="unit_dir")
+    if args.unit_dir is None and os.geteuid() != 0:
+        raise Invalid("installing a service needs root: sudo, or --print / --dry-run",
+                      field="install")
+    path.write_text(unit, encoding="utf-8")
+    if args.unit_dir is None:
+        SYSUSERS_DIR.mkdir(parents=True, exist_ok=True)
+        users.write_text(service_units.sysusers(user, home), encoding="utf-8")
+        for cmd in (["systemd-sysusers"], ["systemctl", "daemon-reload"],
+                    ["systemctl", "enable", "--now", unit_name]):
+            if shutil.which(cmd[0]) is None:
+                raise Invalid(f"{cmd[0]} not found: is this a systemd machine?", field="install")
+            subprocess.run(cmd, check=True)
+    print(f"{unit_name} installed: {path}; logs: journalctl -u {unit_name}")
+    return 0
+
+
+def _executable(name: str) -> str:
+    found = shutil.which(name)
+    return str(Path(found).resolve()) if found else f"{sys.executable} -m " + (
+        "agent.cli" if name == "store-agent" else "sync.hub.cli")
+
+
+def cmd_install_service(args) -> int:
+    exe = args.executable or _executable("store-agent")
+    unit = service_units.agent_unit(exe, user=args.user, port=args.port, host=args.host)
+    return install("store-agent", unit, args.user, "/var/lib/store-agent", args)
+
+
+def add_install_options(s) -> None:
+    s.add_argument("--print", action="store_true", help="print the unit and change nothing")
+    s.add_argument("--dry-run", action="store_true", help="say what would be done")
+    s.add_argument("--unit-dir", help="write the unit here instead of /etc/systemd/system "
+                                      "(no user is created, nothing is enabled)")
+    s.add_argument("--executable", help="the program the unit runs (default: found on PATH)")
+    s.add_argument("--host")
+    s.add_argument("--port", type=int)
+
+
+def add_parsers(sub) -> None:
+    s = sub.add_parser("backup", help="a consistent copy of the store while it serves")
+    s.add_argument("--data-dir")
+    s.add_argument("file")
+    s.set_defaults(fn=cmd_backup)
+
+    s = sub.add_parser("restore", help="put a backup in place; the store then catches up "
+                                       "with the hub")
+    s.add_argument("--data-dir")
+    s.add_argument("file", nargs="?")
+    s.add_argument("--force", action="store_true",
+                   help="restore a backup of another store / set a database with events aside")
+    s.add_argument("--from-hub", action="store_true",
+                   help="rebuild a lost database from the hub's copy of this store's events")
+    s.add_argument("--store-id")
+    s.add_argument("--hub-url")
+    s.add_argument("--hub-token")
+    s.add_argument("--no-catch-up", action="store_true",
+                   help="do not ask the hub now (the service or `sync` does it)")
+    s.set_defaults(fn=cmd_restore)
+
+    s = sub.add_parser("doctor", help="check the store: one line per check, exit 0/1/2")
+    s.add_argument("--data-dir")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--offline", action="store_true", help="skip the hub checks")
+    s.add_argument("--no-devices", action="store_true", help="skip the device checks")
+    s.set_defaults(fn=cmd_doctor)
+
+    s = sub.add_parser("install-service", help="install store-agent as a systemd service")
+    add_install_options(s)
+    s.add_argument("--user", default="store-agent")
+    s.set_defaults(fn=cmd_install_service)

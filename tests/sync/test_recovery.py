@@ -1,0 +1,146 @@
+"""A store restored from an old backup catches up with the hub: it replays the hub's copy of
+its events, renumbers nothing, sends nothing twice, and sells on (in-process: a real store
+database and a real hub on a loopback port)."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+
+import pytest
+
+from agent import backup, outbox
+from agent.errors import Conflict
+from agent.models import Outbox
+from agent.store import Store
+from sync.errors import HubRefused
+from sync.reconcile import differences, store_totals
+from sync.recovery import catch_up
+from sync.state import LiveState
+from sync.wiring import build_workers, hub_client
+
+from .conftest import synced_store
+from .hubkit import signed_for
+from .till import Till
+
+
+def _push(store) -> None:
+    _, (pusher, _) = build_workers(store, LiveState())
+    pusher.backoff = (0.01, 0.05)
+    pusher.run_once()
+    assert outbox.acked_through() == outbox.last_seq()
+
+
+def _hub_events(hub, store_id):
+    return [r for r in hub.db.execute_sql(
+        "SELECT seq, event_id FROM hub_event WHERE store_id = ? ORDER BY seq", (store_id,))]
+
+
+def test_a_restored_store_replays_what_the_hub_holds_and_sells_on(hub, tmp_path):
+    store = synced_store(tmp_path, hub.url, hub.add_store("S1"), batch_events=7)
+    till, rng = Till(store), random.Random(20)
+    till.business(25, rng)
+    _push(store)
+    archive = tmp_path / "before.tar.gz"
+    manifest = backup.backup(store.config, archive)
+    assert manifest["store_id"] == "S1" and manifest["outbox_last_seq"] == outbox.last_seq()
+    till.business(80, rng)  # sales, returns, receipts, counts, bonus entries after the copy
+    till.bonus("+79161234567", "accrual", 777)
+    _push(store)
+    before, last = store_totals(store), outbox.last_seq()
+    held = _hub_events(hub, "S1")
+    assert held[-1][0] == last > manifest["outbox_last_seq"]
+    data_dir = store.config.data_dir
+    store.close()
+
+    done = backup.restore(data_dir, archive)
+    assert done["kept"] and (data_dir / "store.db").exists()
+    store = Store.open(data_dir)
+    assert outbox.last_seq() == manifest["outbox_last_seq"]
+    with pytest.raises(Conflict) as refused:  # no new event may take a seq the hub holds
+        Till(store).sell()
+    assert refused.value.code == "store_recovering"
+    assert outbox.last_seq() == manifest["outbox_last_seq"]
+
+    _push(store)  # the pusher catches up first, then pushes nothing
+    assert backup.recovery_pending(store.db.db) is None
+    assert outbox.last_seq() == last and outbox.acked_through() == last
+    assert store_totals(store) == before
+    assert differences(store, hub.url, hub.admin_token) == []
+    assert [(r.seq, r.event_id) for r in Outbox.select().order_by(Outbox.seq)] == held
+    assert _hub_events(hub, "S1") == held  # nothing renumbered, nothing doubled at the hub
+
+    sale = Till(store).sell()  # sells on, after the hub's last seq
+    assert outbox.last_seq() == last + 1
+    _push(store)
+    assert differences(store, hub.url, hub.admin_token) == []
+    assert store_totals(store)["sales_count"] == before["sales_count"] + 1
+    assert hub.db.execute_sql("SELECT COUNT(*) FROM hub_sale WHERE store_id = 'S1' AND "
+                              "sale_id = ?", (sale["sale_id"],)).fetchone()[0] == 1
+    store.close()
+
+
+def test_catch_up_refuses_a_database_of_another_lineage(hub, tmp_path):
+    tok = hub.add_store("S1")
+    store = synced_store(tmp_path, hub.url, tok)
+    Till(store).business(5, random.Random(1))
+    _push(store)
+    data_dir = store.config.data_dir
+    store.close()
+    # a different database that claims to be S1 (another machine's, a fork): same seqs,
+    # other events
+    other = synced_store(tmp_path / "other", hub.url, tok)
+    Till(other).business(8, random.Random(2))
+    archive = tmp_path / "other.tar.gz"
+    backup.backup(other.config, archive)
+    other.close()
+    backup.restore(data_dir, archive)
+    store = Store.open(data_dir)
+    before = outbox.last_seq()
+    with pytest.raises(HubRefused, match="another event"):
+        catch_up(store, hub_client(store))
+    assert outbox.last_seq() == before and backup.recovery_pending(store.db.db) is not None
+    store.close()
+
+
+def test_restore_refuses_a_backup_of_another_store_unless_forced(tmp_path):
+    from tests.conftest import make_store
+    a = make_store(tmp_path / "a", "A")
+    b = make_store(tmp_path / "b", "B")
+    b_dir = b.config.data_dir
+    archive = tmp_path / "a.tar.gz"
+    backup.backup(a.config, archive)
+    a.close()
+    b.close()
+    digest = (b_dir / "store.db").read_bytes()
+    with pytest.raises(Conflict, match="backup of store 'A'"):
+        backup.restore(b_dir, archive)
+    assert (b_dir / "store.db").read_bytes() == digest  # nothing changed
+    done = backup.restore(b_dir, archive, force=True)
+    assert done["store_id"] == "A"
+    kept = sqlite3.connect(done["kept"])
+    assert kept.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    kept.close()
+
+
+def test_the_hub_answers_a_store_only_its_own_events(hub, tmp_path):
+    import requests
+    tok1, tok2 = hub.add_store("S1"), hub.add_store("S2")
+    store = synced_store(tmp_path, hub.url, tok1)
+    Till(store).business(6, random.Random(3))
+    _push(store)
+    path = "/hub/v1/stores/S1/events?after=2&limit=3"
+    r = requests.get(hub.url + path, headers=signed_for(tok1, "GET", path), timeout=10)
+    assert r.status_code == 200
+    body = r.json()
+    assert [e["seq"] for e in body["events"]] == [3, 4, 5]
+    assert body["acked_through"] == outbox.last_seq()
+    row = Outbox.get(Outbox.seq == 3)
+    assert body["events"][0]["event_id"] == row.event_id
+    assert outbox.dumps(body["events"][0]["payload"]) == row.payload
+    r = requests.get(hub.url + path, headers=signed_for(tok2, "GET", path), timeout=10)
+    assert r.status_code == 403 and r.json()["error"]["code"]
+    bad = "/hub/v1/stores/S1/events?after=x"
+    r = requests.get(hub.url + bad, headers=signed_for(tok1, "GET", bad), timeout=10)
+    assert r.status_code == 400 and r.json()["error"]["field"] == "after"
+    store.close()
