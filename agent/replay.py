@@ -18,6 +18,7 @@ import secrets
 from decimal import Decimal
 
 from . import catalog, clock, sql
+from .cashiers import RECOVERED_PIN
 from .errors import Conflict
 
 _HANDLERS: dict[str, callable] = {}
@@ -82,7 +83,7 @@ def _cashier_id(login: str | None) -> int | None:
     # a cashier added after the backup: kept inactive, a manager sets a PIN to let them in
     return sql.insert("INSERT INTO cashier (login, name, role, pin_hash, failed_attempts,"
                       " active, created_at) VALUES (?, ?, 'cashier', ?, 0, 0, ?)",
-                      (login, login, "!" + secrets.token_hex(16), clock.iso()))
+                      (login, login, f"{RECOVERED_PIN}:{secrets.token_hex(8)}", clock.iso()))
 
 
 def _product_id(line: dict) -> int:
