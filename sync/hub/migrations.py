@@ -9,7 +9,7 @@ Never edit a released step; add the next one.
 
 from __future__ import annotations
 
-from .db import transaction
+from .db import is_postgres, transaction
 from .models import ALL, HubCounter, HubSetting, hub_db
 
 
@@ -27,6 +27,11 @@ def _step_2_chain(db) -> None:
 
 def _step_3_store_contact(db) -> None:
     """When each store last called, and with which agent version."""
+    if is_postgres(db):  # the table lives in the URL's schema (search_path)
+        for column in ("agent_version", "last_seen_at"):
+            db.execute_sql(f"ALTER TABLE hub_store ADD COLUMN IF NOT EXISTS {column} "
+                           "VARCHAR(255)")
+        return
     have = {c.name for c in db.get_columns("hub_store")}
     for column in ("agent_version", "last_seen_at"):
         if column not in have:

@@ -32,11 +32,13 @@ def _push(store) -> None:
 
 
 def _hub_events(hub, store_id):
-    return [r for r in hub.db.execute_sql(
+    from sync.hub.sql import Sql
+    return [(int(s), e) for s, e in Sql(hub.db).rows(
         "SELECT seq, event_id FROM hub_event WHERE store_id = ? ORDER BY seq", (store_id,))]
 
 
-def test_a_restored_store_replays_what_the_hub_holds_and_sells_on(hub, tmp_path):
+def test_a_restored_store_replays_what_the_hub_holds_and_sells_on(any_hub, tmp_path):
+    hub = any_hub
     store = synced_store(tmp_path, hub.url, hub.add_store("S1"), batch_events=7)
     till, rng = Till(store), random.Random(20)
     till.business(25, rng)
@@ -75,8 +77,9 @@ def test_a_restored_store_replays_what_the_hub_holds_and_sells_on(hub, tmp_path)
     _push(store)
     assert differences(store, hub.url, hub.admin_token) == []
     assert store_totals(store)["sales_count"] == before["sales_count"] + 1
-    assert hub.db.execute_sql("SELECT COUNT(*) FROM hub_sale WHERE store_id = 'S1' AND "
-                              "sale_id = ?", (sale["sale_id"],)).fetchone()[0] == 1
+    from sync.hub.sql import Sql
+    assert Sql(hub.db).scalar("SELECT COUNT(*) FROM hub_sale WHERE store_id = 'S1' AND "
+                              "sale_id = ?", (sale["sale_id"],)) == 1
     store.close()
 
 

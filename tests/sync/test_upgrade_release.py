@@ -119,3 +119,32 @@ def test_a_failed_hub_migration_leaves_the_hub_as_it_was(tmp_path):
     assert hub_migrations.upgrade(db) == 1  # and the real steps still apply afterwards
     assert hub_migrations.version(db) == hub_migrations.current_version()
     db.close_all()
+
+
+@pytest.mark.postgres
+def test_a_failed_hub_migration_on_postgresql_changes_nothing(pg_url):
+    from sync.hub.app import bind
+    from sync.hub.db import ensure_schema
+    from sync.hub.models import create_schema
+    from sync.hub.sql import Sql
+    db = bind(pg_url)
+    ensure_schema(db)
+    create_schema(db)  # the first release's tables, schema version 1
+
+    def failing(db):
+        db.execute_sql("CREATE TABLE hub_later (id INTEGER PRIMARY KEY)")
+        db.execute_sql("THIS IS NOT SQL")
+
+    try:
+        with pytest.raises(Exception, match="syntax"):
+            hub_migrations.upgrade(db, hub_migrations.STEPS + [failing])
+        assert hub_migrations.version(db) == 1
+        sql = Sql(db)
+        assert sql.scalar("SELECT to_regclass('hub_later')") is None
+        assert sql.scalar("SELECT to_regclass('hub_welcome')") is None
+        assert hub_migrations.upgrade(db) == 1
+        assert hub_migrations.version(db) == hub_migrations.current_version()
+        assert sql.scalar("SELECT to_regclass('hub_welcome')") is not None
+        assert hub_migrations.upgrade(db) == hub_migrations.current_version()  # idempotent
+    finally:
+        db.close_all()
