@@ -151,3 +151,32 @@ def test_a_restore_without_a_hub_sells_on_at_once(tmp_path):
         assert store_totals(store)["sales_count"] == 2
     finally:
         store.close()
+
+
+def test_a_backup_restored_on_a_new_machine_brings_its_config_and_spool_and_catches_up(
+        hub, tmp_path):
+    store = synced_store(tmp_path, hub.url, hub.add_store("S1"))
+    data_dir = store.config.data_dir
+    (data_dir / "spool").mkdir()
+    (data_dir / "spool" / "job-1.bin").write_bytes(b"\x1b@receipt")
+    till = Till(store)
+    till.business(10, random.Random(11))
+    archive = tmp_path / "S1.tar.gz"
+    assert _cli("backup", "--data-dir", data_dir, archive).returncode == 0
+    till.business(30, random.Random(12))
+    build_workers(store, LiveState())[1][0].run_once()
+    before = store_totals(store)
+    store.close()
+
+    new_dir = tmp_path / "new-machine"
+    r = _cli("restore", "--data-dir", new_dir, archive)
+    assert r.returncode == 0, r.stderr
+    assert "caught up with the hub" in r.stdout and "kept" not in r.stdout
+    assert (new_dir / "config.toml").read_text() == (data_dir / "config.toml").read_text()
+    assert (new_dir / "spool" / "job-1.bin").read_bytes() == b"\x1b@receipt"
+    store = Store.open(new_dir)
+    try:
+        assert store_totals(store) == before
+        assert differences(store, hub.url, hub.admin_token) == []
+    finally:
+        store.close()
