@@ -87,8 +87,13 @@ def _cashier_id(login: str | None) -> int | None:
 
 
 def _product_id(line: dict) -> int:
+    """The line's product; one the catalog lacks is made from the line (name, price, VAT)
+    until the next catalog import or feed.  A fraction of a unit is only ever sold by weight,
+    so such a line makes its product weighed."""
     found = sql.scalar("SELECT id FROM product WHERE sku = ?", (line["sku"],))
     if found:
+        if _qty(line) % 1000:
+            sql.insert("UPDATE product SET unit = 'kg' WHERE id = ? AND unit <> 'kg'", (found,))
         return found
     name = line.get("name") or line["sku"]
     unit = "kg" if _qty(line) % 1000 else "pcs"

@@ -17,12 +17,13 @@ import uuid
 import pytest
 
 from agent import outbox
+from agent.models import Product
 from agent.store import Store
 from sync.reconcile import differences, store_totals
 from sync.state import LiveState
 from sync.wiring import build_workers
 from tests.agent_process import AgentProcess
-from tests.conftest import PINS, make_store
+from tests.conftest import CATALOG, PINS, make_store
 
 from .conftest import synced_store
 from .till import Till
@@ -122,6 +123,15 @@ def test_a_store_whose_disk_died_is_rebuilt_from_the_hub(hub, tmp_path):
         assert store_totals(store) == before
         assert outbox.last_seq() == last and outbox.acked_through() == last
         assert differences(store, hub.url, hub.admin_token) == []
+        # the catalog comes back with the next import (or the hub's catalog feed): until
+        # then the products are made from the events' lines
+        assert Product.get(Product.sku == "MILK").name == "MILK"
+        catalog = tmp_path / "catalog.csv"
+        catalog.write_text(CATALOG, encoding="utf-8")
+        r = _cli("import-catalog", "--data-dir", data_dir, catalog)
+        assert r.returncode == 0, r.stderr
+        assert Product.get(Product.sku == "MILK").name != "MILK"
+        assert store_totals(store) == before  # names and units, no stock, came back
         # the cashiers come back without PINs; adding one again gives the PIN back
         r = _cli("cashier", "add", "--data-dir", data_dir, "maria", "--name", "Мария",
                  "--role", "manager", "--pin", PINS["maria"])
