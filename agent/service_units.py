@@ -1,5 +1,5 @@
-"""systemd units for ``store-agent`` and ``store-hub`` (pure text; ``install-service``
-writes them).
+"""systemd units for ``store-agent`` and ``store-hub``, and ``install-service``, which
+writes them.
 
 The service runs as its own system user, keeps its data in ``/var/lib/<name>``
 (``StateDirectory=``, created and owned by systemd), logs to the journal (stdout/stderr;
@@ -11,7 +11,17 @@ serial or USB device (register, scale, printer) needs the user in the ``dialout`
 
 from __future__ import annotations
 
+import os
 import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from .errors import Invalid
+
+UNIT_DIR = Path("/etc/systemd/system")
+SYSUSERS_DIR = Path("/etc/sysusers.d")
 
 HARDENING = """\
 NoNewPrivileges=yes
@@ -36,7 +46,7 @@ def _exec(argv: list[str]) -> str:
 def agent_unit(executable: str, user: str = "store-agent", state_dir: str = "store-agent",
                port: int | None = None, host: str | None = None) -> str:
     data_dir = f"/var/lib/{state_dir}"
-    argv = [executable, "serve", "--data-dir", data_dir]
+    argv = [*shlex.split(executable), "serve", "--data-dir", data_dir]
     if host:
         argv += ["--host", host]
     if port:
@@ -76,7 +86,7 @@ WantedBy=multi-user.target
 def hub_unit(executable: str, db_url: str, user: str = "store-hub",
              state_dir: str = "store-hub", port: int | None = None,
              host: str | None = None) -> str:
-    argv = [executable, "serve", "--db", db_url]
+    argv = [*shlex.split(executable), "serve", "--db", db_url]
     if host:
         argv += ["--host", host]
     if port:
@@ -113,3 +123,53 @@ WantedBy=multi-user.target
 def sysusers(user: str, home: str) -> str:
     """A systemd-sysusers line: the system user the unit runs as."""
     return f"u {user} - \"{user} service\" {home}\n"
+
+
+def executable(name: str) -> str:
+    """The installed console script, else this Python running the module."""
+    found = shutil.which(name)
+    return str(Path(found).resolve()) if found else f"{sys.executable} -m " + (
+        "agent.cli" if name == "store-agent" else "sync.hub.cli")
+
+
+def install(unit_name: str, unit: str, user: str, home: str, args) -> int:
+    """Print, or write the unit and its system user and enable it (``--dry-run`` says what
+    it would do)."""
+    if args.print:
+        sys.stdout.write(unit)
+        return 0
+    unit_dir = Path(args.unit_dir or UNIT_DIR)
+    path = unit_dir / f"{unit_name}.service"
+    users = SYSUSERS_DIR / f"{unit_name}.conf"
+    steps = [f"write {path}", f"write {users} ({sysusers(user, home).strip()})",
+             "systemd-sysusers", "systemctl daemon-reload", f"systemctl enable --now {unit_name}"]
+    if args.dry_run:
+        print("would " + "\n      ".join(steps))
+        sys.stdout.write("\n" + unit)
+        return 0
+    if not unit_dir.is_dir():
+        raise Invalid(f"{unit_dir}: no such folder (is this a systemd machine?)", field="unit_dir")
+    if args.unit_dir is None and os.geteuid() != 0:
+        raise Invalid("installing a service needs root: sudo, or --print / --dry-run",
+                      field="install")
+    path.write_text(unit, encoding="utf-8")
+    if args.unit_dir is None:
+        SYSUSERS_DIR.mkdir(parents=True, exist_ok=True)
+        users.write_text(sysusers(user, home), encoding="utf-8")
+        for cmd in (["systemd-sysusers"], ["systemctl", "daemon-reload"],
+                    ["systemctl", "enable", "--now", unit_name]):
+            if shutil.which(cmd[0]) is None:
+                raise Invalid(f"{cmd[0]} not found: is this a systemd machine?", field="install")
+            subprocess.run(cmd, check=True)
+    print(f"{unit_name} installed: {path}; logs: journalctl -u {unit_name}")
+    return 0
+
+
+def add_install_options(s) -> None:
+    s.add_argument("--print", action="store_true", help="print the unit and change nothing")
+    s.add_argument("--dry-run", action="store_true", help="say what would be done")
+    s.add_argument("--unit-dir", help="write the unit here instead of /etc/systemd/system "
+                                      "(no user is created, nothing is enabled)")
+    s.add_argument("--executable", help="the program the unit runs (default: found on PATH)")
+    s.add_argument("--host")
+    s.add_argument("--port", type=int)

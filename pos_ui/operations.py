@@ -8,16 +8,10 @@ printer/register/scale checks).  ``add_parsers`` registers them on the CLI.
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 from agent import backup, doctor, service_units
 from agent.errors import Conflict, Invalid, StoreError
-
-UNIT_DIR = Path("/etc/systemd/system")
-SYSUSERS_DIR = Path("/etc/sysusers.d")
 
 
 def _data_dir(args) -> str:
@@ -181,59 +175,10 @@ def cmd_doctor(args) -> int:
     return doctor.EXIT[doctor.verdict(checks)]
 
 
-def install(unit_name: str, unit: str, user: str, home: str, args) -> int:
-    """Print, or write the unit and its system user and enable it (``--dry-run`` says what
-    it would do)."""
-    if args.print:
-        sys.stdout.write(unit)
-        return 0
-    unit_dir = Path(args.unit_dir or UNIT_DIR)
-    path = unit_dir / f"{unit_name}.service"
-    users = SYSUSERS_DIR / f"{unit_name}.conf"
-    steps = [f"write {path}", f"write {users} ({service_units.sysusers(user, home).strip()})",
-             "systemd-sysusers", "systemctl daemon-reload", f"systemctl enable --now {unit_name}"]
-    if args.dry_run:
-        print("would " + "\n      ".join(steps))
-        sys.stdout.write("\n" + unit)
-        return 0
-    if not unit_dir.is_dir():
-        raise Invalid(f"{unit_dir}: no such folder (is this a systemd machine?)", field="unit_dir")
-    if args.unit_dir is None and os.geteuid() != 0:
-        raise Invalid("installing a service needs root: sudo, or --print / --dry-run",
-                      field="install")
-    path.write_text(unit, encoding="utf-8")
-    if args.unit_dir is None:
-        SYSUSERS_DIR.mkdir(parents=True, exist_ok=True)
-        users.write_text(service_units.sysusers(user, home), encoding="utf-8")
-        for cmd in (["systemd-sysusers"], ["systemctl", "daemon-reload"],
-                    ["systemctl", "enable", "--now", unit_name]):
-            if shutil.which(cmd[0]) is None:
-                raise Invalid(f"{cmd[0]} not found: is this a systemd machine?", field="install")
-            subprocess.run(cmd, check=True)
-    print(f"{unit_name} installed: {path}; logs: journalctl -u {unit_name}")
-    return 0
-
-
-def _executable(name: str) -> str:
-    found = shutil.which(name)
-    return str(Path(found).resolve()) if found else f"{sys.executable} -m " + (
-        "agent.cli" if name == "store-agent" else "sync.hub.cli")
-
-
 def cmd_install_service(args) -> int:
-    exe = args.executable or _executable("store-agent")
+    exe = args.executable or service_units.executable("store-agent")
     unit = service_units.agent_unit(exe, user=args.user, port=args.port, host=args.host)
-    return install("store-agent", unit, args.user, "/var/lib/store-agent", args)
-
-
-def add_install_options(s) -> None:
-    s.add_argument("--print", action="store_true", help="print the unit and change nothing")
-    s.add_argument("--dry-run", action="store_true", help="say what would be done")
-    s.add_argument("--unit-dir", help="write the unit here instead of /etc/systemd/system "
-                                      "(no user is created, nothing is enabled)")
-    s.add_argument("--executable", help="the program the unit runs (default: found on PATH)")
-    s.add_argument("--host")
-    s.add_argument("--port", type=int)
+    return service_units.install("store-agent", unit, args.user, "/var/lib/store-agent", args)
 
 
 def add_parsers(sub) -> None:
@@ -265,6 +210,6 @@ def add_parsers(sub) -> None:
     s.set_defaults(fn=cmd_doctor)
 
     s = sub.add_parser("install-service", help="install store-agent as a systemd service")
-    add_install_options(s)
+    service_units.add_install_options(s)
     s.add_argument("--user", default="store-agent")
     s.set_defaults(fn=cmd_install_service)

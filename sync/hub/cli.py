@@ -139,9 +139,8 @@ def cmd_expire(args) -> int:
 
 
 def cmd_install_service(args) -> int:
-    from agent.service_units import hub_unit
-    from pos_ui.operations import _executable, install
-    unit = hub_unit(args.executable or _executable("store-hub"), _db_url(args), user=args.user,
+    from agent.service_units import executable, hub_unit, install
+    unit = hub_unit(args.executable or executable("store-hub"), _db_url(args), user=args.user,
                     port=args.port, host=args.host)
     return install("store-hub", unit, args.user, "/var/lib/store-hub", args)
 
@@ -205,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("install-service", help="install store-hub as a systemd service")
     common(s)
-    from pos_ui.operations import add_install_options
+    from agent.service_units import add_install_options
     add_install_options(s)
     s.add_argument("--user", default="store-hub")
     s.set_defaults(fn=cmd_install_service)
