@@ -31,8 +31,31 @@ def cmd_backup(args) -> int:
     return 0
 
 
+def _refuse_if_serving(data_dir: Path) -> None:
+    """A serving agent would go on writing to the database a restore sets aside."""
+    import json
+    import urllib.request
+
+    from agent import config as config_mod
+    if not (data_dir / "config.toml").exists():
+        return
+    cfg = config_mod.load(data_dir)
+    host = cfg.get("server", "host")
+    host = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+    url = f"http://{host}:{cfg.get('server', 'port')}/healthz"
+    try:
+        with urllib.request.urlopen(url, timeout=2) as resp:
+            answer = json.loads(resp.read() or b"{}")
+    except (OSError, ValueError):
+        return
+    if answer.get("store_id") == cfg.store_id:
+        raise Conflict(f"store {cfg.store_id} is serving at {url[:-8]}: stop it first "
+                       "(systemctl stop store-agent)", code="serving")
+
+
 def cmd_restore(args) -> int:
     data_dir = Path(_data_dir(args))
+    _refuse_if_serving(data_dir)
     if args.from_hub:
         return _restore_from_hub(args, data_dir)
     if not args.file:

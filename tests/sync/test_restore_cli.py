@@ -101,6 +101,24 @@ def test_restore_refusals_are_one_line_and_change_nothing(tmp_path):
     assert sorted(p.name for p in (tmp_path / "s").iterdir() if "before-restore" in p.name) == []
 
 
+def test_restore_refuses_while_the_store_is_serving(tmp_path):
+    from tests.conftest import free_port
+    port = free_port()
+    make_store(tmp_path / "s", server={"port": port}).close()
+    archive = tmp_path / "b.tar.gz"
+    assert _cli("backup", "--data-dir", tmp_path / "s", archive).returncode == 0
+    agent = AgentProcess(tmp_path / "s", port=port).start()
+    try:
+        before = _sha(tmp_path / "s" / "store.db")
+        for extra in ((archive,), ("--from-hub", "--force")):
+            r = _cli("restore", "--data-dir", tmp_path / "s", *extra)
+            assert r.returncode == 1 and "is serving" in r.stderr, r.stderr
+        assert _sha(tmp_path / "s" / "store.db") == before
+        assert not [p for p in (tmp_path / "s").iterdir() if "before-restore" in p.name]
+    finally:
+        agent.stop()
+
+
 def test_a_store_whose_disk_died_is_rebuilt_from_the_hub(hub, tmp_path):
     tok = hub.add_store("S1")
     store = synced_store(tmp_path, hub.url, tok)
