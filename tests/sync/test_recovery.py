@@ -147,3 +147,49 @@ def test_the_hub_answers_a_store_only_its_own_events(hub, tmp_path):
     r = requests.get(hub.url + bad, headers=signed_for(tok1, "GET", bad), timeout=10)
     assert r.status_code == 400 and r.json()["error"]["field"] == "after"
     store.close()
+
+
+def test_while_recovering_every_action_that_records_an_event_is_refused_and_writes_nothing(
+        tmp_path):
+    import hashlib
+    import uuid
+
+    from agent import loyalty, returns, shifts, stock
+    from tests.conftest import make_store
+    store = make_store(tmp_path / "s")
+    till = Till(store)
+    sale = till.sell(lines=[{"sku": "MILK", "qty": "2"}])
+    with store.db.write():
+        backup.mark_for_recovery(store.db.db, "test")
+    session = till.session
+
+    def tables():
+        names = [r[0] for r in store.db.db.execute_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%fts%' "
+            "AND name NOT IN ('api_session', 'cashier') ORDER BY name")]
+        h = hashlib.sha256()
+        for name in names:
+            h.update(repr(store.db.db.execute_sql(f'SELECT * FROM "{name}"').fetchall()).encode())
+        return h.hexdigest()
+
+    before = tables()
+    actions = [
+        lambda: till.sell(),
+        lambda: returns.commit(store, session, {
+            "client_ref": uuid.uuid4().hex, "sale_id": sale["sale_id"],
+            "lines": [{"line_id": sale["lines"][0]["line_id"], "qty": "1"}]}),
+        lambda: stock.post_document(store, "receipt", uuid.uuid4().hex,
+                                    [{"sku": "MILK", "qty": "5"}], cashier=session.cashier),
+        lambda: shifts.cash_move(store, session, "in", 1000, "change fund"),
+        lambda: shifts.close_shift(store, session, 0),
+        lambda: loyalty.register(store, session, "+79160000001", "Новый"),
+    ]
+    for action in actions:
+        with pytest.raises(Conflict) as refused:
+            action()
+        assert refused.value.code == "store_recovering"
+    assert tables() == before
+    with store.db.write():
+        store.db.db.execute_sql("DELETE FROM sync_state WHERE key = ?", (backup.RECOVERY_KEY,))
+    shifts.cash_move(store, session, "in", 1000, "change fund")  # and sells on once recovered
+    store.close()
