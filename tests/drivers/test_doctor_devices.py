@@ -1,0 +1,43 @@
+"""``store-agent doctor`` asks the configured devices: a printer that answers is ok, one
+out of paper or not there is a failure with the reason."""
+
+from __future__ import annotations
+
+from drivers.emulators.printer import VirtualNetworkPrinter
+from pos_ui.operations import device_checks
+from tests.conftest import free_port, make_store
+
+
+def test_doctor_reports_the_printer_as_it_answers(tmp_path):
+    emu = VirtualNetworkPrinter().start()
+    try:
+        store = make_store(tmp_path / "s", devices={
+            "printer": f"escpos+tcp://127.0.0.1:{emu.port}"})
+        try:
+            [ok] = device_checks(store)
+            assert ok.name == "printer" and ok.verdict == "ok", ok
+            emu.paper_out = True
+            [out] = device_checks(store)
+            assert out.verdict == "fail" and "paper" in out.detail.lower(), out
+        finally:
+            store.close()
+    finally:
+        emu.close()
+
+
+def test_doctor_reports_a_printer_that_is_not_there(tmp_path):
+    port = free_port()  # nothing listens
+    store = make_store(tmp_path / "s", devices={"printer": f"escpos+tcp://127.0.0.1:{port}"})
+    try:
+        [gone] = device_checks(store, timeout=1.0)
+        assert gone.verdict == "fail" and str(port) in gone.detail, gone
+    finally:
+        store.close()
+
+
+def test_doctor_has_no_device_lines_for_a_store_without_devices(tmp_path):
+    store = make_store(tmp_path / "s")
+    try:
+        assert device_checks(store) == []
+    finally:
+        store.close()
