@@ -43,10 +43,10 @@ def _point_at(config: Path, url: str) -> None:
 
 
 def test_the_fixture_is_what_release_0_1_0_wrote():
-    conn = sqlite3.connect(f"file:{FIXTURE / 'store' / 'store.db'}?mode=ro", uri=True)
+    conn = sqlite3.connect(f"file:{FIXTURE / 'store' / 'store.db'}?mode=ro&immutable=1", uri=True)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 5 < migrations.current_version()
     conn.close()
-    hub = sqlite3.connect(f"file:{FIXTURE / 'hub.db'}?mode=ro", uri=True)
+    hub = sqlite3.connect(f"file:{FIXTURE / 'hub.db'}?mode=ro&immutable=1", uri=True)
     assert hub.execute("SELECT value FROM hub_setting WHERE key = 'schema_version'").fetchone() == ("1",)
     assert "agent_version" not in {r[1] for r in hub.execute("PRAGMA table_info(hub_store)")}
     hub.close()
