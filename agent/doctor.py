@@ -124,6 +124,18 @@ def _db_checks(conn, now: datetime) -> list[Check]:
     return out
 
 
+def last_seq(db_path: Path) -> int:
+    """The outbox's last seq, read-only (0 when the database cannot be read)."""
+    try:
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=10)
+        try:
+            return conn.execute("SELECT MAX(seq) FROM outbox").fetchone()[0] or 0
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return 0
+
+
 def last_backup(data_dir: Path, now: datetime | None = None) -> Check:
     now = now or datetime.now(timezone.utc)
     note = data_dir / "last-backup.json"

@@ -132,14 +132,14 @@ def _catch_up_now(data_dir: Path, skip: bool) -> int:
         store.close()
 
 
-def device_checks(store, timeout: float = 3.0) -> list[doctor.Check]:
+def device_checks(config, timeout: float = 3.0) -> list[doctor.Check]:
     """The configured printer, fiscal register and scale: do they answer?"""
-    cfg = store.config.section("devices")
+    cfg = config.section("devices")
     out = []
     if cfg["printer"]:
         try:
             from drivers.printer import open_printer
-            printer = open_printer(cfg["printer"], lang=store.config.get("ui", "language"))
+            printer = open_printer(cfg["printer"], lang=config.get("ui", "language"))
             try:
                 st = printer.status()
             finally:
@@ -153,7 +153,7 @@ def device_checks(store, timeout: float = 3.0) -> list[doctor.Check]:
     if cfg["fiscal"]:
         try:
             from drivers.fiscal import open_fiscal
-            register = open_fiscal(cfg["fiscal"], state_path=str(store.config.data_dir
+            register = open_fiscal(cfg["fiscal"], state_path=str(config.data_dir
                                                                   / "fiscal-state.json"))
             try:
                 st = register.status()
@@ -179,21 +179,15 @@ def device_checks(store, timeout: float = 3.0) -> list[doctor.Check]:
 
 
 def cmd_doctor(args) -> int:
+    """Read-only: the database is opened read-only and never upgraded by a check."""
     from agent import config as config_mod
-    from agent.store import Store
-    data_dir = Path(_data_dir(args))
-    cfg = config_mod.load(data_dir)
+    cfg = config_mod.load(Path(_data_dir(args)))
     checks = doctor.local_checks(cfg)
-    if not any(c.name == "database" and c.verdict == doctor.FAIL for c in checks):
+    if not args.offline:
         from sync.diagnostics import hub_checks
-        store = Store.open(data_dir)
-        try:
-            if not args.offline:
-                checks += hub_checks(store)
-            if not args.no_devices:
-                checks += device_checks(store)
-        finally:
-            store.close()
+        checks += hub_checks(cfg, doctor.last_seq(cfg.db_path))
+    if not args.no_devices:
+        checks += device_checks(cfg)
     print(doctor.as_json(checks, cfg.store_id) if args.json else doctor.render(checks, cfg.store_id))
     return doctor.EXIT[doctor.verdict(checks)]
 

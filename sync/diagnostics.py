@@ -8,7 +8,6 @@ from email.utils import parsedate_to_datetime
 
 import requests
 
-from agent import outbox
 from agent.doctor import FAIL, OK, WARN, Check
 
 from .client import HubClient
@@ -17,8 +16,8 @@ from .errors import HubRefused, HubUnavailable
 SKEW_WARN, SKEW_FAIL = 30, 240
 
 
-def hub_checks(store, timeout: float = 5.0) -> list[Check]:
-    hub = store.config.section("hub")
+def hub_checks(config, local_last_seq: int, timeout: float = 5.0) -> list[Check]:
+    hub = config.section("hub")
     if not (hub["url"] and hub["token"]):
         return [Check("hub", WARN, "no hub configured: events queue up here",
                       "set [hub] url and token in config.toml")]
@@ -38,9 +37,9 @@ def hub_checks(store, timeout: float = 5.0) -> list[Check]:
         out.append(Check("clock", verdict, f"{skew:+.0f} s against the hub",
                          "" if verdict == OK else "set the time (timedatectl set-ntp true): "
                          "the hub refuses signatures more than 300 s off"))
-    client = HubClient(hub["url"], hub["token"], store.store_id, timeout=timeout)
+    client = HubClient(hub["url"], hub["token"], config.store_id, timeout=timeout)
     try:
-        held = client.own_events(outbox.last_seq(), 1)
+        held = client.own_events(local_last_seq, 1)
     except HubRefused as e:
         out.append(Check("hub token", FAIL, e.message,
                          "check [hub] token and that the store is registered at the hub"))
@@ -49,7 +48,7 @@ def hub_checks(store, timeout: float = 5.0) -> list[Check]:
         out.append(Check("hub token", FAIL, e.message, "try again; check the hub's logs"))
         return out
     out.append(Check("hub token", OK, "accepted"))
-    hub_acked, local = held["acked_through"], outbox.last_seq()
+    hub_acked, local = held["acked_through"], local_last_seq
     if hub_acked > local:
         out.append(Check("hub copy", WARN, f"the hub holds {hub_acked} events, this store {local}",
                          "a database from a backup: `store-agent restore` marks it, then it "

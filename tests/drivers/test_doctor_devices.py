@@ -14,10 +14,10 @@ def test_doctor_reports_the_printer_as_it_answers(tmp_path):
         store = make_store(tmp_path / "s", devices={
             "printer": f"escpos+tcp://127.0.0.1:{emu.port}"})
         try:
-            [ok] = device_checks(store)
+            [ok] = device_checks(store.config)
             assert ok.name == "printer" and ok.verdict == "ok", ok
             emu.paper_out = True
-            [out] = device_checks(store)
+            [out] = device_checks(store.config)
             assert out.verdict == "fail" and "paper" in out.detail.lower(), out
         finally:
             store.close()
@@ -29,7 +29,7 @@ def test_doctor_reports_a_printer_that_is_not_there(tmp_path):
     port = free_port()  # nothing listens
     store = make_store(tmp_path / "s", devices={"printer": f"escpos+tcp://127.0.0.1:{port}"})
     try:
-        [gone] = device_checks(store, timeout=1.0)
+        [gone] = device_checks(store.config, timeout=1.0)
         assert gone.verdict == "fail" and str(port) in gone.detail, gone
     finally:
         store.close()
@@ -38,6 +38,6 @@ def test_doctor_reports_a_printer_that_is_not_there(tmp_path):
 def test_doctor_has_no_device_lines_for_a_store_without_devices(tmp_path):
     store = make_store(tmp_path / "s")
     try:
-        assert device_checks(store) == []
+        assert device_checks(store.config) == []
     finally:
         store.close()

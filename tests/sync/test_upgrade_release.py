@@ -148,3 +148,19 @@ def test_a_failed_hub_migration_on_postgresql_changes_nothing(pg_url):
         assert hub_migrations.upgrade(db) == hub_migrations.current_version()  # idempotent
     finally:
         db.close_all()
+
+
+def test_doctor_on_a_0_1_0_store_says_it_will_upgrade_and_changes_nothing(tmp_path):
+    import json
+    import subprocess
+    import sys
+    store_dir = _copy(tmp_path) / "store"
+    before = _sha(store_dir / "store.db")
+    r = subprocess.run([sys.executable, "-m", "agent.cli", "doctor", "--data-dir", str(store_dir),
+                        "--json", "--no-devices"], capture_output=True, text=True, timeout=120)
+    checks = {c["name"]: c for c in json.loads(r.stdout)["checks"]}
+    assert checks["schema"]["verdict"] == "warn" and "version 5" in checks["schema"]["detail"]
+    assert checks["database"]["verdict"] == "ok"
+    assert checks["hub"]["verdict"] == "fail"  # the 0.1.0 hub it pointed at is long gone
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert _sha(store_dir / "store.db") == before  # a check never upgrades
