@@ -12,6 +12,7 @@ import pytest
 
 from agent import backup
 from agent.store import Store
+from sync.hub.sql import Sql
 from sync.reconcile import differences, hub_totals, store_totals
 from tests.agent_process import AgentProcess
 from tests.conftest import make_store
@@ -48,7 +49,8 @@ def _sell(api, n: int) -> None:
         api.sell(lines, [{"method": "cash", "amount": 100000}])
 
 
-def test_a_restored_store_killed_mid_recovery_converges_with_the_hub(hub, tmp_path):
+def test_a_restored_store_killed_mid_recovery_converges_with_the_hub(any_hub, tmp_path):
+    hub = any_hub
     proxy = FaultProxy(hub.port)
     data = tmp_path / "store"
     make_store(data, "S1", hub={"url": proxy.url, "token": hub.add_store("S1"),
@@ -117,9 +119,9 @@ def test_a_restored_store_killed_mid_recovery_converges_with_the_hub(hub, tmp_pa
             after = hub_totals(hub.url, hub.admin_token, "S1")
             assert after["sales_count"] == 121
             assert after["acked_through"] == hub_before["acked_through"] + 1
-            held = hub.db.execute_sql("SELECT COUNT(*), COUNT(DISTINCT event_id), MAX(seq) "
-                                      "FROM hub_event WHERE store_id = 'S1'").fetchone()
-            assert held == (after["acked_through"],) * 3
+            held = Sql(hub.db).one("SELECT COUNT(*), COUNT(DISTINCT event_id), MAX(seq) "
+                                   "FROM hub_event WHERE store_id = 'S1'")
+            assert tuple(int(v) for v in held) == (after["acked_through"],) * 3
         finally:
             store.close()
     finally:
