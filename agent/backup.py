@@ -155,13 +155,8 @@ def restore(data_dir, archive, force: bool = False) -> dict:
         with tarfile.open(archive, "r:gz") as tar:
             tar.extractall(tmp, filter="data")
         _mark_restored(tmp / DB_NAME, manifest)
-        kept = None
         db = data_dir / DB_NAME
-        if db.exists():
-            kept = data_dir / f"{DB_NAME}.before-restore-{stamp}"
-            for suffix in ("", "-wal", "-shm"):  # the database and its journal, as one set
-                if Path(str(db) + suffix).exists():
-                    os.replace(str(db) + suffix, str(kept) + suffix)
+        kept = set_aside(db, stamp)
         os.replace(tmp / DB_NAME, db)
         if not (data_dir / CONFIG_NAME).exists() and (tmp / CONFIG_NAME).exists():
             os.replace(tmp / CONFIG_NAME, data_dir / CONFIG_NAME)
@@ -173,6 +168,18 @@ def restore(data_dir, archive, force: bool = False) -> dict:
     return {"store_id": manifest.get("store_id"), "taken_at": manifest.get("taken_at"),
             "outbox_last_seq": manifest.get("outbox_last_seq"),
             "kept": str(kept) if kept else None}
+
+
+def set_aside(db: Path, stamp: str | None = None) -> Path | None:
+    """Rename the database and its journal, as one set, to ``<db>.before-restore-<time>``."""
+    if not db.exists():
+        return None
+    stamp = stamp or time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    kept = db.with_name(f"{db.name}.before-restore-{stamp}")
+    for suffix in ("", "-wal", "-shm"):
+        if Path(str(db) + suffix).exists():
+            os.replace(str(db) + suffix, str(kept) + suffix)
+    return kept
 
 
 def _mark_restored(db_file: Path, manifest: dict) -> None:

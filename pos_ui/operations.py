@@ -82,17 +82,17 @@ def _restore_from_hub(args, data_dir: Path) -> int:
                           field="store_id")
         store = init(data_dir, args.store_id, args.hub_url, args.hub_token)
     from agent import replay
-    has_events = replay.last_seq() > 0
+    from sync.wiring import hub_client
+    has_events, has_hub = replay.last_seq() > 0, hub_client(store) is not None
     store.close()
+    if not has_hub:
+        raise Invalid(f"no hub is configured in {data_dir / 'config.toml'}: [hub] url and token",
+                      field="from_hub")
     if has_events:
         if not args.force:
             raise Conflict(f"{db} holds this store's events: restore a backup FILE, or use "
                            "--force to set it aside and rebuild from the hub", field="from_hub")
-        stamp = backup.time.strftime("%Y%m%dT%H%M%SZ", backup.time.gmtime())
-        for suffix in ("", "-wal", "-shm"):
-            if Path(str(db) + suffix).exists():
-                os.replace(str(db) + suffix, f"{db}.before-restore-{stamp}{suffix}")
-        print(f"the database it replaced is kept as {db}.before-restore-{stamp}")
+        print(f"the database it replaced is kept as {backup.set_aside(db)}")
     store = Store.open(data_dir)
     with store.db.write():
         backup.mark_for_recovery(store.db.db, "rebuilt from the hub")

@@ -96,7 +96,7 @@ def test_restore_refusals_are_one_line_and_change_nothing(tmp_path):
     r = _cli("backup", "--data-dir", tmp_path / "s", tmp_path / "no-such-dir" / "b.tar.gz")
     assert r.returncode != 0 and "no such folder" in r.stderr
     r = _cli("restore", "--data-dir", tmp_path / "s", "--from-hub")
-    assert r.returncode != 0 and "--force" in r.stderr  # it holds events: not thrown away
+    assert r.returncode != 0 and "no hub is configured" in r.stderr
     assert _sha(tmp_path / "s" / "store.db") == before
     assert sorted(p.name for p in (tmp_path / "s").iterdir() if "before-restore" in p.name) == []
 
@@ -136,6 +136,9 @@ def test_a_store_whose_disk_died_is_rebuilt_from_the_hub(hub, tmp_path):
              "--hub-url", hub.url, "--hub-token", tok)
     assert r.returncode == 0, r.stderr
     assert f"{last} events replayed" in r.stdout
+    again = _cli("restore", "--data-dir", data_dir, "--from-hub")  # it holds events now
+    assert again.returncode == 1 and "--force" in again.stderr
+    assert "Traceback" not in again.stderr
     store = Store.open(data_dir)
     try:
         assert store_totals(store) == before
