@@ -226,7 +226,9 @@ def test_the_replayed_tables_are_the_ones_the_store_wrote(hub, tmp_path):
     import uuid
 
     from agent import loyalty, shifts, stock
-    store = synced_store(tmp_path, hub.url, hub.add_store("S1"), batch_events=50)
+    from tests.conftest import make_store
+    store = make_store(tmp_path / "s", "S1", loyalty={"welcome_bonus": 500},
+                       hub={"url": hub.url, "token": hub.add_store("S1"), "timeout": 5.0})
     archive = tmp_path / "empty.tar.gz"
     first = backup.backup(store.config, archive)  # the catalog and the cashiers, nothing sold
     till, rng = Till(store), random.Random(5)
