@@ -261,3 +261,43 @@ def test_the_replayed_tables_are_the_ones_the_store_wrote(hub, tmp_path):
     core_written = _rows(original, "bonus_entry WHERE seq IS NOT NULL", "id, seq")
     assert core_written  # the welcome bonus at least
     assert set(core_written) <= set(_rows(data_dir / "store.db", "bonus_entry", "id, seq"))
+
+
+def test_a_restored_fiscal_store_takes_the_registers_outcomes_from_the_hub(hub, tmp_path):
+    """Receipts fiscalised or voided after the backup come back as the register left them;
+    the fiscal worker waits meanwhile, so it never prints a receipt again on its own."""
+    from agent import voids
+    from agent.fiscal_queue import FiscalWorker
+    from agent.models import Sale
+    from drivers.fiscal.dummy import DummyRegister
+    from tests.conftest import make_store
+    store = make_store(tmp_path / "s", "S1", devices={"fiscal": "dummy:"},
+                       hub={"url": hub.url, "token": hub.add_store("S1"), "timeout": 5.0})
+    worker = FiscalWorker(store, DummyRegister())
+    till = Till(store)
+    a, b, c, d = (till.sell(lines=[{"sku": "MILK", "qty": str(n)}]) for n in (1, 2, 3, 4))
+    archive = tmp_path / "pending.tar.gz"
+    backup.backup(store.config, archive)  # four receipts not yet at the register
+    worker.register.open_shift("Мария")  # as the worker does on shift.opened, on its thread
+    assert worker._fiscalize("sale", a["sale_id"]) and worker._fiscalize("sale", b["sale_id"])
+    Sale.update(fiscal_status="failed").where(Sale.id == c["sale_id"]).execute()
+    voids.void_sale(store, till.session, c["sale_id"])
+    _push(store)
+    fiscal = {s.id: (s.fiscal_status, s.fiscal_document_number, s.fiscal_sign)
+              for s in Sale.select()}
+    data_dir = store.config.data_dir
+    store.close()
+
+    backup.restore(data_dir, archive)
+    store = Store.open(data_dir)
+    worker = FiscalWorker(store, DummyRegister())
+    assert Sale.select().where(Sale.fiscal_status == "pending").count() == 4
+    assert worker._next() is None  # waits: the hub may hold what the register did
+    catch_up(store, hub_client(store))
+    now = {s.id: (s.fiscal_status, s.fiscal_document_number, s.fiscal_sign)
+           for s in Sale.select()}
+    assert now == fiscal
+    assert now[a["sale_id"]][0] == "done" and now[c["sale_id"]][0] == "voided"
+    assert worker._next() == ("sale", d["sale_id"])  # never at the register: fiscalised now
+    assert differences(store, hub.url, hub.admin_token) == []
+    store.close()
