@@ -41,3 +41,23 @@ def test_doctor_has_no_device_lines_for_a_store_without_devices(tmp_path):
         assert device_checks(store.config) == []
     finally:
         store.close()
+
+
+def test_doctor_asks_the_register_and_the_scale(tmp_path):
+    store = make_store(tmp_path / "s", devices={"fiscal": "dummy:", "scale": "dummy:"})
+    try:
+        checks = {c.name: c for c in device_checks(store.config)}
+        assert checks["fiscal register"].verdict == "ok", checks
+        assert checks["scale"].verdict == "ok" and "kg" in checks["scale"].detail, checks
+    finally:
+        store.close()
+
+
+def test_doctor_reports_a_register_on_a_port_that_does_not_exist(tmp_path):
+    store = make_store(tmp_path / "s", devices={
+        "fiscal": "shtrih+serial:///dev/does-not-exist?baudrate=115200"})
+    try:
+        [gone] = device_checks(store.config)
+        assert gone.name == "fiscal register" and gone.verdict == "fail", gone
+    finally:
+        store.close()
