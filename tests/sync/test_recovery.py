@@ -301,3 +301,26 @@ def test_a_restored_fiscal_store_takes_the_registers_outcomes_from_the_hub(hub, 
     assert worker._next() == ("sale", d["sale_id"])  # never at the register: fiscalised now
     assert differences(store, hub.url, hub.admin_token) == []
     store.close()
+
+
+def test_replay_keeps_an_unknown_event_in_its_seq_and_refuses_a_hole(tmp_path):
+    from agent import replay
+    from tests.conftest import make_store
+    store = make_store(tmp_path / "s")
+    last = outbox.last_seq()
+
+    def ev(seq, etype="order.status_changed"):
+        return {"event_id": f"e-{seq}", "seq": seq, "type": etype, "schema": 2,
+                "occurred_at": "2026-05-01T10:00:00.000000Z",
+                "payload": {"order_id": "W-1", "status": "ready", "note": "Готов"}}
+
+    with pytest.raises(Conflict) as hole:
+        replay.apply_events(store, [ev(last + 2)])
+    assert hole.value.code == "replay_gap" and outbox.last_seq() == last
+    done = replay.apply_events(store, [ev(last), ev(last + 1)])  # the first is held already
+    assert done == {"applied": 1, "skipped": 1, "unknown": 1}
+    row = Outbox.get(Outbox.seq == last + 1)
+    assert (row.event_id, row.type, row.schema) == (f"e-{last + 1}", "order.status_changed", 2)
+    assert row.payload == outbox.dumps(ev(0)["payload"])
+    assert outbox.acked_through() == last + 1  # the hub holds it: never pushed again
+    store.close()
