@@ -96,6 +96,7 @@ def backup(config, dest) -> dict:
                 tar.add(data_dir / CONFIG_NAME, CONFIG_NAME)
             if (data_dir / SPOOL_NAME).is_dir():
                 tar.add(data_dir / SPOOL_NAME, SPOOL_NAME)
+        os.chmod(part, 0o600)  # it holds the hub token (config.toml) and customers' phones
         with open(part, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(part, dest)

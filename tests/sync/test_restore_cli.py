@@ -66,6 +66,7 @@ def test_a_backup_taken_while_selling_holds_only_whole_sales(tmp_path):
         seller.join(60)
         agent.stop()
     for archive in archives:
+        assert archive.stat().st_mode & 0o077 == 0  # the hub token is in it: the owner's only
         out = tmp_path / ("x" + archive.name)
         with tarfile.open(archive) as tar:
             tar.extractall(out, filter="data")
