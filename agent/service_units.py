@@ -129,7 +129,7 @@ def executable(name: str) -> str:
     """The installed console script, else this Python running the module."""
     found = shutil.which(name)
     return str(Path(found).resolve()) if found else f"{sys.executable} -m " + (
-        "agent.cli" if name == "store-agent" else "sync.hub.cli")
+        "pos_ui.cli" if name == "store-agent" else "sync.hub.cli")
 
 
 def install(unit_name: str, unit: str, user: str, home: str, args) -> int:

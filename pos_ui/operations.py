@@ -138,7 +138,7 @@ def device_checks(config, timeout: float = 3.0) -> list[doctor.Check]:
     out = []
     if cfg["printer"]:
         try:
-            from drivers.printer import open_printer
+            from drivers.printer_transports import open_printer
             printer = open_printer(cfg["printer"], lang=config.get("ui", "language"))
             try:
                 st = printer.status()

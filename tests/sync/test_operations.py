@@ -30,7 +30,7 @@ def _run(module, *args, env=None) -> subprocess.CompletedProcess:
 
 
 def _doctor(data_dir, *extra):
-    r = _run("agent.cli", "doctor", "--data-dir", data_dir, "--json", "--no-devices", *extra)
+    r = _run("pos_ui.cli", "doctor", "--data-dir", data_dir, "--json", "--no-devices", *extra)
     assert "Traceback" not in r.stderr, r.stderr
     body = json.loads(r.stdout)
     return r.returncode, {c["name"]: c for c in body["checks"]}, body
@@ -43,14 +43,14 @@ def test_doctor_on_a_healthy_synced_store_says_ok_and_exits_0(hub, tmp_path):
     from sync.wiring import build_workers
     build_workers(store, LiveState())[1][0].run_once()
     store.close()
-    assert _run("agent.cli", "backup", "--data-dir", tmp_path / "store-S1",
+    assert _run("pos_ui.cli", "backup", "--data-dir", tmp_path / "store-S1",
                 tmp_path / "b.tar.gz").returncode == 0
     rc, checks, body = _doctor(tmp_path / "store-S1")
     assert body["verdict"] == "ok" and rc == 0, body
     for name in ("database", "schema", "pending events", "disk", "last backup", "hub", "clock",
                  "hub token"):
         assert checks[name]["verdict"] == "ok", checks[name]
-    screen = _run("agent.cli", "doctor", "--data-dir", tmp_path / "store-S1", "--no-devices")
+    screen = _run("pos_ui.cli", "doctor", "--data-dir", tmp_path / "store-S1", "--no-devices")
     assert screen.returncode == 0 and "verdict: ok" in screen.stdout
     assert "OK    hub token" in screen.stdout
 
@@ -106,7 +106,7 @@ def test_doctor_checks_are_plain_functions_over_the_data_dir(tmp_path):
 
 
 def test_version_in_the_cli_healthz_and_the_hubs_store_list(hub, tmp_path):
-    r = _run("agent.cli", "--version")
+    r = _run("pos_ui.cli", "--version")
     assert r.returncode == 0 and r.stdout.strip() == f"store-agent {VERSION}"
     assert _run("sync.hub.cli", "--version").stdout.strip() == f"store-hub {VERSION}"
     store = synced_store(tmp_path, hub.url, hub.add_store("S1"))
@@ -154,7 +154,7 @@ def _parse(text: str) -> dict:
 
 
 @pytest.mark.parametrize("module,extra,name", [
-    ("agent.cli", [], "store-agent"),
+    ("pos_ui.cli", [], "store-agent"),
     ("sync.hub.cli", ["--db", "postgresql://hub@127.0.0.1/hub"], "store-hub")])
 def test_install_service_writes_a_unit_systemd_accepts(module, extra, name, tmp_path):
     exe = tmp_path / name
@@ -189,7 +189,7 @@ def test_install_service_writes_a_unit_systemd_accepts(module, extra, name, tmp_
 
 
 def test_install_service_refusals_are_one_line(tmp_path):
-    r = _run("agent.cli", "install-service", "--unit-dir", tmp_path / "nope")
+    r = _run("pos_ui.cli", "install-service", "--unit-dir", tmp_path / "nope")
     assert r.returncode == 1 and "no such folder" in r.stderr and "Traceback" not in r.stderr
     r = _run("sync.hub.cli", "install-service", "--print", env={**os.environ, "STORE_HUB_DB": ""})
     assert r.returncode != 0 and "--db is required" in r.stderr

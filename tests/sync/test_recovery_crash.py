@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow
 
 
 def _cli(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "agent.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "pos_ui.cli", *args], capture_output=True,
                           text=True, timeout=120)
 
 

@@ -30,7 +30,7 @@ from .till import Till
 
 
 def _cli(*args, env=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "agent.cli", *map(str, args)],
+    return subprocess.run([sys.executable, "-m", "pos_ui.cli", *map(str, args)],
                           capture_output=True, text=True, timeout=120, env=env)
 
 

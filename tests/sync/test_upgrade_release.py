@@ -156,7 +156,7 @@ def test_doctor_on_a_0_1_0_store_says_it_will_upgrade_and_changes_nothing(tmp_pa
     import sys
     store_dir = _copy(tmp_path) / "store"
     before = _sha(store_dir / "store.db")
-    r = subprocess.run([sys.executable, "-m", "agent.cli", "doctor", "--data-dir", str(store_dir),
+    r = subprocess.run([sys.executable, "-m", "pos_ui.cli", "doctor", "--data-dir", str(store_dir),
                         "--json", "--no-devices"], capture_output=True, text=True, timeout=120)
     checks = {c["name"]: c for c in json.loads(r.stdout)["checks"]}
     assert checks["schema"]["verdict"] == "warn" and "version 5" in checks["schema"]["detail"]
