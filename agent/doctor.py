@@ -114,12 +114,23 @@ def _db_checks(conn, now: datetime) -> list[Check]:
         out.append(Check("restore", WARN, "restored from a backup, not yet caught up with the hub: "
                          "sales are refused until then",
                          "make sure the hub answers, then `store-agent sync --once`"))
-    fiscal = conn.execute("SELECT fiscal_status, COUNT(*) FROM sale WHERE fiscal_status IN "
-                          "('pending', 'failed') GROUP BY fiscal_status").fetchall()
-    if fiscal:
-        counts = dict(fiscal)
+    counts: dict[str, int] = {}
+    for table in ("sale", "sale_return"):
+        for status, n in conn.execute(f"SELECT fiscal_status, COUNT(*) FROM {table} WHERE "
+                                      "fiscal_status IN ('pending', 'failed') "
+                                      "GROUP BY fiscal_status"):
+            counts[status] = counts.get(status, 0) + n
+    parts = [f"{n} {s}" for s, n in sorted(counts.items())]
+    shift_columns = {r[1] for r in conn.execute("PRAGMA table_info(shift)")}
+    if "fiscal_z_status" in shift_columns:  # schema step 7: the register's Z per shift
+        z = dict(conn.execute("SELECT fiscal_z_status, COUNT(*) FROM shift WHERE fiscal_z_status"
+                              " IN ('pending', 'failed') GROUP BY fiscal_z_status").fetchall())
+        parts += [f"{n} Z report{'s' if n > 1 else ''} {s}" for s, n in sorted(z.items())]
+        if z.get("failed"):
+            counts["failed"] = counts.get("failed", 0) + z["failed"]
+    if parts:
         out.append(Check("fiscal documents", FAIL if counts.get("failed") else WARN,
-                         ", ".join(f"{n} {s}" for s, n in sorted(counts.items())),
+                         ", ".join(parts),
                          "check the register, then retry from the cashier screen"))
     return out
 

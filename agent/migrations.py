@@ -122,7 +122,17 @@ STEP_6 = [
     'ALTER TABLE "customer" ADD COLUMN "hub_notes" TEXT',
 ]
 
-STEPS: list[list[str]] = [STEP_1, STEP_2, STEP_3, STEP_4, STEP_5, STEP_6]
+# Step 7: the fiscal register's Z report of a closed shift, queued to the fiscal worker and
+# retried there (the POS shift closes at once): pending | done | failed, with what it said.
+STEP_7 = [
+    'ALTER TABLE "shift" ADD COLUMN "fiscal_z_status" VARCHAR(255)',
+    'ALTER TABLE "shift" ADD COLUMN "fiscal_z_error" VARCHAR(255)',
+    'ALTER TABLE "shift" ADD COLUMN "fiscal_z_document" INTEGER',
+    'ALTER TABLE "shift" ADD COLUMN "fiscal_z_receipts" INTEGER',
+    'CREATE INDEX "shift_fiscal_z_status" ON "shift" ("fiscal_z_status")',
+]
+
+STEPS: list[list[str]] = [STEP_1, STEP_2, STEP_3, STEP_4, STEP_5, STEP_6, STEP_7]
 
 
 def current_version() -> int:

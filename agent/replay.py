@@ -143,6 +143,18 @@ def _shift_closed(store, p, ev):
                " open_marker = NULL WHERE id = ?",
                (ev["occurred_at"], p.get("counted_cash"), _cashier_id(p.get("closed_by")),
                 p["shift_id"]))
+    # The register's Z of that shift: what the event says if it carries it; else, with a
+    # register, nobody knows whether it printed: failed for a senior to check and retry (the
+    # fiscal worker never prints a recovered shift's Z by itself, like a recovered receipt).
+    if p.get("fiscal_z_status"):
+        sql.insert("UPDATE shift SET fiscal_z_status = ?, fiscal_z_error = ?,"
+                   " fiscal_z_document = ?, fiscal_z_receipts = ? WHERE id = ?",
+                   (p["fiscal_z_status"], p.get("fiscal_z_error"), p.get("fiscal_z_document"),
+                    p.get("fiscal_z_receipts"), p["shift_id"]))
+    elif store.fiscal_enabled:
+        sql.insert("UPDATE shift SET fiscal_z_status = 'failed', fiscal_z_error = ?"
+                   " WHERE id = ?", ("recovered from the hub: check the register",
+                                     p["shift_id"]))
 
 
 @handles("cash.moved")

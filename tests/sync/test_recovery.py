@@ -108,12 +108,12 @@ def test_catch_up_refuses_a_database_of_another_lineage(hub, tmp_path):
 
 def test_restore_refuses_a_backup_of_another_store_unless_forced(tmp_path):
     from tests.conftest import make_store
-    a = make_store(tmp_path / "a", "A")
-    b = make_store(tmp_path / "b", "B")
-    b_dir = b.config.data_dir
+    a = make_store(tmp_path / "a", "A")  # one store database open at a time (agent.db)
     archive = tmp_path / "a.tar.gz"
     backup.backup(a.config, archive)
     a.close()
+    b = make_store(tmp_path / "b", "B")
+    b_dir = b.config.data_dir
     b.close()
     digest = (b_dir / "store.db").read_bytes()
     with pytest.raises(Conflict, match="backup of store 'A'"):
@@ -323,4 +323,44 @@ def test_replay_keeps_an_unknown_event_in_its_seq_and_refuses_a_hole(tmp_path):
     assert (row.event_id, row.type, row.schema) == (f"e-{last + 1}", "order.status_changed", 2)
     assert row.payload == outbox.dumps(ev(0)["payload"])
     assert outbox.acked_through() == last + 1  # the hub holds it: never pushed again
+    store.close()
+
+
+def test_a_restored_fiscal_store_holds_the_registers_z_and_replays_closes_as_unknown(tmp_path):
+    """Issue 13's register Z per shift under issue 20's recovery: a Z still owed waits while
+    the store catches up (the hub may hold what the register did), a shift close replayed from
+    the hub leaves its Z failed for a senior to check (never printed again by itself), and the
+    doctor reports a pending or failed Z."""
+    from agent import doctor, replay, shifts
+    from agent.fiscal_queue import FiscalWorker, z_state
+    from drivers.fiscal.dummy import DummyRegister
+    from tests.conftest import make_store
+    store = make_store(tmp_path / "s", "S1", devices={"fiscal": "dummy:"})
+    worker = FiscalWorker(store, DummyRegister())
+    till = Till(store)
+    till.sell(lines=[{"sku": "MILK", "qty": "1"}])
+    z = shifts.close_shift(store, till.session, 0)
+    assert z_state(z["shift_id"])["status"] == "pending"
+    with store.db.write():
+        backup.mark_for_recovery(store.db.db, "test")
+    assert worker._z_due(None) is None and worker.run_round() is None  # waits
+    checks = {c.name: c for c in doctor.database_checks(store.config.db_path)}
+    assert "1 Z report pending" in checks["fiscal documents"].detail
+    with store.db.write():
+        store.db.db.execute_sql("DELETE FROM sync_state WHERE key = ?", (backup.RECOVERY_KEY,))
+    assert worker._z_due(None).id == z["shift_id"]  # caught up: the register gets its Z
+
+    # a close the store only knows from the hub: nobody knows whether its Z printed
+    opened = Till(store, register="2")
+    shift_id = shifts.current("2").id
+    last = outbox.last_seq()
+    replay.apply_events(store, [{
+        "event_id": "e-close", "seq": last + 1, "type": "shift.closed", "schema": 1,
+        "occurred_at": "2026-05-01T10:00:00.000000Z",
+        "payload": {"shift_id": shift_id, "counted_cash": 0, "closed_by": "maria"}}])
+    assert opened and z_state(shift_id)["status"] == "failed"
+    assert "recovered from the hub" in z_state(shift_id)["error"]
+    checks = {c.name: c for c in doctor.database_checks(store.config.db_path)}
+    assert checks["fiscal documents"].verdict == doctor.FAIL
+    assert "1 Z report failed" in checks["fiscal documents"].detail
     store.close()
