@@ -3,7 +3,8 @@
 Each check answers a ``Check(name, verdict, detail, hint)``; the verdict is ``ok``, ``warn``
 or ``fail`` and the exit code is the worst of them (0 ok, 1 warn, 2 fail).  The checks here
 read only the data dir (database integrity, schema, disk, pending events and their age,
-last backup, a restore still catching up, fiscal documents); the hub and the devices are
+last backup, a restore still catching up, a sync blocked by a poison event, fiscal
+documents); the hub and the devices are
 checked by the layers allowed to reach them (``sync.diagnostics``, ``pos_ui.operations``).
 """
 
@@ -110,6 +111,13 @@ def _db_checks(conn, now: datetime) -> list[Check]:
         out.append(Check("pending events", verdict, detail,
                          "" if verdict == OK else "check the hub check below; the store keeps "
                          "selling and sends them when the hub answers"))
+    if state.get("blocked_seq"):
+        out.append(Check("sync", FAIL, f"sync blocked at seq {state['blocked_seq']}: "
+                         f"{state.get('blocked_reason') or 'refused by the hub'}",
+                         "the hub refused that event for good; the store keeps selling but "
+                         "sends nothing after it: the hub's operator lists it (`store-hub "
+                         "rejected list`) and quarantines it (`store-hub rejected quarantine "
+                         "ID`), then sync goes on by itself"))
     if "recovery_pending" in state:
         out.append(Check("restore", WARN, "restored from a backup, not yet caught up with the hub: "
                          "sales are refused until then",

@@ -8,7 +8,16 @@ stock documents, customers, bonus entries) under the ids the event carries, so t
 stock, sales and balances become what the hub holds, and the next event takes the seq
 after the hub's last.  One batch is one transaction: a crash leaves a prefix, and the next
 run goes on after the last seq in the outbox.  An event type this agent does not know is
-kept in the outbox (the seq stays taken) and counted as ``unknown``.
+kept in the outbox (the seq stays taken) and counted as ``unknown``; one the event schema
+refuses (``agent.event_schema``, the outbox's check before every commit), or whose rows
+cannot be written, is kept the same way and counted as ``invalid``.
+
+A quarantined event (a poison event the hub's operator let pass: it holds its seq at the
+hub and was never applied to the hub's projections) is still this store's own event: the
+store committed it, so its rows were in the store's tables before the backup was lost.  It
+is replayed like any other (and counted as ``quarantined`` too), so the restored store
+equals the store before the loss; the hub's summary keeps counting it apart.  Audit rows
+(approvals, lockouts) are local and never in an event: a restore does not bring them back.
 """
 
 from __future__ import annotations
@@ -17,7 +26,7 @@ import json
 import secrets
 from decimal import Decimal
 
-from . import catalog, clock, sql
+from . import catalog, clock, event_schema, sql
 from .cashiers import RECOVERED_PIN
 from .errors import Conflict
 
@@ -43,7 +52,7 @@ def event_id_at(seq: int) -> str | None:
 def apply_events(store, events: list[dict]) -> dict:
     """Write the events after the outbox's last seq, in one transaction; returns counts.
     Events already held (seq at or below the last) are skipped; a hole is refused."""
-    done = {"applied": 0, "skipped": 0, "unknown": 0}
+    done = {"applied": 0, "skipped": 0, "unknown": 0, "invalid": 0, "quarantined": 0}
     with store.db.write():
         last = last_seq()
         now = clock.iso()
@@ -54,23 +63,46 @@ def apply_events(store, events: list[dict]) -> dict:
                 continue
             if seq != last + 1:
                 raise Conflict(f"the hub's events jump from {last} to {seq}", code="replay_gap")
-            payload = ev["payload"]
+            payload = ev.get("payload")
             text = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
             sql.insert("INSERT INTO outbox (seq, event_id, type, schema, occurred_at, payload,"
                        " acked_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                       (seq, ev["event_id"], ev["type"], ev.get("schema", 1), ev["occurred_at"],
-                        text, now))
-            handler = _HANDLERS.get(ev["type"])
+                       (seq, _label(ev.get("event_id")) or f"replayed:{seq}",
+                        _label(ev.get("type")) or "unknown", ev.get("schema") or 1,
+                        _label(ev.get("occurred_at")) or now, text, now))
+            if ev.get("quarantined"):
+                done["quarantined"] += 1  # applied here as the store first did (see above)
+            handler = _HANDLERS.get(ev.get("type"))
             if handler is None:
                 done["unknown"] += 1
+            elif _refused(ev, payload):
+                done["invalid"] += 1  # kept (the seq stays taken), not applied
             else:
-                handler(store, payload, ev)
+                try:
+                    with store.db.write():  # a savepoint: a half-applied event leaves nothing
+                        handler(store, payload, ev)
+                except (KeyError, TypeError, ValueError, ArithmeticError, Conflict):
+                    done["invalid"] += 1
             last = seq
             done["applied"] += 1
         if done["applied"]:
             sql.insert("INSERT OR REPLACE INTO sync_state (key, value) VALUES ('acked_through', ?)",
                        (str(last),))
     return done
+
+
+def _label(value) -> str | None:
+    return value[:64] if isinstance(value, str) and value else None
+
+
+def _refused(ev: dict, payload) -> bool:
+    """The outbox's own check (``event_schema``): what it would refuse to commit is not
+    written into the store's tables either."""
+    try:
+        event_schema.check(ev["type"], payload)
+    except event_schema.SchemaError:
+        return True
+    return False
 
 
 # -- who and what: rows an event names that this database may not have -------------------

@@ -53,7 +53,7 @@ def catch_up(store, client, page: int = PAGE) -> dict:
     local = replay.last_seq()
     if local:
         _check_lineage(client, local)
-    applied = unknown = 0
+    applied = unknown = invalid = quarantined = 0
     while True:
         answer = client.own_events(local, page)
         events = answer["events"]
@@ -61,6 +61,7 @@ def catch_up(store, client, page: int = PAGE) -> dict:
             break
         done = replay.apply_events(store, events)
         applied, unknown = applied + done["applied"], unknown + done["unknown"]
+        invalid, quarantined = invalid + done["invalid"], quarantined + done["quarantined"]
         local = replay.last_seq()
         log.info("recovery: replayed the hub's events up to %s of %s", local,
                  answer["acked_through"])
@@ -70,7 +71,14 @@ def catch_up(store, client, page: int = PAGE) -> dict:
     if unknown:
         log.warning("recovery: %s events of types this agent does not know were kept in the "
                     "outbox but not applied", unknown)
+    if invalid:
+        log.warning("recovery: %s events the event schema refuses (or whose rows could not be "
+                    "written) were kept in the outbox but not applied", invalid)
+    if quarantined:
+        log.warning("recovery: %s events quarantined at the hub were replayed as this store "
+                    "first wrote them (the hub never applied them)", quarantined)
     log.warning("recovery: the store caught up with the hub (%s events replayed, seq %s)",
                 applied, replay.last_seq())
-    return {"recovered": True, "applied": applied, "unknown": unknown,
+    return {"recovered": True, "applied": applied, "unknown": unknown, "invalid": invalid,
+            "quarantined": quarantined,
             "last_seq": replay.last_seq()}

@@ -10,12 +10,12 @@ Never edit a released step; add the next one.
 from __future__ import annotations
 
 from .db import is_postgres, transaction
-from .models import ALL, HubCounter, HubSetting, hub_db
+from .models import FIRST_RELEASE, HubCounter, HubRejectedEvent, HubSetting, hub_db
 
 
 def _step_1_base(db) -> None:
     """The first release's tables."""
-    db.create_tables(ALL, safe=True)
+    db.create_tables(FIRST_RELEASE, safe=True)
     HubCounter.insert(name="feed", value=0).on_conflict_ignore().execute()
 
 
@@ -38,7 +38,19 @@ def _step_3_store_contact(db) -> None:
             db.execute_sql(f"ALTER TABLE hub_store ADD COLUMN {column} VARCHAR(255)")
 
 
-STEPS = [_step_1_base, _step_2_chain, _step_3_store_contact]
+def _step_4_rejected_events(db) -> None:
+    """Poison events: what the hub refused, and what the operator quarantined."""
+    if is_postgres(db):  # look in the URL's schema (search_path), as create_tables(safe) does
+        exists = db.execute_sql("SELECT 1 FROM information_schema.tables WHERE table_schema = "
+                                "current_schema() AND table_name = 'hub_rejected_event'"
+                                ).fetchone()
+    else:
+        exists = db.table_exists("hub_rejected_event")
+    if not exists:
+        db.create_tables([HubRejectedEvent])
+
+
+STEPS = [_step_1_base, _step_2_chain, _step_3_store_contact, _step_4_rejected_events]
 
 
 def current_version() -> int:

@@ -222,15 +222,39 @@ class HubProduct(HubModel):
     feed_cursor = BigIntegerField(null=True, index=True)
 
 
+class HubRejectedEvent(HubModel):
+    """An event the hub refused (a poison event): listed for the operator, who may accept
+    it into quarantine (its seq is then held, it is never applied to the projections)."""
+
+    id = AutoField()
+    store_id = CharField(max_length=64)
+    seq = BigIntegerField()
+    event_id = CharField(max_length=64)
+    type = CharField(max_length=64)
+    body = TextField()  # the event as received, JSON with every non-ASCII char escaped
+    reason = TextField()
+    first_seen = CharField()
+    last_seen = CharField()
+    count = BigIntegerField(default=1)
+    status = CharField(max_length=16, default="rejected")  # rejected | quarantined
+    quarantined_at = CharField(null=True)
+
+    class Meta:
+        indexes = ((("store_id", "seq"), True),)
+
+
 ALL = [HubSetting, HubCounter, HubStore, HubSeenSignature, HubEvent, HubSale, HubReturn,
-       HubShift, HubStock, HubCustomer, HubLedger, HubOverdraft, HubHold, HubProduct]
+       HubShift, HubStock, HubCustomer, HubLedger, HubOverdraft, HubHold, HubProduct,
+       HubRejectedEvent]
+# the first release's tables (schema version 1); later tables come with their schema step
+FIRST_RELEASE = [m for m in ALL if m is not HubRejectedEvent]
 
 
 def create_schema(db) -> None:
     """The first release's tables (idempotent) at schema version 1; ``migrations.upgrade``
     takes it on from there."""
     with db.atomic():
-        db.create_tables(ALL, safe=True)
+        db.create_tables(FIRST_RELEASE, safe=True)
         HubSetting.insert(key="schema_version", value="1").on_conflict_ignore().execute()
         HubCounter.insert(name="feed", value=0).on_conflict_ignore().execute()
 

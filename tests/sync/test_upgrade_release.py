@@ -57,7 +57,7 @@ def test_a_0_1_0_store_and_hub_upgrade_in_place_and_sell_and_sync(tmp_path):
     hub = HubServer(f"sqlite:///{old / 'hub.db'}", old)  # the hub upgrades on start
     try:
         assert hub_migrations.version(hub.db) == hub_migrations.current_version()
-        assert hub.db.table_exists("hub_welcome")
+        assert hub.db.table_exists("hub_welcome") and hub.db.table_exists("hub_rejected_event")
         status, before = hub.admin("/hub/v1/stores/S1/summary")
         assert status == 200 and before["sales_count"] > 0
         _point_at(old / "store" / "config.toml", hub.url)
@@ -113,7 +113,7 @@ def test_a_failed_hub_migration_leaves_the_hub_as_it_was(tmp_path):
     with pytest.raises(Exception, match="syntax"):
         hub_migrations.upgrade(db, hub_migrations.STEPS + [failing])
     assert hub_migrations.version(db) == 1
-    for table in ("hub_welcome", "hub_channel", "hub_later"):
+    for table in ("hub_welcome", "hub_channel", "hub_rejected_event", "hub_later"):
         assert not db.table_exists(table)
     assert "agent_version" not in {c.name for c in db.get_columns("hub_store")}
     assert hub_migrations.upgrade(db) == 1  # and the real steps still apply afterwards
@@ -142,9 +142,11 @@ def test_a_failed_hub_migration_on_postgresql_changes_nothing(pg_url):
         sql = Sql(db)
         assert sql.scalar("SELECT to_regclass('hub_later')") is None
         assert sql.scalar("SELECT to_regclass('hub_welcome')") is None
+        assert sql.scalar("SELECT to_regclass('hub_rejected_event')") is None
         assert hub_migrations.upgrade(db) == 1
         assert hub_migrations.version(db) == hub_migrations.current_version()
         assert sql.scalar("SELECT to_regclass('hub_welcome')") is not None
+        assert sql.scalar("SELECT to_regclass('hub_rejected_event')") is not None
         assert hub_migrations.upgrade(db) == hub_migrations.current_version()  # idempotent
     finally:
         db.close_all()
