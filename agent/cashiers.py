@@ -52,6 +52,9 @@ def audit(what: str, cashier: Cashier | None, **detail) -> None:
                  detail=json.dumps(detail, ensure_ascii=False, sort_keys=True))
 
 
+RECOVERED_PIN = "!recovered"  # pin_hash of a cashier replayed from the hub, who has no PIN
+
+
 def add(store, login: str, name: str, role: str, pin: str) -> Cashier:
     if not isinstance(login, str) or not _LOGIN_RE.match(login):
         raise Invalid("login must be 1-64 letters, digits, '.', '_', '@' or '-'", field="login")
@@ -62,7 +65,13 @@ def add(store, login: str, name: str, role: str, pin: str) -> Cashier:
     check_pin_format(pin)
     pin_hash = hash_pin(pin)  # slow: outside the write lock
     with store.db.write():
-        if Cashier.get_or_none(Cashier.login == login):
+        known = Cashier.get_or_none(Cashier.login == login)
+        if known and known.pin_hash.startswith(RECOVERED_PIN):  # known only from the hub's
+            known.name, known.role, known.pin_hash, known.active = name.strip(), role, pin_hash, True
+            known.save()  # events after a rebuild: now a cashier with a PIN again
+            audit("cashier.added", None, login=login, role=role)
+            return known
+        if known:
             raise Conflict(f"cashier {login!r} already exists", field="login")
         cashier = Cashier.create(login=login, name=name.strip(), role=role, pin_hash=pin_hash,
                                  created_at=clock.iso())

@@ -1,6 +1,8 @@
 """The ``store-agent`` command line of the contract: the commands the core runs by itself
-(``init``, ``cashier``, ``import-catalog``).  ``serve``, ``demo`` and ``sync`` need the
-process around the core and are added by ``pos_ui.cli`` (the console entry point).
+(``init``, ``cashier``, ``import-catalog``) and ``--version``.  ``serve``, ``demo``,
+``sync`` and the operations (``backup``, ``restore``, ``doctor``, ``install-service``) need
+the process around the core (the hub, the devices) and are added by ``pos_ui.cli`` (the
+console entry point).
 
 Every failure is one line on stderr and a non-zero exit; no traceback reaches the user.
 """
@@ -13,6 +15,7 @@ import os
 import sys
 
 from .errors import StoreError
+from .version import VERSION
 
 
 def _data_dir(args) -> str:
@@ -103,6 +106,7 @@ def build_parser(add_process_commands=None) -> argparse.ArgumentParser:
     """The whole ``store-agent`` parser; ``add_process_commands(sub, after)`` adds the
     commands of the store process (``after`` names the core command it follows)."""
     p = argparse.ArgumentParser(prog="store-agent", description="Point-of-sale store agent")
+    p.add_argument("--version", action="version", version=f"store-agent {VERSION}")
     sub = p.add_subparsers(dest="command", required=True)
     add_process = add_process_commands or (lambda sub, after: None)
 

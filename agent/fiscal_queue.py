@@ -17,6 +17,10 @@ shift closes in its own transaction with its Z marked ``pending`` for the regist
 receipts and retries it like a receipt; register commands queued before the close run
 before its Z, those queued after it wait for it; the X report gives up after ``X_TIMEOUT``
 seconds and is then never printed late.
+
+A store restored from a backup (``agent.backup.recovery_pending``) prints neither receipts
+nor owed Z reports until it has caught up with the hub: the hub may hold what the register
+already did.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from typing import TYPE_CHECKING
 from peewee import fn
 
 from . import clock, outbox, receipts, voids
+from .backup import recovery_pending
 from .errors import Conflict
 from .models import Cashier, Sale, SaleReturn, Shift
 from .ports import failure_message, needs_person
@@ -115,6 +120,8 @@ class FiscalWorker(Worker):
         super().stop(timeout)
 
     def _next(self):
+        if recovery_pending(Sale._meta.database):  # restored: the hub may hold the outcome
+            return None
         sale = Sale.select(Sale.id).where(Sale.fiscal_status == "pending").order_by(Sale.id).first()
         ret = (SaleReturn.select(SaleReturn.id).where(SaleReturn.fiscal_status == "pending")
                .order_by(SaleReturn.id).first())
@@ -124,7 +131,10 @@ class FiscalWorker(Worker):
         return ("sale", sale.id) if sale else (("return", ret.id) if ret else None)
 
     def _z_due(self, item) -> Shift | None:
-        """A closed shift whose Z the register owes, once that shift's receipts are settled."""
+        """A closed shift whose Z the register owes, once that shift's receipts are settled;
+        none while a restored store catches up (the hub may hold the Z's outcome)."""
+        if recovery_pending(Shift._meta.database):
+            return None
         shift = (Shift.select().where(Shift.fiscal_z_status == "pending").order_by(Shift.id)
                  .first())
         if shift is None:

@@ -1,12 +1,15 @@
 """Numbered, explicit schema steps (PRAGMA user_version is the schema version).
 
-A store upgraded from any earlier release runs the missing steps in order, each in its own
-transaction, and keeps its data.  Never edit a released step; add the next one.
+A store upgraded from any earlier release runs the missing steps in order, all in one
+transaction (a failed step leaves the database as it was), and keeps its data.  Never edit
+a released step; add the next one.
 """
 
 from __future__ import annotations
 
 from peewee import SqliteDatabase
+
+from .errors import Conflict
 
 # Step 1: the first release's schema.
 STEP_1 = [
@@ -144,12 +147,19 @@ def upgrade(db: SqliteDatabase) -> int:
             f"the store database has schema {start}, newer than this agent knows ({len(STEPS)}): "
             "upgrade the agent"
         )
-    for version in range(start + 1, len(STEPS) + 1):
-        with db.atomic("IMMEDIATE"):
-            now = db.execute_sql("PRAGMA user_version").fetchone()[0]
-            if now >= version:  # another process upgraded it meanwhile
-                continue
-            for sql in STEPS[version - 1]:
-                db.execute_sql(sql)
-            db.execute_sql(f"PRAGMA user_version = {version}")
+    if start == len(STEPS):
+        return start
+    version = start
+    try:
+        with db.atomic("IMMEDIATE"):  # every missing step or none: a failure changes nothing
+            now = db.execute_sql("PRAGMA user_version").fetchone()[0]  # another process
+            for version in range(now + 1, len(STEPS) + 1):  # may have upgraded meanwhile
+                for sql in STEPS[version - 1]:
+                    db.execute_sql(sql)
+                db.execute_sql(f"PRAGMA user_version = {version}")
+    except Exception as e:
+        raise Conflict(f"upgrading the store database from schema {start} to {len(STEPS)} "
+                       f"failed at step {version} ({type(e).__name__}: {e}); the database is "
+                       "unchanged: keep running the previous release and report this",
+                       code="upgrade_failed") from e
     return start

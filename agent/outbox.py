@@ -10,7 +10,7 @@ import json
 import uuid
 
 from . import clock, event_schema, sql
-from .errors import Invalid
+from .errors import Conflict, Invalid
 from .models import Outbox, SyncState, database
 
 
@@ -26,6 +26,10 @@ def emit(event_type: str, payload: dict, schema: int = 1) -> Outbox:
     the action is written (a store never commits an event that would stop its sync)."""
     if not database.in_transaction():
         raise RuntimeError("outbox.emit must run inside the business transaction")
+    if sql.scalar("SELECT 1 FROM sync_state WHERE key = 'recovery_pending'"):
+        raise Conflict("the store was restored from a backup and is catching up with the hub; "
+                       "it records sales again once that is done (store-agent sync)",
+                       code="store_recovering")
     try:
         event_schema.check(event_type, payload)
     except event_schema.SchemaError as e:

@@ -10,6 +10,7 @@ from werkzeug.routing import IntegerConverter
 
 from agent import text
 from agent.errors import Invalid, StoreError
+from agent.version import VERSION
 
 from . import api, api_customers, api_devices, api_fiscal, api_sales, ui
 from .http import error_response
@@ -66,7 +67,7 @@ def create_app(store, extra_blueprints=(), status_provider=None) -> Flask:
     @app.get("/healthz")
     def healthz():
         store.db.db.execute_sql("SELECT 1")
-        return jsonify({"ok": True, "store_id": store.store_id})
+        return jsonify({"ok": True, "store_id": store.store_id, "version": VERSION})
 
     @app.errorhandler(StoreError)
     def domain_error(e):

@@ -1,6 +1,7 @@
 """``store-agent``, the console entry point: the core's own commands (``agent.cli``) plus
 those that run the store process built by the composition root (``pos_ui.process``):
-``serve``, ``demo`` and ``sync``.
+``serve``, ``demo`` and ``sync``, and the operations that reach the hub and the devices
+(``pos_ui.operations``): ``backup``, ``restore``, ``doctor``, ``install-service``.
 
 Every failure is one line on stderr and a non-zero exit; no traceback reaches the user.
 """
@@ -12,6 +13,8 @@ import sys
 
 from agent import cli as core_cli
 from agent.errors import StoreError
+
+from .operations import add_parsers as add_operations
 
 
 def store_process_class():
@@ -77,6 +80,8 @@ def add_process_commands(sub, after: str) -> None:
         s.add_argument("--once", action="store_true")
         s.add_argument("--status", action="store_true")
         s.set_defaults(fn=cmd_sync)
+
+        add_operations(sub)  # backup, restore, doctor, install-service
 
 
 def build_parser():

@@ -95,7 +95,8 @@ ROUTES = [
     ("get", "/api/v1/sync/status", "Sync state: pending, acked_through, blocked", None, {},
      ("200",)),
     ("get", "/api/v1/openapi.json", "This document", None, {}, ("200",)),
-    ("get", "/healthz", "Liveness", None, {}, ("200",)),
+    ("get", "/healthz", "Liveness: ok, the store's id and the agent's version", None, {},
+     ("200",)),
 ]
 PUBLIC = {("post", "/api/v1/session"), ("get", "/healthz"), ("get", "/api/v1/openapi.json")}
 PATH_PARAMS = {"sale_id": ID, "return_id": ID, "shift_id": ID, "phone": {"type": "string", "maxLength": 40}}

@@ -14,10 +14,13 @@ import uuid
 
 import requests
 
+from agent.version import VERSION
+
 from . import signing
 from .errors import HubGap, HubRefused, HubTooLarge, HubUnavailable
 
 USER_AGENT = "store-agent-sync/1"
+VERSION_HEADER = "X-Store-Agent-Version"  # the hub's store list shows each store's version
 
 
 def _dumps(obj) -> str:
@@ -53,7 +56,8 @@ class HubClient:
         url = self.url + path
         raw = body or b""
         headers = {"Authorization": f"Bearer {self._signer.token}",
-                   signing.HEADER: self._signer.sign(method, url, raw)}
+                   signing.HEADER: self._signer.sign(method, url, raw),
+                   VERSION_HEADER: VERSION}
         if body is not None:
             headers["Content-Type"] = "application/json"
         try:
@@ -107,6 +111,19 @@ class HubClient:
             return data
         if status == 200:
             raise HubUnavailable("hub feed answer is malformed", status)
+        raise self._refusal(status, data)
+
+    # -- the hub's copy of this store's own events (a restored store's catch-up) --------
+    def own_events(self, after: int, limit: int = 500) -> dict:
+        from urllib.parse import quote
+        status, data = self.request(
+            "GET", f"/hub/v1/stores/{quote(self.store_id)}/events?after={int(after)}"
+                   f"&limit={int(limit)}")
+        if status == 200 and isinstance(data.get("events"), list) and isinstance(
+                data.get("acked_through"), int):
+            return data
+        if status == 200:
+            raise HubUnavailable("hub events answer is malformed", status)
         raise self._refusal(status, data)
 
     # -- loyalty, called by the store core at the till ---------------------------------

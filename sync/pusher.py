@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from agent import outbox
 
+from . import recovery
 from .errors import HubGap, HubRefused, HubTooLarge, HubUnavailable
 from .state import record_blocked, record_error, record_success
 from .worker import Worker
@@ -45,6 +46,7 @@ class OutboxPusher(Worker):
         super().__init__(interval)
         self.store, self.client, self.live = store, client, live
         self.batch_events, self.batch_bytes = max(1, batch_events), max(1000, batch_bytes)
+        self.recovery_page = max(1, batch_events)
 
     def run_once(self, retry_forever: bool = False) -> int:
         """Push until nothing is pending; returns how many events the hub newly confirmed."""
@@ -63,6 +65,8 @@ class OutboxPusher(Worker):
             raise
 
     def _push_all(self, retry_forever: bool) -> int:
+        if recovery.needed(self.store):  # a restored store: the hub's copy first
+            recovery.catch_up(self.store, self.client, self.recovery_page)
         start = outbox.acked_through()
         cursor, limit, poison = start, self.batch_events, None
         while not self.stopping.is_set():

@@ -14,11 +14,18 @@ from .pusher import OutboxPusher
 from .state import LiveState
 
 
-def build_workers(store, live: LiveState) -> tuple[HubClient | None, list]:
+def hub_client(store) -> HubClient | None:
     hub = store.config.section("hub")
     if not (hub["url"] and hub["token"]):
+        return None
+    return HubClient(hub["url"], hub["token"], store.store_id, timeout=hub["timeout"])
+
+
+def build_workers(store, live: LiveState) -> tuple[HubClient | None, list]:
+    hub = store.config.section("hub")
+    client = hub_client(store)
+    if client is None:
         return None, []
-    client = HubClient(hub["url"], hub["token"], store.store_id, timeout=hub["timeout"])
     pusher = OutboxPusher(store, client, live, interval=hub["push_interval"],
                           batch_events=hub["batch_events"], batch_bytes=hub["batch_bytes"])
     puller = FeedPuller(store, client, live, interval=hub["feed_interval"])

@@ -14,14 +14,15 @@ from peewee import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from agent import text
+from agent.version import VERSION
 
 from . import feed, loyalty, rejected, validate
 from .auth import Authenticator
-from .chain_models import create_chain_tables
 from .db import open_database
 from .errors import BadRequest, HubApiError
 from .ingest import Inconsistent, ingest
-from .models import HubRejectedEvent, HubSetting, hub_db, schema_version
+from .migrations import current_version, upgrade
+from .models import HubSetting, hub_db, schema_version
 from .vault import check_value
 
 log = logging.getLogger("store_hub")
@@ -36,8 +37,10 @@ class HubConfig:
     accept_v1_signatures: bool = False  # only for agents older than signature v2
 
 
+# every other route takes none
 QUERY_ARGS = {"/hub/v1/feed": {"after", "limit"}, "/hub/v1/stock": {"sku"},
-              "/hub/v1/rejected": {"store_id", "status"}}  # every other route takes none
+              "/hub/v1/rejected": {"store_id", "status"},
+              "/hub/v1/stores/<store_id>/events": {"after", "limit"}}
 
 
 class HubNotReady(Exception):
@@ -79,8 +82,7 @@ def _body():
 def create_app(config: HubConfig) -> Flask:
     db = bind(config.db_url)
     check_ready(db, config.secret)
-    db.create_tables([HubRejectedEvent], safe=True)  # a hub initialised before it existed
-    create_chain_tables(db)  # one bonus balance across channels: tables an older hub lacks
+    upgrade(db)  # the numbered schema steps an older hub lacks
     auth = Authenticator(db, config.secret, config.accept_v1_signatures)
     app = Flask("store_hub")
     app.config["MAX_CONTENT_LENGTH"] = config.max_body
@@ -113,7 +115,8 @@ def create_app(config: HubConfig) -> Flask:
     @app.get("/healthz")
     def healthz():
         db.execute_sql("SELECT 1")
-        return jsonify({"ok": True, "service": "store-hub"})
+        return jsonify({"ok": True, "service": "store-hub", "version": VERSION,
+                        "schema_version": current_version()})
 
     @app.post("/hub/v1/events")
     def push_events():
@@ -159,6 +162,8 @@ def create_app(config: HubConfig) -> Flask:
         status, answer = loyalty.authorize(db, store_id, phone, amount, ref)
         return jsonify(answer), status
 
+    from .store_copy import register_store_copy
+    register_store_copy(app, db, auth)
     from .admin import register_admin
     register_admin(app, db, auth)
     from .loyalty_channel import register_loyalty_channel

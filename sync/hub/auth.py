@@ -19,6 +19,7 @@ import time
 from flask import g, request
 
 from .. import signing
+from . import contact
 from .errors import Unauthorized
 from .models import HubSetting
 from .sql import Sql
@@ -48,11 +49,11 @@ class Authenticator:
     def store(self) -> str:
         """Authenticate a store request; returns its store_id (also put in ``g.store_id``)."""
         sql = Sql(self.db)
-        row = sql.one("SELECT store_id, token_sealed FROM hub_store WHERE token_hash = ?",
-                      (token_hash(self.bearer()),))
+        row = sql.one("SELECT store_id, token_sealed, agent_version, last_seen_at FROM hub_store "
+                      "WHERE token_hash = ?", (token_hash(self.bearer()),))
         if row is None:
             raise Unauthorized("unknown store token")
-        store_id, sealed = row
+        store_id, sealed, known_version, seen_at = row
         token = self._token(store_id, sealed)
         body = request.get_data(cache=True) if request.method != "GET" else b""
         target = signing.request_target(request.path, request.query_string)
@@ -63,6 +64,8 @@ class Authenticator:
         except signing.BadSignature as e:
             raise Unauthorized(str(e), code="bad_signature") from None
         self._remember(sql, store_id, t, sig)
+        contact.seen(sql, store_id, request.headers.get(contact.VERSION_HEADER), known_version,
+                     seen_at)
         g.store_id = store_id
         return store_id
 

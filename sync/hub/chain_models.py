@@ -8,8 +8,8 @@ balance only to those stores.  ``hub_loyalty_ref``: a channel's entry by ``ref``
 digest of its body and the first answer (idempotency).  ``hub_loyalty_audit``: what the hub
 did to a balance on its own account (a duplicate welcome reversed, a manual adjustment).
 
-There are no hub migrations: ``create_chain_tables`` creates what is missing on every
-start and fills the welcome and seen tables once from the ledger of an older hub.
+``create_chain_tables`` is the hub's schema step 2 (``migrations``): it creates what is
+missing and fills the welcome and seen tables once from the ledger of an older hub.
 """
 
 from __future__ import annotations

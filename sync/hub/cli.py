@@ -148,16 +148,23 @@ def cmd_expire(args) -> int:
     return 0
 
 
+def cmd_install_service(args) -> int:
+    from agent.service_units import executable, hub_unit, install
+    unit = hub_unit(args.executable or executable("store-hub"), _db_url(args), user=args.user,
+                    port=args.port, host=args.host)
+    return install("store-hub", unit, args.user, "/var/lib/store-hub", args)
+
+
 def cmd_rejected(args) -> int:
     from . import rejected
     from .app import bind, check_ready
     from .errors import HubApiError
-    from .models import HubRejectedEvent
+    from .migrations import upgrade
     from .vault import load_secret
     url = _db_url(args)
     db = bind(url)
     check_ready(db, load_secret(url, args.secret_file))
-    db.create_tables([HubRejectedEvent], safe=True)
+    upgrade(db)  # the numbered schema steps (hub_rejected_event is step 4)
     if args.action == "list":
         items = rejected.listing(db, args.store)
         for r in items:
@@ -178,6 +185,8 @@ def cmd_rejected(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="store-hub", description="The reference hub for store-agent")
+    from agent.version import VERSION
+    p.add_argument("--version", action="version", version=f"store-hub {VERSION}")
     sub = p.add_subparsers(dest="command", required=True)
 
     def common(s):
@@ -233,6 +242,13 @@ def build_parser() -> argparse.ArgumentParser:
     common(s)
     s.set_defaults(fn=cmd_expire)
 
+    s = sub.add_parser("install-service", help="install store-hub as a systemd service")
+    common(s)
+    from agent.service_units import add_install_options
+    add_install_options(s)
+    s.add_argument("--user", default="store-hub")
+    s.set_defaults(fn=cmd_install_service)
+
     s = sub.add_parser("rejected", help="poison events: list them, or quarantine one so the "
                                         "store's sync goes on")
     common(s)
@@ -247,6 +263,8 @@ def main(argv=None) -> int:
     logging.basicConfig(level=os.environ.get("STORE_HUB_LOG", "WARNING"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
+    from agent.errors import StoreError
+
     from .app import HubNotReady
     from .db import BadDatabaseUrl
     from .registry import RegistryError
@@ -255,6 +273,9 @@ def main(argv=None) -> int:
         return int(args.fn(args) or 0)
     except (HubNotReady, BadDatabaseUrl, RegistryError, SecretError) as e:
         print(f"store-hub: {e}", file=sys.stderr)
+        return 1
+    except StoreError as e:  # install-service's refusals
+        print(f"store-hub: {e.message}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -21,7 +21,6 @@ from peewee import (
 )
 
 hub_db = DatabaseProxy()
-SCHEMA_VERSION = 1
 
 
 class HubModel(Model):
@@ -52,6 +51,8 @@ class HubStore(HubModel):
     acked_through = BigIntegerField(default=0)  # highest contiguous seq held
     last_event_at = CharField(null=True)
     created_at = CharField()
+    agent_version = CharField(null=True)  # as the store said on its last call
+    last_seen_at = CharField(null=True)  # the store's last authenticated call
 
 
 class HubSeenSignature(HubModel):
@@ -245,13 +246,16 @@ class HubRejectedEvent(HubModel):
 ALL = [HubSetting, HubCounter, HubStore, HubSeenSignature, HubEvent, HubSale, HubReturn,
        HubShift, HubStock, HubCustomer, HubLedger, HubOverdraft, HubHold, HubProduct,
        HubRejectedEvent]
+# the first release's tables (schema version 1); later tables come with their schema step
+FIRST_RELEASE = [m for m in ALL if m is not HubRejectedEvent]
 
 
 def create_schema(db) -> None:
-    """Create every table (idempotent) and record the schema version."""
+    """The first release's tables (idempotent) at schema version 1; ``migrations.upgrade``
+    takes it on from there."""
     with db.atomic():
-        db.create_tables(ALL, safe=True)
-        HubSetting.insert(key="schema_version", value=str(SCHEMA_VERSION)).on_conflict_ignore().execute()
+        db.create_tables(FIRST_RELEASE, safe=True)
+        HubSetting.insert(key="schema_version", value="1").on_conflict_ignore().execute()
         HubCounter.insert(name="feed", value=0).on_conflict_ignore().execute()
 
 

@@ -14,7 +14,8 @@ EVENT = {"type": "object", "properties": {
     "type": {"type": "string", "maxLength": 64}, "schema": {"type": "integer", "minimum": 1},
     "occurred_at": {"type": "string", "maxLength": 40}, "payload": {"type": "object"}}}
 STORE_ROUTES = {("post", "/hub/v1/events"), ("get", "/hub/v1/feed"),
-                ("post", "/hub/v1/loyalty/authorize")}
+                ("post", "/hub/v1/loyalty/authorize"),
+                ("get", "/hub/v1/stores/{store_id}/events")}
 CHANNEL_ROUTES = {("post", "/hub/v1/loyalty/entries")}
 EITHER_ROUTES = {("get", "/hub/v1/loyalty/customers/{phone}"),  # a channel's or a store's
                  ("post", "/hub/v1/customers")}
@@ -51,7 +52,12 @@ ROUTES = [
      "office, audited",
      {"amount": {"type": "integer", "minimum": -10**12, "maximum": 10**12},
       "reason": {"type": "string", "maxLength": 200}, "by": TEXT}, {}, ("201",)),
-    ("get", "/hub/v1/stores", "Every store and how far it is held", None, {}, ("200",)),
+    ("get", "/hub/v1/stores", "Every store, how far it is held, and when it last called "
+     "with which agent version (agent_version, last_seen_at)", None, {}, ("200",)),
+    ("get", "/hub/v1/stores/{store_id}/events", "The hub's copy of the calling store's own "
+     "events after a seq, as received (a restored store's catch-up; quarantined ones too)",
+     None, {"after": {"type": "integer", "minimum": 0, "maximum": 2**62},
+            "limit": {"type": "integer", "minimum": 0, "maximum": 2000}}, ("200",)),
     ("get", "/hub/v1/stores/{store_id}/summary", "A store's totals (and quarantined count)",
      None, {}, ("200",)),
     ("get", "/hub/v1/stores/{store_id}/stock", "A store's on-hand per SKU", None, {},
@@ -67,7 +73,8 @@ ROUTES = [
      "Accept a rejected event into quarantine: its seq is held, it is never applied", None,
      {}, ("200",)),
     ("get", "/hub/v1/openapi.json", "This document", None, {}, ("200",)),
-    ("get", "/healthz", "Liveness", None, {}, ("200",)),
+    ("get", "/healthz", "Liveness: ok, the hub's version and schema_version", None, {},
+     ("200",)),
 ]
 PATH_PARAMS = {"phone": {"type": "string", "maxLength": 20},
                "store_id": {"type": "string", "maxLength": 64}, "rejected_id": ID}
@@ -85,7 +92,8 @@ def document() -> dict:
                             "Admin routes: the admin token.")
     doc["components"]["securitySchemes"]["store"] = {
         "type": "apiKey", "in": "header", "name": "X-Store-Signature",
-        "description": "with Authorization: Bearer <store token>"}
+        "description": "with Authorization: Bearer <store token>; the agent also sends "
+                       "X-Store-Agent-Version (the hub's store list shows it)"}
     doc["components"]["securitySchemes"]["channel"] = {
         "type": "http", "scheme": "bearer",
         "description": "a channel's token (store-hub add-channel): a website or an ERP"}

@@ -27,8 +27,8 @@ def init_hub(db, admin_token: str, secret: bytes) -> None:
     hub_db.initialize(db)
     ensure_schema(db)
     create_schema(db)
-    from .chain_models import create_chain_tables
-    create_chain_tables(db)
+    from .migrations import upgrade
+    upgrade(db)  # the numbered steps after the first
     with transaction(db):
         row = HubSetting.get_or_none(HubSetting.key == "secret_check")
         if row is not None and row.value != check_value(secret):
@@ -45,6 +45,8 @@ def add_store(db, store_id: str, token: str, secret: bytes, pull_url: str | None
         raise RegistryError("store id: 1-64 letters, digits, '.', '_' or '-'")
     _check_token(token, "store")
     hub_db.initialize(db)
+    from .migrations import upgrade
+    upgrade(db)  # a hub database of an older release: its missing steps first
     with transaction(db):
         other = HubStore.get_or_none(HubStore.token_hash == token_hash(token))
         if other is not None and other.store_id != store_id:

@@ -138,3 +138,21 @@ def test_store_hub_rejected_cli_lists_and_quarantines(engine, hub, tmp_path):
     assert out.returncode == 0 and "quarantined" in out.stdout, out.stderr
     out = run("rejected", "quarantine", "12345", *env_args)
     assert out.returncode == 1 and "Traceback" not in out.stderr and out.stderr.count("\n") == 1
+
+
+def test_doctor_fails_on_a_blocked_sync_and_says_to_quarantine_at_the_hub(tmp_path):
+    from agent import doctor
+    from sync.state import record_blocked, record_success
+    from tests.conftest import make_store
+    store = make_store(tmp_path / "s", "S1")
+    try:
+        record_blocked(store, None, 7, "events[0].payload.name contains U+0000")
+        checks = {c.name: c for c in doctor.database_checks(store.config.db_path)}
+        assert checks["sync"].verdict == doctor.FAIL
+        assert checks["sync"].detail == ("sync blocked at seq 7: events[0].payload.name "
+                                         "contains U+0000")
+        assert "quarantine" in checks["sync"].hint
+        record_success(store, None, "last_push_at", acked=7)  # the operator quarantined it
+        assert "sync" not in {c.name for c in doctor.database_checks(store.config.db_path)}
+    finally:
+        store.close()

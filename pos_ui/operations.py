@@ -1,0 +1,232 @@
+"""Operating a store for years: ``backup``, ``restore``, ``doctor``, ``install-service``.
+
+The command functions of ``store-agent`` that reach past the store core: the hub (a
+restored store's catch-up, the doctor's hub checks) and the devices (the doctor's
+printer/register/scale checks).  ``add_parsers`` registers them on the CLI.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from agent import backup, doctor, service_units
+from agent.errors import Conflict, Invalid, StoreError
+
+
+def _data_dir(args) -> str:
+    d = args.data_dir or os.environ.get("STORE_AGENT_DATA_DIR")
+    if not d:
+        raise StoreError("--data-dir is required (or set STORE_AGENT_DATA_DIR)", field="data_dir")
+    return d
+
+
+def cmd_backup(args) -> int:
+    from agent import config as config_mod
+    cfg = config_mod.load(Path(_data_dir(args)))
+    m = backup.backup(cfg, args.file)
+    print(f"backup of store {m['store_id']} written to {args.file}: schema {m['schema_version']}, "
+          f"events {m['outbox_first_seq']}..{m['outbox_last_seq']} "
+          f"(the hub held up to {m['acked_through']}), {m['sales']} sales")
+    return 0
+
+
+def _refuse_if_serving(data_dir: Path) -> None:
+    """A serving agent would go on writing to the database a restore sets aside."""
+    import json
+    import urllib.request
+
+    from agent import config as config_mod
+    if not (data_dir / "config.toml").exists():
+        return
+    cfg = config_mod.load(data_dir)
+    host = cfg.get("server", "host")
+    host = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+    url = f"http://{host}:{cfg.get('server', 'port')}/healthz"
+    try:
+        with urllib.request.urlopen(url, timeout=2) as resp:
+            answer = json.loads(resp.read() or b"{}")
+    except (OSError, ValueError):
+        return
+    if answer.get("store_id") == cfg.store_id:
+        raise Conflict(f"store {cfg.store_id} is serving at {url[:-8]}: stop it first "
+                       "(systemctl stop store-agent)", code="serving")
+
+
+def cmd_restore(args) -> int:
+    data_dir = Path(_data_dir(args))
+    _refuse_if_serving(data_dir)
+    if args.from_hub:
+        return _restore_from_hub(args, data_dir)
+    if not args.file:
+        raise Invalid("give the backup FILE, or --from-hub", field="file")
+    done = backup.restore(data_dir, args.file, force=args.force)
+    if done["kept"]:
+        print(f"the database it replaced is kept as {done['kept']}")
+    print(f"store {done['store_id']} restored from the backup of {done['taken_at']} "
+          f"(events up to {done['outbox_last_seq']})")
+    return _catch_up_now(data_dir, args.no_catch_up)
+
+
+def _restore_from_hub(args, data_dir: Path) -> int:
+    """A store whose disk died: a new database, rebuilt from the hub's copy of its events."""
+    from agent.store import Store, init
+    if args.file:
+        raise Invalid("give either FILE or --from-hub, not both", field="file")
+    db = data_dir / backup.DB_NAME
+    if (data_dir / "config.toml").exists():
+        store = Store.open(data_dir)
+    else:
+        if not (args.store_id and args.hub_url and args.hub_token):
+            raise Invalid("a new data dir needs --store-id, --hub-url and --hub-token",
+                          field="store_id")
+        store = init(data_dir, args.store_id, args.hub_url, args.hub_token)
+    from agent import replay
+    from sync.wiring import hub_client
+    has_events, has_hub = replay.last_seq() > 0, hub_client(store) is not None
+    store.close()
+    if not has_hub:
+        raise Invalid(f"no hub is configured in {data_dir / 'config.toml'}: [hub] url and token",
+                      field="from_hub")
+    if has_events:
+        if not args.force:
+            raise Conflict(f"{db} holds this store's events: restore a backup FILE, or use "
+                           "--force to set it aside and rebuild from the hub", field="from_hub")
+        print(f"the database it replaced is kept as {backup.set_aside(db)}")
+    store = Store.open(data_dir)
+    with store.db.write():
+        backup.mark_for_recovery(store.db.db, "rebuilt from the hub")
+    store.close()
+    print(f"store {store.store_id}: a new database, to be rebuilt from the hub's copy")
+    return _catch_up_now(data_dir, args.no_catch_up)
+
+
+def _catch_up_now(data_dir: Path, skip: bool) -> int:
+    from agent.store import Store
+    from sync.errors import HubRefused, HubUnavailable
+    from sync.recovery import catch_up
+    from sync.wiring import hub_client
+    store = Store.open(data_dir)
+    try:
+        client = hub_client(store)
+        if skip:
+            print("not caught up with the hub yet (--no-catch-up): the store refuses sales "
+                  "until `store-agent sync --once` or the service has done it")
+            return 0
+        if client is None:  # nobody holds events of this store but itself
+            with store.db.write():
+                store.db.db.execute_sql("DELETE FROM sync_state WHERE key = ?",
+                                        (backup.RECOVERY_KEY,))
+            print("no hub is configured: nothing to catch up with; the store sells on")
+            return 0
+        try:
+            done = catch_up(store, client)
+        except (HubUnavailable, HubRefused) as e:
+            print(f"not caught up with the hub yet ({e.message}): the service does it when the "
+                  "hub answers; sales are refused until then")
+            return 1
+        print(f"caught up with the hub: {done['applied']} events replayed, "
+              f"the next event is {done['last_seq'] + 1}")
+        return 0
+    finally:
+        store.close()
+
+
+def device_checks(config, timeout: float = 3.0) -> list[doctor.Check]:
+    """The configured printer, fiscal register and scale: do they answer?"""
+    cfg = config.section("devices")
+    out = []
+    if cfg["printer"]:
+        try:
+            from drivers.printer_transports import open_printer
+            printer = open_printer(cfg["printer"], lang=config.get("ui", "language"))
+            try:
+                st = printer.status()
+            finally:
+                printer.close()
+            out.append(doctor.Check("printer", doctor.OK if st.ready else doctor.FAIL,
+                                    f"{cfg['printer']}: {st.state.value} {st.message}".strip(),
+                                    "" if st.ready else "paper, cover, cable, power"))
+        except Exception as e:  # noqa: BLE001 - any failure is the check's answer
+            out.append(doctor.Check("printer", doctor.FAIL, f"{cfg['printer']}: {e}",
+                                    "is it on and connected? (the service may hold the port)"))
+    if cfg["fiscal"]:
+        try:
+            from drivers.fiscal import open_fiscal
+            register = open_fiscal(cfg["fiscal"], state_path=str(config.data_dir
+                                                                  / "fiscal-state.json"))
+            try:
+                st = register.status()
+            finally:
+                getattr(register, "close", lambda: None)()
+            out.append(doctor.Check("fiscal register", doctor.OK, f"{cfg['fiscal']}: {st}"))
+        except Exception as e:  # noqa: BLE001
+            out.append(doctor.Check("fiscal register", doctor.FAIL, f"{cfg['fiscal']}: {e}",
+                                    "is it on and connected? (the service may hold the port)"))
+    if cfg["scale"]:
+        try:
+            from drivers.scale import open_scale
+            scale = open_scale(cfg["scale"])
+            try:
+                weight = scale.read_weight(timeout=timeout)
+            finally:
+                getattr(scale, "close", lambda: None)()
+            out.append(doctor.Check("scale", doctor.OK, f"{cfg['scale']}: {weight} kg"))
+        except Exception as e:  # noqa: BLE001
+            out.append(doctor.Check("scale", doctor.FAIL, f"{cfg['scale']}: {e}",
+                                    "is it on and connected? (the service may hold the port)"))
+    return out
+
+
+def cmd_doctor(args) -> int:
+    """Read-only: the database is opened read-only and never upgraded by a check."""
+    from agent import config as config_mod
+    cfg = config_mod.load(Path(_data_dir(args)))
+    checks = doctor.local_checks(cfg)
+    if not args.offline:
+        from sync.diagnostics import hub_checks
+        checks += hub_checks(cfg, doctor.last_seq(cfg.db_path))
+    if not args.no_devices:
+        checks += device_checks(cfg)
+    print(doctor.as_json(checks, cfg.store_id) if args.json else doctor.render(checks, cfg.store_id))
+    return doctor.EXIT[doctor.verdict(checks)]
+
+
+def cmd_install_service(args) -> int:
+    exe = args.executable or service_units.executable("store-agent")
+    unit = service_units.agent_unit(exe, user=args.user, port=args.port, host=args.host)
+    return service_units.install("store-agent", unit, args.user, "/var/lib/store-agent", args)
+
+
+def add_parsers(sub) -> None:
+    s = sub.add_parser("backup", help="a consistent copy of the store while it serves")
+    s.add_argument("--data-dir")
+    s.add_argument("file")
+    s.set_defaults(fn=cmd_backup)
+
+    s = sub.add_parser("restore", help="put a backup in place; the store then catches up "
+                                       "with the hub")
+    s.add_argument("--data-dir")
+    s.add_argument("file", nargs="?")
+    s.add_argument("--force", action="store_true",
+                   help="restore a backup of another store / set a database with events aside")
+    s.add_argument("--from-hub", action="store_true",
+                   help="rebuild a lost database from the hub's copy of this store's events")
+    s.add_argument("--store-id")
+    s.add_argument("--hub-url")
+    s.add_argument("--hub-token")
+    s.add_argument("--no-catch-up", action="store_true",
+                   help="do not ask the hub now (the service or `sync` does it)")
+    s.set_defaults(fn=cmd_restore)
+
+    s = sub.add_parser("doctor", help="check the store: one line per check, exit 0/1/2")
+    s.add_argument("--data-dir")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--offline", action="store_true", help="skip the hub checks")
+    s.add_argument("--no-devices", action="store_true", help="skip the device checks")
+    s.set_defaults(fn=cmd_doctor)
+
+    s = sub.add_parser("install-service", help="install store-agent as a systemd service")
+    service_units.add_install_options(s)
+    s.add_argument("--user", default="store-agent")
+    s.set_defaults(fn=cmd_install_service)

@@ -1,0 +1,83 @@
+"""The hub's numbered schema steps (``hub_setting.schema_version`` is the version).
+
+A hub made by any earlier release runs the missing steps in order, all in one transaction
+(PostgreSQL and SQLite both roll DDL back), so a failed step leaves the database as it was.
+A step brings the tables to its version whatever an older release already created (the
+first releases created tables from the models on every start), so each is idempotent.
+Never edit a released step; add the next one.
+"""
+
+from __future__ import annotations
+
+from .db import is_postgres, transaction
+from .models import FIRST_RELEASE, HubCounter, HubRejectedEvent, HubSetting, hub_db
+
+
+def _step_1_base(db) -> None:
+    """The first release's tables."""
+    db.create_tables(FIRST_RELEASE, safe=True)
+    HubCounter.insert(name="feed", value=0).on_conflict_ignore().execute()
+
+
+def _step_2_chain(db) -> None:
+    """One bonus balance across channels."""
+    from .chain_models import create_chain_tables
+    create_chain_tables(db)
+
+
+def _step_3_store_contact(db) -> None:
+    """When each store last called, and with which agent version."""
+    if is_postgres(db):  # the table lives in the URL's schema (search_path)
+        for column in ("agent_version", "last_seen_at"):
+            db.execute_sql(f"ALTER TABLE hub_store ADD COLUMN IF NOT EXISTS {column} "
+                           "VARCHAR(255)")
+        return
+    have = {c.name for c in db.get_columns("hub_store")}
+    for column in ("agent_version", "last_seen_at"):
+        if column not in have:
+            db.execute_sql(f"ALTER TABLE hub_store ADD COLUMN {column} VARCHAR(255)")
+
+
+def _step_4_rejected_events(db) -> None:
+    """Poison events: what the hub refused, and what the operator quarantined."""
+    if is_postgres(db):  # look in the URL's schema (search_path), as create_tables(safe) does
+        exists = db.execute_sql("SELECT 1 FROM information_schema.tables WHERE table_schema = "
+                                "current_schema() AND table_name = 'hub_rejected_event'"
+                                ).fetchone()
+    else:
+        exists = db.table_exists("hub_rejected_event")
+    if not exists:
+        db.create_tables([HubRejectedEvent])
+
+
+STEPS = [_step_1_base, _step_2_chain, _step_3_store_contact, _step_4_rejected_events]
+
+
+def current_version() -> int:
+    return len(STEPS)
+
+
+def version(db) -> int:
+    if not db.table_exists("hub_setting"):
+        return 0
+    row = HubSetting.get_or_none(HubSetting.key == "schema_version")
+    return int(row.value) if row else 0
+
+
+def upgrade(db, steps=None) -> int:
+    """Bring the hub's database to the newest schema; returns the version it started at."""
+    steps = STEPS if steps is None else steps
+    hub_db.initialize(db)
+    start = version(db)
+    if start > len(steps):
+        raise RuntimeError(f"the hub database has schema {start}, newer than this hub knows "
+                           f"({len(steps)}): upgrade the hub")
+    if start == len(steps):
+        return start
+    with transaction(db):
+        for number in range(start + 1, len(steps) + 1):
+            steps[number - 1](db)
+        HubSetting.insert(key="schema_version", value=str(len(steps))).on_conflict(
+            conflict_target=[HubSetting.key],
+            update={HubSetting.value: str(len(steps))}).execute()
+    return start
