@@ -57,7 +57,10 @@ def browser():
     reason = _chromium_missing()
     if reason:
         pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+    # liveness bounds, not timings: a PIN check (scrypt) on a loaded 2-core CI machine can
+    # take seconds; a screen that never shows still fails, just later
+    expect.set_options(timeout=15_000)
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
@@ -171,7 +174,7 @@ def screen_for(browser):
     def make(proc, **kw):
         ctx = browser.new_context(viewport=VIEWPORT, locale="ru-RU", timezone_id="Europe/Moscow",
                                   service_workers="block", **kw)
-        ctx.set_default_timeout(8000)
+        ctx.set_default_timeout(20_000)
         contexts.append(ctx)
         return Screen(ctx.new_page(), proc.base_url)
 
