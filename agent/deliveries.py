@@ -158,10 +158,12 @@ def _record(store, d: Delivery, counted: dict, client_ref: str, cashier) -> None
 
 def act_lines(d: Delivery) -> list[dict]:
     out = []
-    rows = (DeliveryLine.select(DeliveryLine, Product).join(Product, join_type="LEFT OUTER")
-            .where(DeliveryLine.delivery == d.id).order_by(DeliveryLine.line_no))
+    rows = list(DeliveryLine.select().where(DeliveryLine.delivery == d.id)
+                .order_by(DeliveryLine.line_no))
+    products = {p.id: p for p in Product.select().where(
+        Product.id.in_([ln.product_id for ln in rows if ln.product_id]))}
     for ln in rows:
-        product = ln.product if ln.product_id else None
+        product = products.get(ln.product_id)
         exp, got, bad = ln.expected_milli, ln.received_milli or 0, ln.damaged_milli or 0
         row = {"line_no": ln.line_no, "sku": product.sku if product else None, "name": ln.name,
                "unit": product.unit if product else "pcs", "expected": qty_str(exp)}

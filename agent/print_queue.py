@@ -41,6 +41,9 @@ def pending_count() -> int:
 def document(store, job: PrintJob) -> dict | None:
     if job.kind == "drawer":
         return None
+    if job.kind == "document":  # a plain document kept in the job (a delivery's act)
+        import json
+        return json.loads(job.document)
     if job.kind == "return_receipt":
         return receipts.for_return(store, job.return_id)
     return receipts.for_sale(store, job.sale_id, copy=(job.kind == "reprint"))

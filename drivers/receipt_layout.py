@@ -123,6 +123,9 @@ def layout_receipt(receipt: dict, columns: int = 42, lang: str = "ru",
     if lang not in LABELS:
         raise ValueError(f"lang must be one of {sorted(LABELS)}, not {lang!r}")
     kind = receipt.get("kind", "sale")
+    if kind == "document":  # a plain summary (e.g. a delivery's act), not a receipt
+        from .document_layout import layout_document
+        return layout_document(receipt)
     if kind not in ("sale", "return"):
         raise ValueError(f"receipt kind must be 'sale' or 'return', not {kind!r}")
     lb = LABELS[lang]

@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from agent.errors import StoreError
 
-from . import api, api_customers, api_devices, api_fiscal, api_sales, ui
+from . import api, api_customers, api_devices, api_fiscal, api_sales, api_stock_docs, ui
 from .http import error_response
 
 log = logging.getLogger("store_agent.http")
@@ -31,6 +31,7 @@ def create_app(store, extra_blueprints=(), status_provider=None) -> Flask:
     app.register_blueprint(api_customers.bp)
     app.register_blueprint(api_devices.bp)
     app.register_blueprint(api_fiscal.bp)
+    app.register_blueprint(api_stock_docs.bp)
     app.register_blueprint(ui.bp)  # the cashier screen
     for bp in extra_blueprints:
         app.register_blueprint(bp)
