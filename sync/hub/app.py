@@ -20,6 +20,7 @@ from .db import open_database
 from .errors import BadRequest, HubApiError
 from .ingest import ingest
 from .models import HubSetting, hub_db, schema_version
+from .stock_docs import create_stock_doc_tables, register_stock_docs
 from .vault import check_value
 
 log = logging.getLogger("store_hub")
@@ -73,6 +74,7 @@ def create_app(config: HubConfig) -> Flask:
     db = bind(config.db_url)
     check_ready(db, config.secret)
     create_chain_tables(db)  # one bonus balance across channels: tables an older hub lacks
+    create_stock_doc_tables(db)  # deliveries, transfers in transit, counts, write-offs
     auth = Authenticator(db, config.secret)
     app = Flask("store_hub")
     app.config["MAX_CONTENT_LENGTH"] = config.max_body
@@ -126,6 +128,7 @@ def create_app(config: HubConfig) -> Flask:
     register_admin(app, db, auth)
     from .loyalty_channel import register_loyalty_channel
     register_loyalty_channel(app, db, auth)
+    register_stock_docs(app, db, auth)
 
     @app.errorhandler(HubApiError)
     def refused(e):

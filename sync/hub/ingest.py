@@ -21,6 +21,7 @@ from .db import retrying
 from .errors import Conflict, Gap, NotFound
 from .loyalty import LoyaltyBatch
 from .sql import Sql, iso
+from .stock_doc_events import HANDLERS as STOCK_DOC_HANDLERS
 from .validate import Event
 
 CHUNK = 200
@@ -110,6 +111,8 @@ class Projections:
             handler = getattr(self, "on_" + e.type.replace(".", "_"), None)
             if handler:
                 handler(e)
+            elif e.type in STOCK_DOC_HANDLERS:  # deliveries, transfers, counts, write-offs
+                STOCK_DOC_HANDLERS[e.type](self, e)
             elif e.type in ("loyalty.posted", "customer.upserted"):
                 loyalty.apply(e)
         self._write_sales()

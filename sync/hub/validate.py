@@ -173,6 +173,11 @@ CHECKS = {"sale.completed": _sale, "sale.voided": _void,
           "shift.opened": _shift, "shift.closed": _shift, "cash.moved": _cash}
 
 
+def _stock_doc_checks() -> dict:
+    from .stock_doc_events import CHECKS as stock_doc_checks  # transfers, deliveries
+    return stock_doc_checks
+
+
 def event(raw, i: int, store_id: str) -> Event:
     f = f"events[{i}]"
     if not isinstance(raw, dict):
@@ -195,7 +200,7 @@ def event(raw, i: int, store_id: str) -> Event:
     if not isinstance(payload, dict):
         raise BadRequest(f"{f}.payload must be an object", field=f"{f}.payload")
     ev = Event(store_id, seq, event_id, etype, schema, occurred, payload)
-    check = CHECKS.get(etype)
+    check = CHECKS.get(etype) or _stock_doc_checks().get(etype)
     if check:
         check(ev, f"{f}.payload")
     ev.text = canonical(payload)
