@@ -1,0 +1,128 @@
+"""Stock documents at the hub: expected deliveries down one store's feed, transfers in
+transit whose chain total commutes whatever order the two sides arrive in, and refusals
+that apply nothing."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from .test_hub_feed import Feed
+
+
+def transfer_sent(tid="S1:T1", to="S2", lines=(("MILK", "10.000"),)):
+    return {"transfer_id": tid, "from_store": tid.split(":")[0], "to_store": to,
+            "lines": [{"sku": s, "qty": q} for s, q in lines]}
+
+
+def transfer_received(tid="S1:T1", frm="S1", to="S2", lines=(("MILK", "9.000"),)):
+    return {"transfer_id": tid, "from_store": frm, "to_store": to,
+            "lines": [{"sku": s, "qty": q} for s, q in lines]}
+
+
+def stock(hub, sku):
+    return hub.admin(f"/hub/v1/stock?sku={sku}")[1]
+
+
+@pytest.fixture
+def chain(any_hub):
+    feed = Feed(any_hub)
+    for s in ("S1", "S2"):
+        feed.push(s, "stock.moved", {"doc_id": 1, "kind": "receipt",
+                                     "lines": [{"sku": "MILK", "qty": "100.000"}]})
+    return feed
+
+
+@pytest.mark.parametrize("order", ["sent_first", "received_first"])
+def test_the_chain_total_never_changes_by_a_transfer_in_either_order(chain, order):
+    hub = chain.hub
+    assert stock(hub, "MILK")["total"] == "200.000"
+    steps = [("S1", "transfer.sent", transfer_sent()),
+             ("S2", "transfer.received", transfer_received())]
+    if order == "received_first":
+        steps.reverse()
+    for store, etype, payload in steps:
+        chain.push(store, etype, payload)
+        assert stock(hub, "MILK")["total"] == "200.000"
+    got = stock(hub, "MILK")
+    assert got["stores"] == {"S1": "90.000", "S2": "109.000"}
+    assert [(t["transfer_id"], t["in_transit"]) for t in got["in_transit"]] == [("S1:T1", "1.000")]
+    pairs = hub.admin("/hub/v1/transfers")[1]["pairs"]
+    assert pairs == [{"from_store": "S1", "to_store": "S2", "sku": "MILK", "in_transit": "1.000"}]
+
+
+def test_the_incoming_transfer_goes_down_the_receiving_stores_feed_only(chain):
+    chain.push("S1", "transfer.sent", transfer_sent(lines=(("MILK", "3.000"), ("BREAD", "2.000"))))
+    s2 = [i for i in chain.read("S2")["items"] if i["type"] == "transfer.incoming"]
+    assert [i["payload"]["transfer_id"] for i in s2] == ["S1:T1"]
+    assert s2[0]["payload"]["lines"] == [{"sku": "MILK", "qty": "3.000"},
+                                         {"sku": "BREAD", "qty": "2.000"}]
+    assert not [i for i in chain.read("S1")["items"] if i["type"] == "transfer.incoming"]
+    assert stock(chain.hub, "MILK")["total"] == "200.000"
+
+
+@pytest.mark.parametrize("store, etype, payload", [
+    ("S1", "transfer.sent", transfer_sent(to="S9")),  # not a store of this hub
+    ("S1", "transfer.sent", transfer_sent(to="S1")),  # to itself
+    ("S1", "transfer.sent", transfer_sent(tid="S2:T1")),  # in another store's name
+    ("S1", "transfer.received", transfer_received(frm="S2", to="S2")),  # meant for S2
+    ("S1", "transfer.sent", transfer_sent(lines=(("MILK", "0"),))),
+    ("S1", "transfer.sent", transfer_sent(lines=(("MILK", "-1"),))),
+])
+def test_a_bad_transfer_event_is_refused_and_applies_nothing(chain, store, etype, payload):
+    from .hubkit import event, push_raw
+    before = stock(chain.hub, "MILK")
+    r = push_raw(chain.hub.url, chain.tok[store], store,
+                 [event(store, chain.seq[store] + 1, etype, payload)])
+    assert r.status_code == 400, r.text
+    assert stock(chain.hub, "MILK") == before
+    assert chain.hub.admin("/hub/v1/stores")[1]["items"][0]["acked_through"] == 1
+
+
+def test_an_expected_delivery_reaches_only_its_store_and_repeats_answer_the_first(chain):
+    hub = chain.hub
+    body = {"store_id": "S1", "number": "УПД-77", "supplier": "ООО Молоко",
+            "lines": [{"sku": "MILK", "qty": "12", "price": 6000}]}
+    site = hub.add_channel("erp")
+    r = requests.post(hub.url + "/hub/v1/deliveries", json=body, timeout=30,
+                      headers={"Authorization": f"Bearer {site}"})
+    assert r.status_code == 201, r.text
+    did = r.json()["delivery_id"]
+    assert hub.admin("/hub/v1/deliveries", "POST", body) == (200, r.json())
+    code, err = hub.admin("/hub/v1/deliveries", "POST", {**body, "lines": [{"sku": "MILK",
+                                                                              "qty": "13"}]})
+    assert code == 409, err
+    items = [i for i in chain.read("S1")["items"] if i["type"] == "delivery.expected"]
+    assert [i["payload"]["delivery_id"] for i in items] == [did]
+    assert items[0]["payload"]["lines"] == [{"sku": "MILK", "qty": "12.000", "price": 6000}]
+    assert not [i for i in chain.read("S2")["items"] if i["type"] == "delivery.expected"]
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"store_id": "S9", "number": "1", "supplier": "A", "lines": [{"sku": "MILK", "qty": 1}]},
+     "store_id"),
+    ({"store_id": "S1", "number": "", "supplier": "A", "lines": [{"sku": "MILK", "qty": 1}]},
+     "number"),
+    ({"store_id": "S1", "number": "1", "supplier": "A", "lines": []}, "lines"),
+    ({"store_id": "S1", "number": "1", "supplier": "A", "lines": [{"sku": "MILK", "qty": 0}]},
+     "lines[0].qty"),
+    ({"store_id": "S1", "number": "1", "supplier": "A",
+      "lines": [{"sku": "MILK", "qty": 1, "price": 1.5}]}, "lines[0].price"),
+])
+def test_a_bad_expected_delivery_is_refused_with_nothing_written(chain, body, field):
+    code, err = chain.hub.admin("/hub/v1/deliveries", "POST", body)
+    assert code == 400 and err["error"]["field"] == field
+    assert chain.hub.admin("/hub/v1/deliveries")[1]["items"] == []
+
+
+def test_only_the_admin_or_a_channel_may_post_a_delivery(chain):
+    import json
+
+    from .hubkit import signed_for
+    raw = json.dumps({"store_id": "S1", "number": "1", "supplier": "A",
+                      "lines": [{"sku": "MILK", "qty": 1}]}).encode()
+    r = requests.post(chain.hub.url + "/hub/v1/deliveries", data=raw, timeout=30,
+                      headers=signed_for(chain.tok["S1"], "POST", "/hub/v1/deliveries", raw))
+    assert r.status_code == 401
+    r = requests.post(chain.hub.url + "/hub/v1/deliveries", data=raw, timeout=30)
+    assert r.status_code == 401
