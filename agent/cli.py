@@ -97,6 +97,24 @@ def cmd_import_catalog(args):
     return 1 if total_rejected else 0
 
 
+def cmd_import_delivery(args):
+    """A supplier's УПД XML as an expected delivery; unmatched lines are listed."""
+    from .store import Store
+    from .upd_import import import_file
+    store = Store.open(_data_dir(args))
+    try:
+        got = import_file(store, args.file)
+    finally:
+        store.close()
+    d = got["delivery"]
+    verb = "imported" if got["created"] else "already imported"
+    print(f"delivery {d['delivery_id']} {verb}: {d['supplier']} № {d['number']} "
+          f"(format {got['version']}), {len(d['lines'])} lines, {len(got['unmatched'])} unmatched")
+    for u in got["unmatched"]:
+        print(f"  unmatched line {u['line']}: {u['name']} (barcode {u['barcode'] or '-'}, "
+              f"code {u['article'] or '-'}) qty {u['qty']}")
+
+
 def cmd_serve(args):
     from pos_ui.server import StoreProcess  # the composition root: HTTP, sync, devices
 
@@ -161,6 +179,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--format", choices=["csv", "commerceml"])
     s.add_argument("--progress", action="store_true", default=None)
     s.set_defaults(fn=cmd_import_catalog)
+
+    s = sub.add_parser("import-delivery", help="a supplier's УПД XML as an expected delivery")
+    s.add_argument("--data-dir")
+    s.add_argument("file")
+    s.set_defaults(fn=cmd_import_delivery)
 
     s = sub.add_parser("sync", help="push the outbox and pull the feed")
     s.add_argument("--data-dir")
