@@ -21,6 +21,22 @@ def _status(created: bool) -> int:
     return 201 if created else 200
 
 
+@bp.get("/stock-docs/product")
+@with_session(role=ROLE, action="stock documents")
+def doc_product():
+    """A scanned or typed code -> the product, without its book quantity (counts are blind)."""
+    from agent import catalog
+    from agent.errors import NotFound
+    code = (request.args.get("code") or "").strip()
+    if not code:
+        raise Invalid("code is required", field="code")
+    try:
+        product = catalog.product_by_barcode(code)
+    except NotFound:
+        product = catalog.product_by_sku(code)
+    return jsonify({"sku": product.sku, "name": product.name, "unit": product.unit})
+
+
 @bp.get("/deliveries")
 @with_session(role=ROLE, action="deliveries")
 def list_deliveries():
