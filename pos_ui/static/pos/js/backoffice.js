@@ -104,12 +104,12 @@ function receiveDelivery(right, d) {
     send(`/deliveries/${d.delivery_id}/receive`, { client_ref: pane.ref, lines: lines.body() }, msg,
          (r) => { showAct(right, r); });
   };
-  pane = { lines, submit, ref: newRef() };
+  pane = { lines, submit: () => lines.settled().then(submit), ref: newRef() };
   right.replaceChildren(formPane("bo-delivery",
     h("h2", { class: "bo-doc-title", text: t("bo.delivery_title", { number: d.number, supplier: d.supplier }) }),
     missing.length ? h("p", { class: "muted", id: "bo-unmatched", text: t("bo.unmatched", { n: missing.length }) }) : null,
     lines.el, msg.el,
-    btn(t("bo.receive"), { key: "F6", cls: "btn-primary btn-lg", id: "bo-submit", onclick: submit })));
+    btn(t("bo.receive"), { key: "F6", cls: "btn-primary btn-lg", id: "bo-submit", onclick: () => pane?.submit?.() })));
   lines.focus();
 }
 
@@ -123,14 +123,14 @@ function receiveUnexpected(right) {
     send("/deliveries", { client_ref: pane.ref, supplier: supplier.value, number: number.value,
                           lines: lines.body() }, msg, (r) => showAct(right, r));
   };
-  pane = { lines, submit, ref: newRef() };
+  pane = { lines, submit: () => lines.settled().then(submit), ref: newRef() };
   right.replaceChildren(formPane("bo-delivery",
     h("h2", { class: "bo-doc-title", text: t("bo.no_document") }),
     h("div", { class: "bo-row" },
       h("label", { class: "field" }, h("span", { class: "field-label", text: t("bo.supplier") }), supplier),
       h("label", { class: "field" }, h("span", { class: "field-label", text: t("bo.number") }), number)),
     lines.el, msg.el,
-    btn(t("bo.receive"), { key: "F6", cls: "btn-primary btn-lg", id: "bo-submit", onclick: submit })));
+    btn(t("bo.receive"), { key: "F6", cls: "btn-primary btn-lg", id: "bo-submit", onclick: () => pane?.submit?.() })));
   supplier.focus();
 }
 
@@ -192,12 +192,12 @@ function sendTransfer(right, stores) {
     send("/transfers", { client_ref: pane.ref, to_store: to.value, lines: lines.body() }, msg,
          (r) => showTransfer(right, r));
   };
-  pane = { lines, submit, ref: newRef() };
+  pane = { lines, submit: () => lines.settled().then(submit), ref: newRef() };
   right.replaceChildren(formPane("bo-send",
     h("h2", { class: "bo-doc-title", text: t("bo.new_transfer") }),
     h("label", { class: "field" }, h("span", { class: "field-label", text: t("bo.to_store") }), to),
     lines.el, msg.el,
-    btn(t("bo.send"), { key: "F6", cls: "btn-primary btn-lg", id: "bo-submit", onclick: submit })));
+    btn(t("bo.send"), { key: "F6", cls: "btn-primary btn-lg", id: "bo-submit", onclick: () => pane?.submit?.() })));
   lines.focus();
 }
 
@@ -210,11 +210,11 @@ function receiveTransfer(right, x) {
     send(`/transfers/${encodeURIComponent(x.transfer_id)}/receive`, { client_ref: pane.ref, lines: lines.body() },
          msg, (r) => showTransfer(right, r));
   };
-  pane = { lines, submit, ref: newRef() };
+  pane = { lines, submit: () => lines.settled().then(submit), ref: newRef() };
   right.replaceChildren(formPane("bo-receive-transfer",
     h("h2", { class: "bo-doc-title", text: t("bo.transfer_from", { id: x.transfer_id, store: x.from_store }) }),
     lines.el, msg.el,
-    btn(t("bo.receive"), { key: "F6", cls: "btn-primary btn-lg", id: "bo-submit", onclick: submit })));
+    btn(t("bo.receive"), { key: "F6", cls: "btn-primary btn-lg", id: "bo-submit", onclick: () => pane?.submit?.() })));
   lines.focus();
 }
 
@@ -247,12 +247,12 @@ function counts() {
       msg.show(t("bo.count_done", { n: r.count_id }), "ok");
     });
   };
-  pane = { lines, submit, ref: newRef() };
+  pane = { lines, submit: () => lines.settled().then(submit), ref: newRef() };
   body.replaceChildren(formPane("bo-count-form",
     h("p", { class: "muted", id: "bo-blind-hint", text: t("bo.blind_hint") }),
     h("label", { class: "field" }, h("span", { class: "field-label", text: t("bo.scope") }), scope),
     lines.el, msg.el,
-    btn(t("bo.post_count"), { key: "F6", cls: "btn-primary btn-lg", id: "bo-submit", onclick: submit }), result));
+    btn(t("bo.post_count"), { key: "F6", cls: "btn-primary btn-lg", id: "bo-submit", onclick: () => pane?.submit?.() }), result));
   lines.focus();
 }
 
@@ -272,10 +272,10 @@ async function writeoffs() {
       pane.ref = newRef();
     });
   };
-  pane = { lines, submit, ref: newRef() };
+  pane = { lines, submit: () => lines.settled().then(submit), ref: newRef() };
   body.replaceChildren(formPane("bo-writeoff-form",
     h("label", { class: "field" }, h("span", { class: "field-label", text: t("bo.reason") }), reason),
     lines.el, msg.el,
-    btn(t("bo.post_writeoff"), { key: "F6", cls: "btn-primary btn-lg", id: "bo-submit", onclick: submit })));
+    btn(t("bo.post_writeoff"), { key: "F6", cls: "btn-primary btn-lg", id: "bo-submit", onclick: () => pane?.submit?.() })));
   lines.focus();
 }

@@ -78,17 +78,24 @@ export function docLines({ id, qtyLabel, damaged = false, expected = null, zero 
     }
   }
 
-  async function onScan() {
+  let queue = Promise.resolve();     // scans are applied in the order they were made
+
+  function onScan() {
     const raw = scan.value.trim();
     scan.value = "";
     if (!raw) return;
+    const asDamaged = Boolean(badToggle?.checked);   // the switch as it was at this scan
+    queue = queue.then(() => applyScan(raw, asDamaged));
+  }
+
+  async function applyScan(raw, asDamaged) {
     const m = /^(\d{1,4}(?:[.,]\d{1,3})?)\*(.+)$/.exec(raw);
     const times = m ? parseMilli(m[1]) : 1000;
     const code = m ? m[2].trim() : raw;
     try {
       const p = await get("/stock-docs/product" + qs({ code }));
       const r = row(p);
-      if (badToggle?.checked) { r.bad += times; r.qty += times; } else r.qty += times;
+      if (asDamaged) { r.bad += times; r.qty += times; } else r.qty += times;
       render(r);
       tbody.querySelectorAll("tr.last").forEach((x) => x.classList.remove("last"));
       r.tr.classList.add("last");
@@ -113,6 +120,7 @@ export function docLines({ id, qtyLabel, damaged = false, expected = null, zero 
     el,
     msg,
     focus() { scan.focus(); },
+    settled() { return queue; },
     toggleDamaged() { if (badToggle) badToggle.checked = !badToggle.checked; },
     get count() { return [...rows.values()].filter((r) => r.qty > 0 || zero).length; },
     body(key = "qty") {
