@@ -89,3 +89,26 @@ def test_a_bad_upd_file_is_one_line_and_writes_nothing(tmp_path, content, says):
     assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
     assert sql.scalar("SELECT COUNT(*) FROM delivery_line") == before == 0
     store.close()
+
+
+def test_a_delivery_expected_at_the_hub_reaches_the_store_and_comes_back_received(hub, tmp_path):
+    store = synced_store(tmp_path, hub.url, hub.add_store("S1"))
+    code, first = hub.admin("/hub/v1/deliveries", "POST", {
+        "store_id": "S1", "number": "ТН-5", "supplier": "ООО Хлебозавод",
+        "lines": [{"sku": "BREAD", "qty": "10", "price": 3000}, {"sku": "GHOST", "qty": "2"}]})
+    assert code == 201, first
+    _, (pusher, puller) = build_workers(store, LiveState())
+    puller.run_once()
+    puller.run_once()  # the same item again changes nothing
+    api = Api(create_app(store).test_client()).login("boris", PINS["boris"])
+    (d,) = api.get("/api/v1/deliveries?status=expected").get_json()["items"]
+    assert [(ln["sku"], ln["expected"]) for ln in d["lines"]] == [("BREAD", "10.000"), (None, "2.000")]
+    r = api.post(f"/api/v1/deliveries/{d['delivery_id']}/receive",
+                 json={"client_ref": uuid.uuid4().hex, "lines": [{"sku": "BREAD", "qty": 10}]})
+    assert r.status_code == 201, r.get_json()
+    pusher.run_once()
+    (held,) = hub.admin("/hub/v1/deliveries?store_id=S1")[1]["items"]
+    assert held["delivery_id"] == first["delivery_id"] and held["status"] == "received"
+    assert held["act"] == r.get_json()["act"]
+    assert differences(store, hub.url, hub.admin_token) == []
+    store.close()
