@@ -231,3 +231,20 @@ def test_stock_moves_never_silently_ignores_a_document_field(senior, extra):
                                                  "lines": [{"sku": "MILK", "qty": 1}]})
     assert r.status_code == 400 and r.get_json()["error"]["code"] == "use_stock_documents"
     assert "/api/v1/" in r.get_json()["error"]["message"] and snapshot() == before
+
+
+@pytest.mark.parametrize("lines", [[{"sku": "NOPE", "qty": 1}], [{"sku": "MILK", "qty": 0}],
+                                   [{"sku": "MILK", "qty": -3}], [{"barcode": "000", "qty": 1}],
+                                   "MILK", [{"qty": 1}]])
+def test_bad_transfer_lines_are_refused_on_both_sides_with_nothing_written(store, senior, lines):
+    from agent import transfers
+    _know_store(store, "S2")
+    with store.db.write():
+        transfers.incoming(store, {"transfer_id": "S2:T1", "from_store": "S2", "to_store": "S1",
+                                   "lines": [{"sku": "MILK", "qty": "1.000"}]})
+    before = snapshot()
+    r = senior.post("/api/v1/transfers", json={"client_ref": ref(), "to_store": "S2", "lines": lines})
+    assert 400 <= r.status_code < 500, r.get_json()
+    r = senior.post("/api/v1/transfers/S2:T1/receive", json={"client_ref": ref(), "lines": lines})
+    assert 400 <= r.status_code < 500, r.get_json()
+    assert snapshot() == before
