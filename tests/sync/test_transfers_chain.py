@@ -62,8 +62,9 @@ class Chain:
 @pytest.fixture
 def chain(hub, tmp_path):
     c = Chain(hub, tmp_path)
-    c.wait("both stores' stock at the hub",
-           lambda: c.totals_constant()["MILK"]["stores"] == {"S1": "100.000", "S2": "100.000"})
+    wait_for(lambda: all(hub.admin(f"/hub/v1/stock?sku={sku}")[1]["total"] == total
+                         for sku, total in START.items()),
+             timeout=180, step=0.2, what="both stores' stock at the hub")  # before: no invariant
     c.wait("each store to know the other from the feed",
            lambda: "S2" in c.api("S1").get("/api/v1/transfers").json()["stores"]
            and "S1" in c.api("S2").get("/api/v1/transfers").json()["stores"])

@@ -49,6 +49,12 @@ export function backOfficeKey(e) {
   if (e.key === "Escape") { nav.go("sale"); return true; }
   if (e.key === "F6" && pane?.submit) { pane.submit(); return true; }
   if (e.key === "F8" && pane?.lines) { pane.lines.toggleDamaged(); return true; }
+  // A scanner's burst while the focus is on a button: into the scan field, not lost.
+  const el = e.target;
+  if (pane?.lines && (e.key.length === 1 || e.key === "Enter") && !e.ctrlKey && !e.altKey && !e.metaKey
+      && !(el instanceof HTMLElement && el.matches("input, select, textarea"))) {
+    pane.lines.focus();
+  }
   return false;
 }
 
