@@ -17,7 +17,7 @@ from peewee import AutoField, BigIntegerField, CharField, CompositeKey, TextFiel
 
 from . import validate
 from .db import retrying
-from .errors import BadRequest, Conflict, NotFound
+from .errors import BadRequest, Conflict
 from .feed import _qty
 from .models import HubModel
 from .sql import Sql, iso
@@ -251,7 +251,7 @@ def register_stock_docs(app, db, auth) -> None:
         auth.admin()
         store_id = request.args.get("store_id")
         if not store_id:
-            raise NotFound("store_id is required", field="store_id")
+            raise BadRequest("store_id is required", field="store_id")
         rows = Sql(db).rows("SELECT doc_id, kind, reason, scope, lines, created_at FROM "
                             "hub_stock_doc WHERE store_id = ? ORDER BY seq DESC LIMIT 500",
                             (store_id,))

@@ -126,3 +126,16 @@ def test_only_the_admin_or_a_channel_may_post_a_delivery(chain):
     assert r.status_code == 401
     r = requests.post(chain.hub.url + "/hub/v1/deliveries", data=raw, timeout=30)
     assert r.status_code == 401
+
+
+def test_counts_and_write_offs_are_kept_per_store_with_their_lines(chain):
+    chain.push("S1", "stock.counted", {"doc_id": 7, "kind": "count", "scope": "partial",
+                                       "lines": [{"sku": "MILK", "counted": "97.000",
+                                                  "qty": "-3.000"}]})
+    chain.push("S1", "stock.moved", {"doc_id": 8, "kind": "writeoff", "reason": "expired",
+                                     "lines": [{"sku": "MILK", "qty": "-2.000"}]})
+    docs = chain.hub.admin("/hub/v1/stock-docs?store_id=S1")[1]["items"]
+    assert [(d["doc_id"], d["kind"], d["reason"], d["scope"]) for d in docs] == [
+        (8, "writeoff", "expired", None), (7, "count", None, "partial"), (1, "receipt", None, None)]
+    assert stock(chain.hub, "MILK")["total"] == "195.000"  # a count and a write-off do move it
+    assert chain.hub.admin("/hub/v1/stock-docs")[0] == 400
