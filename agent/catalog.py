@@ -124,9 +124,14 @@ def products_changed(product_ids) -> None:
             " (SELECT 1 FROM product_fts_docsize d WHERE d.id = p.id)", part)
 
 
+def on_hand_milli(product_id: int) -> int:
+    """The running stock level (``stock.record_move`` keeps it)."""
+    return sql.scalar("SELECT on_hand_milli FROM stock_level WHERE product_id = ?",
+                      (product_id,)) or 0
+
+
 def product_dict(product: Product, barcode: str | None = None) -> dict:
     from .money import qty_str
-    from .stock import on_hand_milli
     return {
         "sku": product.sku, "name": product.name, "price": product.price,
         "barcode": barcode, "unit": product.unit, "vat": product.vat,

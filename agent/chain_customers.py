@@ -25,7 +25,7 @@ log = logging.getLogger("store_agent.loyalty")
 
 def hub_client(store):
     """The hub client injected at start-up, or None for a store without a hub."""
-    return getattr(store, "hub", None)
+    return store.hub
 
 
 def _timeout(store) -> float:

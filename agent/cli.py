@@ -1,4 +1,6 @@
-"""The ``store-agent`` command line of the contract.
+"""The ``store-agent`` command line of the contract: the commands the core runs by itself
+(``init``, ``cashier``, ``import-catalog``).  ``serve``, ``demo`` and ``sync`` need the
+process around the core and are added by ``pos_ui.cli`` (the console entry point).
 
 Every failure is one line on stderr and a non-zero exit; no traceback reaches the user.
 """
@@ -115,34 +117,12 @@ def cmd_import_delivery(args):
               f"code {u['article'] or '-'}) qty {u['qty']}")
 
 
-def cmd_serve(args):
-    from pos_ui.server import StoreProcess  # the composition root: HTTP, sync, devices
-
-    from .store import Store
-    store = Store.open(_data_dir(args))
-    host = args.host or store.config.get("server", "host")
-    port = args.port if args.port is not None else store.config.get("server", "port")
-    proc = StoreProcess(store, host, port)
-    print(f"store {store.store_id} serving on {proc.url}", flush=True)
-    proc.serve_forever()
-
-
-def cmd_sync(args):
-    from sync.cli import run as run_sync
-
-    from .store import Store
-    store = Store.open(_data_dir(args))
-    return run_sync(store, once=args.once, status=args.status)
-
-
-def cmd_demo(args):
-    from .demo import run_demo
-    return run_demo(port=args.port, data_dir=args.data_dir)
-
-
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(add_process_commands=None) -> argparse.ArgumentParser:
+    """The whole ``store-agent`` parser; ``add_process_commands(sub, after)`` adds the
+    commands of the store process (``after`` names the core command it follows)."""
     p = argparse.ArgumentParser(prog="store-agent", description="Point-of-sale store agent")
     sub = p.add_subparsers(dest="command", required=True)
+    add_process = add_process_commands or (lambda sub, after: None)
 
     s = sub.add_parser("init", help="create a data dir with the store database and config")
     s.add_argument("--data-dir", required=True)
@@ -152,16 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--hub-token")
     s.set_defaults(fn=cmd_init)
 
-    s = sub.add_parser("serve", help="run the POS screen, API, sync and devices")
-    s.add_argument("--data-dir")
-    s.add_argument("--host")
-    s.add_argument("--port", type=int)
-    s.set_defaults(fn=cmd_serve)
-
-    s = sub.add_parser("demo", help="a self-contained demo store")
-    s.add_argument("--port", type=int, default=8080)
-    s.add_argument("--data-dir", help="keep the demo's data here instead of a temporary dir")
-    s.set_defaults(fn=cmd_demo)
+    add_process(sub, "init")
 
     s = sub.add_parser("cashier", help="manage cashiers")
     csub = s.add_subparsers(dest="action", required=True)
@@ -180,16 +151,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--progress", action="store_true", default=None)
     s.set_defaults(fn=cmd_import_catalog)
 
+    add_process(sub, "import-catalog")
+
     s = sub.add_parser("import-delivery", help="a supplier's УПД XML as an expected delivery")
     s.add_argument("--data-dir")
     s.add_argument("file")
     s.set_defaults(fn=cmd_import_delivery)
-
-    s = sub.add_parser("sync", help="push the outbox and pull the feed")
-    s.add_argument("--data-dir")
-    s.add_argument("--once", action="store_true")
-    s.add_argument("--status", action="store_true")
-    s.set_defaults(fn=cmd_sync)
     return p
 
 
@@ -197,10 +164,10 @@ class _Parser(argparse.ArgumentParser):
     pass
 
 
-def main(argv=None) -> int:
+def main(argv=None, parser: argparse.ArgumentParser | None = None) -> int:
     logging.basicConfig(level=os.environ.get("STORE_AGENT_LOG", "WARNING"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    parser = build_parser()
+    parser = parser or build_parser()
     args = parser.parse_args(argv)
     try:
         rc = args.fn(args)

@@ -99,12 +99,20 @@ def _owners(codes: list[str]) -> dict[str, str]:
     return found
 
 
+class _New:
+    """A product this chunk adds: its id is known once the row is written."""
+
+    __slots__ = ("sku",)
+
+    def __init__(self, sku: str):
+        self.sku = sku
+
+
 def _write_chunk(store, rows: list[tuple[int, dict]], summary: ImportSummary, run_id: str, n: int):
     """One chunk, one transaction, set-based: a few statements however many rows."""
     with store.db.write():
         existing = _existing(list({v["sku"] for _, v in rows}))
         owners = _owners(list({c for _, v in rows for c in v["barcodes"]}))
-        next_id = (sql.scalar("SELECT MAX(id) FROM product") or 0) + 1
         now = stock.clock.iso()
         new_products, updates, new_codes, moves = [], [], [], []
         for line_no, v in rows:
@@ -123,9 +131,8 @@ def _write_chunk(store, rows: list[tuple[int, dict]], summary: ImportSummary, ru
                 else:
                     summary.unchanged += 1
             else:
-                pid = next_id
-                next_id += 1
-                new_products.append((pid, sku, v["name"], catalog.search_key(v["name"], sku),
+                pid = _New(sku)  # SQLite gives the id when the row is written, below
+                new_products.append((sku, v["name"], catalog.search_key(v["name"], sku),
                                      v["unit"], v["vat"], v["price"], now))
                 summary.added += 1
                 if v["stock"]:
@@ -135,21 +142,32 @@ def _write_chunk(store, rows: list[tuple[int, dict]], summary: ImportSummary, ru
                 owners[code] = sku
                 new_codes.append((code, pid))
         db = sql.database
-        opening = {pid: qty for pid, _, qty in moves}  # new products start at their stock
+        new_ids: dict[str, int] = {}
         if new_products:
             db.cursor().executemany(
-                "INSERT INTO product (id, sku, name, search_name, unit, vat, price, hidden,"
-                " updated_at) VALUES (?,?,?,?,?,?,?,0,?)", new_products)
+                "INSERT INTO product (sku, name, search_name, unit, vat, price, hidden,"
+                " updated_at) VALUES (?,?,?,?,?,?,0,?)", new_products)
+            new_ids = {sku: row[0] for sku, row in _existing([p[0] for p in new_products]).items()}
+
+        def real(pid):
+            return new_ids[pid.sku] if isinstance(pid, _New) else pid
+
+        updates = [(*u[:-1], real(u[-1])) for u in updates]
+        new_codes = [(code, real(pid)) for code, pid in new_codes]
+        moves = [(real(pid), sku, q) for pid, sku, q in moves]
+        opening = {pid: qty for pid, _, qty in moves}  # new products start at their stock
+        if new_products:
             db.cursor().executemany("INSERT INTO stock_level (product_id, on_hand_milli)"
                                     " VALUES (?, ?)",
-                                    [(p[0], opening.get(p[0], 0)) for p in new_products])
+                                    [(new_ids[p[0]], opening.get(new_ids[p[0]], 0))
+                                     for p in new_products])
         if updates:
             db.cursor().executemany("UPDATE product SET name = ?, price = ?, unit = ?, vat = ?,"
                                     " search_name = ?, updated_at = ? WHERE id = ?", updates)
         if new_codes:
             db.cursor().executemany("INSERT OR IGNORE INTO barcode (code, product_id)"
                                     " VALUES (?, ?)", new_codes)
-        catalog.products_changed([p[0] for p in new_products] + [u[-1] for u in updates])
+        catalog.products_changed([new_ids[p[0]] for p in new_products] + [u[-1] for u in updates])
         if moves:
             doc_id = sql.insert("INSERT INTO stock_doc (client_ref, kind, note, created_at)"
                                 " VALUES (?, 'receipt', 'initial stock from catalog import', ?)",

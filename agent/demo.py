@@ -1,14 +1,14 @@
 """``store-agent demo``: a whole store on embedded defaults, with nothing to configure.
 
-A temporary data dir, a demo catalog with Russian product names, three demo cashiers, and
-the parts that later issues add (an embedded hub, an emulated printer) when available.
+A demo catalog with Russian product names and three demo cashiers; the running demo (a
+temporary data dir, the embedded hub, the emulated devices) is put together by the store
+process's composition root, ``pos_ui.demo_parts.run_demo``.
 """
 
 from __future__ import annotations
 
 import io
 import socket
-import tempfile
 from pathlib import Path
 
 DEMO_CATALOG = """sku,name,barcodes,price,unit,vat,stock
@@ -64,10 +64,3 @@ def prepare(data_dir: Path, store_id: str = "DEMO-1", extra_config: dict | None 
         for login, name, role, pin in DEMO_CASHIERS:
             cashiers.add(store, login, name, role, pin)
     return store
-
-
-def run_demo(port: int = 8080, data_dir: str | None = None) -> int:
-    base = Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="store-agent-demo-"))
-    from pos_ui.demo_parts import start_demo  # hub and emulated devices live outside agent/
-
-    return start_demo(base, free_port(port), prepare)

@@ -13,48 +13,52 @@ Shift open/close on the POS drive the register's shift through the same worker.
 from __future__ import annotations
 
 import logging
-import queue
-import threading
-from concurrent.futures import Future
+from typing import TYPE_CHECKING
 
-from . import clock, outbox, receipts
+from . import outbox, receipts
 from .models import Sale, SaleReturn
+from .ports import failure_message, needs_person
+from .worker import Worker
+
+if TYPE_CHECKING:
+    from .ports import FiscalRegister
 
 log = logging.getLogger("store_agent.fiscal")
 
 
-class FiscalWorker:
-    def __init__(self, store, register, retry_max: float = 30.0):
+class StillPending(Exception):
+    """The receipt at the head of the queue did not go through yet: back off, then retry."""
+
+
+class FiscalWorker(Worker):
+    name = "fiscal"
+
+    def __init__(self, store, register: FiscalRegister, retry_max: float = 30.0):
+        super().__init__(interval=1.0)
         self.store, self.register, self.retry_max = store, register, retry_max
-        self._jobs: queue.Queue = queue.Queue()
-        self._wake, self._stop = threading.Event(), threading.Event()
-        self._thread = None
         self.last_error: str | None = None
         self.lang = store.config.get("ui", "language")
-        store.on("sale.committed", lambda **_: self._wake.set())
-        store.on("return.committed", lambda **_: self._wake.set())
-        store.on("fiscal.retry", lambda **_: self._wake.set())
+        self.shift_opening = None  # the future of the last shift opened on the register
+        store.on("sale.committed", self.poke)
+        store.on("return.committed", self.poke)
+        store.on("fiscal.retry", self.poke)
         store.on("shift.opened", self._shift_opened)
         store.on("cash.moved", self._cash_moved)
 
     # -- commands for the register, run on the worker thread ------------------------------
     def call(self, fn, *args, timeout: float = 90.0):
         """Run ``fn(register, *args)`` on the worker after what is queued; wait for it."""
-        fut: Future = Future()
-        self._jobs.put((fn, args, fut))
-        self._wake.set()
-        return fut.result(timeout=timeout)
+        return self.submit(fn, self.register, *args).result(timeout=timeout)
 
     def _shift_opened(self, cashier_name: str, **_):
-        fut: Future = Future()
-        self._jobs.put((lambda reg, name: reg.open_shift(name), (cashier_name,), fut))
-        self._wake.set()
+        """The register's shift opens as a job after the POS shift; its future is kept in
+        ``shift_opening`` (and ``wait_idle`` covers it)."""
+        self.shift_opening = self.submit(lambda reg, name: reg.open_shift(name), self.register,
+                                         cashier_name)
 
     def _cash_moved(self, kind: str, amount: int, **_):
-        fut: Future = Future()
         fn = (lambda reg, a: reg.cash_in(a)) if kind == "in" else (lambda reg, a: reg.cash_out(a))
-        self._jobs.put((fn, (amount,), fut))
-        self._wake.set()
+        self.submit(fn, self.register, amount)
 
     def close_shift(self, cashier_name: str, pos_receipts: int) -> dict:
         """The register's Z report after every pending receipt, compared with the POS."""
@@ -74,26 +78,14 @@ class FiscalWorker:
 
     def drain(self, timeout: float = 60.0) -> bool:
         """Wait until no sale or return is pending (or the time is up)."""
-        done = threading.Event()
-        deadline = clock.now().timestamp() + timeout
-        while clock.now().timestamp() < deadline:
-            if self._next() is None:
-                done.set()
-                break
-            self._wake.set()
-            self._stop.wait(0.1)
-        return done.is_set()
+        if self._next() is None:
+            return True
+        self.poke()
+        return self.wait_idle(timeout) and self._next() is None
 
     # -- the loop --------------------------------------------------------------------------
-    def start(self):
-        self._thread = threading.Thread(target=self._run, name="fiscal", daemon=True)
-        self._thread.start()
-
-    def stop(self):
-        self._stop.set()
-        self._wake.set()
-        if self._thread:
-            self._thread.join(15)
+    def stop(self, timeout: float = 15.0):
+        super().stop(timeout)
 
     def _next(self):
         sale = Sale.select(Sale.id).where(Sale.fiscal_status == "pending").order_by(Sale.id).first()
@@ -104,42 +96,22 @@ class FiscalWorker:
                 SaleReturn.get_by_id(ret.id).created_at else ("return", ret.id)
         return ("sale", sale.id) if sale else (("return", ret.id) if ret else None)
 
-    def _run(self):
-        delay = 0.2
-        while not self._stop.is_set():
-            while not self._jobs.empty():
-                fn, args, fut = self._jobs.get()
-                try:
-                    fut.set_result(fn(self.register, *args))
-                except Exception as e:
-                    log.warning("fiscal command failed: %s", e)
-                    fut.set_exception(e)
-            item = self._next()
-            if item is None:
-                self._wake.wait(1.0)
-                self._wake.clear()
-                continue
-            if self._fiscalize(*item):
-                delay = 0.2
-            else:  # retry with exponential backoff, woken early by new work or a stop
-                self._wake.wait(delay)
-                self._wake.clear()
-                delay = min(delay * 2, self.retry_max)
-
-    @staticmethod
-    def _retries_by_itself(e: Exception) -> bool:
-        """Link, paper and printing troubles pass on their own; the rest needs a person."""
-        category = str(getattr(getattr(e, "category", None), "value",
-                               getattr(e, "category", "")) or "")
-        if category in ("link", "paper", "printing"):
-            return True
-        if category in ("shift", "fiscal_storage", "password", "unsupported", "data",
-                        "payments", "receipt_state", "hardware"):
-            return False
-        return type(e).__name__ in ("LinkDown", "LinkLost", "OutcomeUnknown")
+    def run_round(self):
+        """Fiscalise the oldest pending receipt; a failure backs off (the one retry policy,
+        capped at ``retry_max``), woken early by new work, with the register's commands
+        and a fresh look at the queue before every attempt."""
+        if self._next() is None:
+            return None
+        for attempt in self.retrying(StillPending, max_wait=self.retry_max, wake_early=True):
+            with attempt:
+                self.run_jobs()
+                item = self._next()
+                if item is not None and not self._fiscalize(*item):
+                    raise StillPending()
+        return 0
 
     def _message(self, e: Exception) -> str:
-        return getattr(e, "ru" if self.lang == "ru" else "en", None) or str(e) or type(e).__name__
+        return failure_message(e, self.lang)
 
     def _fiscalize(self, kind: str, row_id: int) -> bool:
         model = Sale if kind == "sale" else SaleReturn
@@ -149,7 +121,7 @@ class FiscalWorker:
             result = self.register.fiscalize(doc)
         except Exception as e:
             message = self._message(e)[:300]
-            status = "pending" if self._retries_by_itself(e) else "failed"
+            status = "failed" if needs_person(e) else "pending"
             with self.store.db.write():
                 model.update(fiscal_status=status, fiscal_error=message).where(
                     model.id == row_id).execute()

@@ -242,7 +242,7 @@ def plan(store, raw_phone, lines: list[dict], redeem, committing=False, client_r
 
 def _authorize(store, c: Customer, redeem: int, client_ref) -> None:
     """Ask the hub (short timeout); offline fall back to the capped allowance."""
-    hub = getattr(store, "hub", None)
+    hub = store.hub
     if hub is None:  # a store with no hub at all: its own ledger is the whole truth
         return
     rules = _rules(store)

@@ -91,7 +91,7 @@ class StockDoc(BaseModel):
 
 class StockMove(BaseModel):
     id = AutoField()
-    product = ForeignKeyField(Product, backref="moves")
+    product = ForeignKeyField(Product, backref="moves", index=False)  # (product, id) covers it
     kind = CharField()  # sale | return | receipt | writeoff | count | transfer_in | transfer_out | hub
     qty_milli = IntegerField()  # signed
     sale_id = IntegerField(null=True)
@@ -279,7 +279,7 @@ class BonusEntry(BaseModel):
     customer = ForeignKeyField(Customer, backref="entries", column_name="phone")
     kind = CharField()  # welcome | accrual | redemption | reversal | restore | adjustment | expiry
     amount = IntegerField()  # signed kopecks
-    sale_id = IntegerField(null=True)
+    sale_id = IntegerField(null=True, index=True)
     return_id = IntegerField(null=True)
     reason = CharField(null=True)
     cashier = CharField(null=True)
@@ -294,7 +294,7 @@ class RemoteStock(BaseModel):
     """Other stores' on-hand as last published by the hub's feed."""
 
     store_id = CharField()
-    sku = CharField()
+    sku = CharField(index=True)
     on_hand_milli = IntegerField()
     updated_at = CharField()
 
@@ -304,6 +304,21 @@ class RemoteStock(BaseModel):
 
 
 ALL_MODELS += [PrintJob, Customer, BonusEntry, RemoteStock]
+
+
+class CmlItem(BaseModel):
+    """Which CommerceML catalog a product came from and the import run that last saw it
+    (a full import hides the catalog's products absent from it)."""
+
+    product = ForeignKeyField(Product, primary_key=True, on_delete="CASCADE")
+    catalog_id = CharField()
+    seen_run = CharField(null=True)
+
+    class Meta:
+        indexes = ((("catalog_id", "seen_run"), False),)
+
+
+ALL_MODELS += [CmlItem]
 
 
 class Delivery(BaseModel):

@@ -89,6 +89,15 @@ def vat_included(amount: int, rate: str) -> int:
     return (amount * r * 2 + (100 + r)) // (2 * (100 + r))
 
 
+def vat_breakdown(lines) -> list[dict]:
+    """VAT per rate of a sale's or a receipt's lines (each after its discount), by rate."""
+    per_rate: dict[str, int] = {}
+    for ln in lines:
+        per_rate[ln["vat"]] = per_rate.get(ln["vat"], 0) + vat_included(
+            ln["amount"] - ln["discount"], ln["vat"])
+    return [{"rate": r, "amount": a} for r, a in sorted(per_rate.items())]
+
+
 def share(total: int, part_milli: int, whole_milli: int) -> int:
     """total x part/whole, half up.  Used cumulatively so that parts always add up to total."""
     if whole_milli == 0:

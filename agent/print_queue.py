@@ -11,13 +11,16 @@ none (the process died between the commit and the queueing).
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import timedelta
-
-from tenacity import RetryError, Retrying, retry_if_exception_type, wait_exponential, wait_random
+from typing import TYPE_CHECKING
 
 from . import clock, receipts
 from .models import PrintJob, Sale, SaleReturn
+from .ports import failure_message
+from .worker import Worker
+
+if TYPE_CHECKING:
+    from .ports import ReceiptPrinter
 
 log = logging.getLogger("store_agent.print")
 
@@ -58,18 +61,20 @@ def _waiting_for_fiscal(store, job: PrintJob) -> bool:
     return bool(row and row.fiscal_status == "pending")
 
 
-class Spooler:
-    def __init__(self, store, printer, max_wait: float = 30.0):
+class Spooler(Worker):
+    name = "print-spooler"
+
+    def __init__(self, store, printer: ReceiptPrinter, max_wait: float = 30.0):
+        super().__init__(interval=1.0)
         self.store, self.printer, self.max_wait = store, printer, max_wait
-        self._wake, self._stop = threading.Event(), threading.Event()
-        self._thread = None
+        self.lang = store.config.get("ui", "language")
         self.last_error: str | None = None
         self._printer_status = {"state": "unknown", "message": "not checked yet"}
         self._status_checked = 0.0
-        store.on("print.queued", lambda **_: self._wake.set())
+        store.on("print.queued", self.poke)
         store.on("sale.committed", self._after_sale)
         store.on("return.committed", self._after_return)
-        store.on("fiscal.settled", lambda **_: self._wake.set())
+        store.on("fiscal.settled", self.poke)
 
     def _after_sale(self, sale_id: int, **_):
         sale = Sale.get_by_id(sale_id)
@@ -94,14 +99,7 @@ class Spooler:
 
     def start(self):
         self.recover()
-        self._thread = threading.Thread(target=self._run, name="print-spooler", daemon=True)
-        self._thread.start()
-
-    def stop(self):
-        self._stop.set()
-        self._wake.set()
-        if self._thread:
-            self._thread.join(10)
+        super().start()
 
     def _next(self) -> PrintJob | None:
         for job in PrintJob.select().where(PrintJob.status == "queued").order_by(PrintJob.id):
@@ -109,27 +107,20 @@ class Spooler:
                 return job
         return None
 
-    def _run(self):
-        while not self._stop.is_set():
-            job = self._next()
-            if job is None:
-                self._refresh_status()
-                self._wake.wait(1.0)
-                self._wake.clear()
-                continue
-            try:
-                self._print_with_retry(job)
-            except RetryError:  # stopping
-                return
+    def run_round(self):
+        job = self._next()
+        if job is None:
+            self._refresh_status()
+            return None  # idle: rest until a job is queued
+        self._print_with_retry(job)
+        return 0
 
     def _print_with_retry(self, job: PrintJob):
-        retrying = Retrying(
-            wait=wait_exponential(multiplier=0.2, max=self.max_wait) + wait_random(0, 0.2),
-            retry=retry_if_exception_type(Exception),
-            stop=lambda state: self._stop.is_set(),
-            sleep=self._stop.wait,
-            before_sleep=lambda state: self._failed(job, state.outcome.exception()),
-        )
+        """A printer that is off or out of paper delays the job, never loses it: every
+        failure is retried until the worker stops."""
+        retrying = self.retrying(
+            Exception, max_wait=self.max_wait,
+            before_sleep=lambda state: self._failed(job, state.outcome.exception()))
         for attempt in retrying:
             with attempt:
                 self._print_once(job)
@@ -148,7 +139,7 @@ class Spooler:
 
     def _failed(self, job: PrintJob, exc: BaseException):
         job.attempts += 1
-        self.last_error = str(exc)[:300] or type(exc).__name__
+        self.last_error = failure_message(exc, self.lang)[:300]
         log.warning("print job %s failed (attempt %s): %s", job.id, job.attempts, self.last_error)
         with self.store.db.write():
             PrintJob.update(attempts=job.attempts, last_error=self.last_error).where(

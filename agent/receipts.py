@@ -9,20 +9,12 @@ from __future__ import annotations
 from . import loyalty
 from .errors import NotFound
 from .models import Sale, SaleReturn
-from .money import qty_str, vat_included
+from .money import qty_str, vat_breakdown
 
 
 def _store(store) -> dict:
     s = store.config.section("store")
     return {"id": s["id"], "name": s["name"], "address": s["address"], "inn": s["inn"]}
-
-
-def _vat(lines) -> list[dict]:
-    per = {}
-    for ln in lines:
-        per[ln["vat"]] = per.get(ln["vat"], 0) + vat_included(ln["amount"] - ln["discount"],
-                                                                 ln["vat"])
-    return [{"rate": r, "amount": a} for r, a in sorted(per.items())]
 
 
 def _fiscal(row) -> dict | None:
@@ -46,7 +38,7 @@ def for_sale(store, sale_id: int, copy: bool = False) -> dict:
         "kind": "sale", "sale_id": sale.id, "return_id": None, "copy": copy,
         "store": _store(store), "register_id": sale.register_id, "cashier": sale.cashier.name,
         "shift_number": sale.shift.number, "receipt_number": sale.number,
-        "created_at": sale.created_at, "lines": lines, "total": sale.total, "vat": _vat(lines),
+        "created_at": sale.created_at, "lines": lines, "total": sale.total, "vat": vat_breakdown(lines),
         "payments": [{"method": p.method, "amount": p.amount} for p in sale.payments],
         "change": sale.change, "bonus": bonus, "customer_phone": sale.customer_phone,
         "qr": None, "fiscal": _fiscal(sale),
@@ -73,7 +65,7 @@ def for_return(store, return_id: int, copy: bool = False) -> dict:
         "kind": "return", "sale_id": sale.id, "return_id": ret.id, "copy": copy,
         "store": _store(store), "register_id": sale.register_id, "cashier": ret.cashier.name,
         "shift_number": ret.shift.number, "receipt_number": ret.number,
-        "created_at": ret.created_at, "lines": lines, "total": ret.total, "vat": _vat(lines),
+        "created_at": ret.created_at, "lines": lines, "total": ret.total, "vat": vat_breakdown(lines),
         "payments": [{"method": r.method, "amount": r.amount} for r in ret.refunds],
         "change": 0, "bonus": bonus, "customer_phone": sale.customer_phone,
         "qr": None, "fiscal": _fiscal(ret),

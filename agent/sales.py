@@ -13,7 +13,7 @@ from . import clock, outbox, shifts, sql, stock, weighed
 from .catalog import product_by_sku
 from .errors import Conflict, Invalid, NotFound, require_client_ref
 from .models import Product, Sale
-from .money import line_amount, parse_qty, qty_str, require_amount, vat_included
+from .money import line_amount, parse_qty, qty_str, require_amount, vat_breakdown
 
 PAY_METHODS = ("cash", "card")
 MAX_LINES = 500
@@ -94,13 +94,6 @@ def _prefetch(lines: list) -> tuple[dict, dict]:
     return by_code, by_sku
 
 
-def _vat_breakdown(lines: list[dict]) -> list[dict]:
-    per_rate = defaultdict(int)
-    for ln in lines:
-        per_rate[ln["vat"]] += vat_included(ln["amount"] - ln["discount"], ln["vat"])
-    return [{"rate": r, "amount": a} for r, a in sorted(per_rate.items())]
-
-
 def _stock_warnings(store, lines: list[dict]) -> list[dict]:
     need = defaultdict(int)
     for ln in lines:
@@ -134,7 +127,7 @@ def _plan(store, body: dict, session=None, committing: bool = False) -> dict:
     total = subtotal - redeemed
     return {
         "lines": lines, "subtotal": subtotal, "discount_total": redeemed, "total": total,
-        "vat": _vat_breakdown(lines), "customer_phone": bonus["phone"] if bonus else None,
+        "vat": vat_breakdown(lines), "customer_phone": bonus["phone"] if bonus else None,
         "bonus": bonus, "bonus_redeemed": redeemed,
         "bonus_earned": bonus["earn"] if bonus else 0,
     }
@@ -212,17 +205,18 @@ def commit(store, session, body: dict) -> tuple[dict, bool]:
             (client_ref, shift.id, sale.register_id, number, session.cashier.id,
              sale.customer_phone, sale.subtotal, sale.total, paid, change, sale.bonus_earned,
              sale.bonus_redeemed, sale.fiscal_status, now))
-        first = (sql.scalar("SELECT MAX(id) FROM sale_line") or 0) + 1  # we hold the writer lock
-        for n, ln in enumerate(plan["lines"]):
-            ln["line_id"] = first + n
         db = sql.database
         db.cursor().executemany(
-            "INSERT INTO sale_line (id, sale_id, line_no, product_id, sku, name, barcode, unit,"
+            "INSERT INTO sale_line (sale_id, line_no, product_id, sku, name, barcode, unit,"
             " vat, qty_milli, price, amount, discount, bonus_earned)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            [(ln["line_id"], sale.id, ln["line_no"], ln["product_id"], ln["sku"], ln["name"],
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [(sale.id, ln["line_no"], ln["product_id"], ln["sku"], ln["name"],
               ln["barcode"], ln["unit"], ln["vat"], ln["qty_milli"], ln["price"], ln["amount"],
               ln["discount"], ln["bonus_earned"]) for ln in plan["lines"]])
+        line_ids = db.execute_sql("SELECT id FROM sale_line WHERE sale_id = ? ORDER BY line_no",
+                                  (sale.id,)).fetchall()  # the ids SQLite gave them
+        for ln, (line_id,) in zip(plan["lines"], line_ids, strict=True):
+            ln["line_id"] = line_id
         stock.record_moves([(ln["product_id"], -ln["qty_milli"]) for ln in plan["lines"]],
                            "sale", sale_id=sale.id, at=now)
         db.cursor().executemany("INSERT INTO payment (sale_id, method, amount) VALUES (?, ?, ?)",
@@ -237,27 +231,52 @@ def commit(store, session, body: dict) -> tuple[dict, bool]:
     return result, True
 
 
+def _line_view(ln: dict, back_milli: int = 0) -> dict:
+    """One sale line as the API shows it (``ln``: a priced line with its ``line_id``)."""
+    return {"line_id": ln["line_id"], "line_no": ln["line_no"], "sku": ln["sku"],
+            "name": ln["name"], "barcode": ln["barcode"], "unit": ln["unit"], "vat": ln["vat"],
+            "qty": qty_str(ln["qty_milli"]), "price": ln["price"], "amount": ln["amount"],
+            "discount": ln["discount"], "bonus_earned": ln["bonus_earned"],
+            "returned_qty": qty_str(back_milli),
+            "returnable_qty": qty_str(ln["qty_milli"] - back_milli)}
+
+
+def _view(sale: dict, lines: list[dict], payments: list[dict], returns: list[dict]) -> dict:
+    """The one shape of a sale in the API (``commit``'s answer and ``get``); ``sale`` holds
+    the sale row's columns plus ``shift_number``, ``cashier_login`` and ``cashier_name``."""
+    out = {
+        "sale_id": sale["id"], "client_ref": sale["client_ref"], "number": sale["number"],
+        "shift_id": sale["shift_id"], "shift_number": sale["shift_number"],
+        "register_id": sale["register_id"], "cashier": sale["cashier_login"],
+        "cashier_name": sale["cashier_name"], "created_at": sale["created_at"],
+        "customer_phone": sale["customer_phone"], "subtotal": sale["subtotal"],
+        "total": sale["total"], "paid": sale["paid"], "change": sale["change"],
+        "bonus_earned": sale["bonus_earned"], "bonus_redeemed": sale["bonus_redeemed"],
+        "lines": lines, "vat": vat_breakdown(lines), "payments": payments, "returns": returns,
+    }
+    if sale["fiscal_status"] is not None:
+        out["fiscal"] = {"status": sale["fiscal_status"],
+                         "document_number": sale["fiscal_document_number"],
+                         "fiscal_sign": sale["fiscal_sign"], "error": sale["fiscal_error"]}
+    return out
+
+
 def _answer(sale: Sale, shift, session, plan: dict, payments) -> dict:
     """The new sale as ``get`` would read it back, from what commit already holds."""
-    lines = [{"line_id": ln["line_id"], "line_no": ln["line_no"], "sku": ln["sku"],
-              "name": ln["name"], "barcode": ln["barcode"], "unit": ln["unit"], "vat": ln["vat"],
-              "qty": ln["qty"], "price": ln["price"], "amount": ln["amount"],
-              "discount": ln["discount"], "bonus_earned": ln["bonus_earned"],
-              "returned_qty": "0.000", "returnable_qty": ln["qty"]} for ln in plan["lines"]]
-    out = {
-        "sale_id": sale.id, "client_ref": sale.client_ref, "number": sale.number,
-        "shift_id": shift.id, "shift_number": shift.number, "register_id": sale.register_id,
-        "cashier": session.cashier.login, "cashier_name": session.cashier.name,
-        "created_at": sale.created_at, "customer_phone": sale.customer_phone,
-        "subtotal": sale.subtotal, "total": sale.total, "paid": sale.paid, "change": sale.change,
-        "bonus_earned": sale.bonus_earned, "bonus_redeemed": sale.bonus_redeemed,
-        "lines": lines, "vat": _vat_breakdown(lines),
-        "payments": [{"method": m, "amount": a} for m, a in payments], "returns": [],
-    }
-    if sale.fiscal_status is not None:
-        out["fiscal"] = {"status": sale.fiscal_status, "document_number": None,
-                         "fiscal_sign": None, "error": None}
-    return out
+    head = {"id": sale.id, "client_ref": sale.client_ref, "number": sale.number,
+            "shift_id": shift.id, "shift_number": shift.number, "register_id": sale.register_id,
+            "cashier_login": session.cashier.login, "cashier_name": session.cashier.name,
+            "created_at": sale.created_at, "customer_phone": sale.customer_phone,
+            "subtotal": sale.subtotal, "total": sale.total, "paid": sale.paid,
+            "change": sale.change, "bonus_earned": sale.bonus_earned,
+            "bonus_redeemed": sale.bonus_redeemed, "fiscal_status": sale.fiscal_status,
+            "fiscal_document_number": None, "fiscal_sign": None, "fiscal_error": None}
+    return _view(head, [_line_view(ln) for ln in plan["lines"]],
+                 [{"method": m, "amount": a} for m, a in payments], [])
+
+
+EVENT_LINE_KEYS = ("line_id", "sku", "name", "barcode", "qty", "price", "amount", "discount",
+                   "vat", "bonus_earned")
 
 
 def event_payload(sale: Sale, shift, lines, payments) -> dict:
@@ -268,10 +287,8 @@ def event_payload(sale: Sale, shift, lines, payments) -> dict:
         "customer_phone": sale.customer_phone, "subtotal": sale.subtotal, "total": sale.total,
         "paid": sale.paid, "change": sale.change, "bonus_earned": sale.bonus_earned,
         "bonus_redeemed": sale.bonus_redeemed,
-        "lines": [{"line_id": ln["line_id"], "sku": ln["sku"], "name": ln["name"],
-                   "barcode": ln["barcode"], "qty": qty_str(ln["qty_milli"]), "price": ln["price"],
-                   "amount": ln["amount"], "discount": ln["discount"], "vat": ln["vat"],
-                   "bonus_earned": ln["bonus_earned"]} for ln in lines],
+        "lines": [{k: view[k] for k in EVENT_LINE_KEYS}
+                  for view in (_line_view(ln) for ln in lines)],
         "payments": [{"method": m, "amount": a} for m, a in payments],
     }
 
@@ -286,37 +303,17 @@ def get(sale_id) -> dict:
                    " JOIN cashier c ON c.id = s.cashier_id WHERE s.id = ?", (sale_id,))
     if sale is None:
         raise NotFound(f"no sale {sale_id}", field="sale_id")
-    lines = []
-    for ln in sql.rows("SELECT l.*, COALESCE((SELECT SUM(r.qty_milli) FROM return_line r"
-                       " WHERE r.sale_line_id = l.id), 0) AS back FROM sale_line l"
-                       " WHERE l.sale_id = ? ORDER BY l.line_no", (sale_id,)):
-        lines.append({"line_id": ln["id"], "line_no": ln["line_no"], "sku": ln["sku"],
-                      "name": ln["name"], "barcode": ln["barcode"], "unit": ln["unit"],
-                      "vat": ln["vat"], "qty": qty_str(ln["qty_milli"]), "price": ln["price"],
-                      "amount": ln["amount"], "discount": ln["discount"],
-                      "bonus_earned": ln["bonus_earned"], "returned_qty": qty_str(ln["back"]),
-                      "returnable_qty": qty_str(ln["qty_milli"] - ln["back"])})
-    out = {
-        "sale_id": sale_id, "client_ref": sale["client_ref"], "number": sale["number"],
-        "shift_id": sale["shift_id"], "shift_number": sale["shift_number"],
-        "register_id": sale["register_id"], "cashier": sale["cashier_login"],
-        "cashier_name": sale["cashier_name"], "created_at": sale["created_at"],
-        "customer_phone": sale["customer_phone"], "subtotal": sale["subtotal"],
-        "total": sale["total"], "paid": sale["paid"], "change": sale["change"],
-        "bonus_earned": sale["bonus_earned"], "bonus_redeemed": sale["bonus_redeemed"],
-        "lines": lines, "vat": _vat_breakdown(lines),
-        "payments": sql.rows("SELECT method, amount FROM payment WHERE sale_id = ? ORDER BY id",
-                             (sale_id,)),
-        "returns": [{"return_id": r["id"], "number": r["number"], "total": r["total"],
-                     "created_at": r["created_at"]} for r in sql.rows(
-                         "SELECT id, number, total, created_at FROM sale_return"
-                         " WHERE sale_id = ? ORDER BY id", (sale_id,))],
-    }
-    if sale["fiscal_status"] is not None:
-        out["fiscal"] = {"status": sale["fiscal_status"],
-                         "document_number": sale["fiscal_document_number"],
-                         "fiscal_sign": sale["fiscal_sign"], "error": sale["fiscal_error"]}
-    return out
+    lines = [_line_view({**ln, "line_id": ln["id"]}, ln["back"]) for ln in sql.rows(
+        "SELECT l.*, COALESCE((SELECT SUM(r.qty_milli) FROM return_line r"
+        " WHERE r.sale_line_id = l.id), 0) AS back FROM sale_line l"
+        " WHERE l.sale_id = ? ORDER BY l.line_no", (sale_id,))]
+    return _view(
+        sale, lines,
+        sql.rows("SELECT method, amount FROM payment WHERE sale_id = ? ORDER BY id", (sale_id,)),
+        [{"return_id": r["id"], "number": r["number"], "total": r["total"],
+          "created_at": r["created_at"]} for r in sql.rows(
+              "SELECT id, number, total, created_at FROM sale_return"
+              " WHERE sale_id = ? ORDER BY id", (sale_id,))])
 
 
 def find(register_id=None, shift_number=None, number=None, limit=20) -> list[dict]:

@@ -7,17 +7,13 @@ reading on-hand costs one row while the moves stay the truth (tests check they a
 from __future__ import annotations
 
 from . import clock, outbox, sql
+from .catalog import on_hand_milli, product_by_barcode, product_by_sku
 from .errors import Conflict, Invalid, NotFound, require_client_ref
 from .models import Product, StockDoc, StockMove
 from .money import parse_qty, qty_str
 
 MOVE_KINDS = ("receipt", "writeoff", "count", "transfer_in", "transfer_out")
 _SIGN = {"receipt": 1, "transfer_in": 1, "writeoff": -1, "transfer_out": -1}
-
-
-def on_hand_milli(product_id: int) -> int:
-    return sql.scalar("SELECT on_hand_milli FROM stock_level WHERE product_id = ?",
-                      (product_id,)) or 0
 
 
 def record_move(product_id: int, kind: str, qty_milli: int, *, sale_id=None, return_id=None,
@@ -47,7 +43,6 @@ def record_moves(moves: list[tuple[int, int]], kind: str, *, sale_id=None, retur
 
 
 def find_product(sku=None, barcode=None, field="sku") -> Product:
-    from .catalog import product_by_barcode, product_by_sku
     if barcode:
         return product_by_barcode(barcode)
     if sku:
@@ -126,6 +121,5 @@ def document(doc_id: int, created: bool = False) -> dict:
 
 
 def level(sku: str) -> dict:
-    from .catalog import product_by_sku
     product = product_by_sku(sku)
     return {"sku": product.sku, "on_hand": qty_str(on_hand_milli(product.id)), "unit": product.unit}

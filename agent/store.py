@@ -10,9 +10,15 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import config as config_mod
 from .db import open_store_db
+
+if TYPE_CHECKING:
+    from .fiscal_queue import FiscalWorker
+    from .ports import CashDrawer, CustomerDisplay, FiscalRegister, HubClient, ReceiptPrinter, Scale
+    from .print_queue import Spooler
 
 log = logging.getLogger("store_agent")
 
@@ -23,6 +29,17 @@ class Store:
         self.db = open_store_db(config.db_path)
         self._listeners = defaultdict(list)
         self.fiscal_enabled = bool(config.get("devices", "fiscal"))
+        # The collaborators (agent.ports), set by the composition root (pos_ui.process);
+        # None when not configured.
+        self.printer: ReceiptPrinter | None = None
+        self.drawer: CashDrawer | None = None
+        self.display: CustomerDisplay | None = None
+        self.scale: Scale | None = None
+        self.fiscal_register: FiscalRegister | None = None
+        self.hub: HubClient | None = None
+        # the core's workers driving them
+        self.spooler: Spooler | None = None
+        self.fiscal: FiscalWorker | None = None
 
     @classmethod
     def open(cls, data_dir) -> "Store":

@@ -196,7 +196,7 @@ def import_in_child(data_dir: Path, folder: Path) -> dict:
     """``store-agent import-catalog`` in its own process -> wall time, peak RSS, exit code."""
     import json
     out = data_dir / "import.out"
-    cmd = [sys.executable, "-m", "agent.cli", "import-catalog", "--data-dir", str(data_dir),
+    cmd = [sys.executable, "-m", "pos_ui.cli", "import-catalog", "--data-dir", str(data_dir),
            "--format", "commerceml", str(folder)]
     launched = subprocess.run([sys.executable, "-c", _LAUNCHER, str(out), *cmd], cwd=ROOT,
                               capture_output=True, text=True, check=True)

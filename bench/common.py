@@ -79,7 +79,7 @@ class ServedAgent:
 
     def start(self) -> float:
         t0 = time.perf_counter()
-        self.proc = subprocess.Popen([sys.executable, "-m", "agent.cli", "serve", "--data-dir",
+        self.proc = subprocess.Popen([sys.executable, "-m", "pos_ui.cli", "serve", "--data-dir",
                                       str(self.data_dir), "--port", str(self.port)],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         while True:

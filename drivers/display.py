@@ -41,6 +41,14 @@ def _cursor(column: int, row: int) -> bytes:
 class DisplayError(Exception):
     """The display could not be driven; the message names the port and the cause."""
 
+    # the core's device-failure contract (agent.ports.DeviceFailure): the next line shown
+    # simply tries again
+    needs_person = False
+    retry_safe = True
+
+    def message(self, lang: str) -> str:
+        return str(self)
+
 
 class CustomerDisplay(ABC):
     """Two rows of 20 characters facing the customer."""

@@ -27,10 +27,10 @@ from enum import Enum
 
 from drivers.escpos_job import DLE_EOT, kick_bytes
 from drivers.receipt_layout import receipt_escpos, receipt_html, receipt_text
-from drivers.urls import PrinterURL, parse_printer_url
+from drivers.urls import PrinterURL
 
 __all__ = ["PrinterError", "PrinterState", "PrinterStatus", "ReceiptPrinter",
-           "EscposPrinter", "open_printer"]
+           "EscposPrinter"]
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +41,20 @@ class PrinterError(Exception):
 
     def __init__(self, message: str, retryable: bool = True) -> None:
         super().__init__(message)
-        self.message = message
+        self.text = message
         self.retryable = retryable
+
+    # the core's device-failure contract (agent.ports.DeviceFailure)
+    @property
+    def retry_safe(self) -> bool:
+        return self.retryable
+
+    @property
+    def needs_person(self) -> bool:
+        return not self.retryable
+
+    def message(self, lang: str) -> str:
+        return self.text
 
 
 class PrinterState(str, Enum):
@@ -233,7 +245,7 @@ class EscposPrinter(ReceiptPrinter):
         codes = {getattr(e, "errno", None) for e in chain}
         names = {type(e).__name__ for e in chain}
         if isinstance(exc, PrinterError):
-            return exc.message
+            return exc.text
         if errno.ECONNREFUSED in codes or "ConnectionRefusedError" in names:
             return f"{where} is offline: connection refused (is it switched on and connected?)"
         if errno.EACCES in codes or "PermissionError" in names or "Errno 13" in text \
@@ -255,23 +267,3 @@ class EscposPrinter(ReceiptPrinter):
             return f"{where} not found: is it plugged in and switched on?"
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return f"{where} failed: {first}"
-
-
-def open_printer(url: str, lang: str = "ru", tz: tzinfo | None = None
-                 ) -> ReceiptPrinter | None:
-    """The printer for a URL (see drivers.urls); ``None`` for an empty URL.
-
-    Nothing is connected here, so a printer that is off at start-up does not stop the
-    agent; ``status()`` and the first job tell.
-    """
-    from drivers import printer_transports as transports
-
-    spec = parse_printer_url(url)
-    if spec is None:
-        return None
-    if lang not in ("ru", "en"):
-        raise ValueError(f"lang must be 'ru' or 'en', not {lang!r}")
-    cls = {"tcp": transports.NetworkPrinter, "serial": transports.SerialPrinter,
-           "usb": transports.UsbPrinter, "file": transports.FilePrinter,
-           "dir": transports.SpoolDirPrinter, "dummy": transports.DummyPrinter}[spec.transport]
-    return cls(spec, lang=lang, tz=tz)

@@ -21,7 +21,7 @@ from drivers.printer import (
     error_chain,
 )
 from drivers.receipt_layout import receipt_escpos, receipt_text
-from drivers.urls import PrinterURL
+from drivers.urls import PrinterURL, parse_printer_url
 
 __all__ = ["DummyPrinter", "FilePrinter", "NetworkPrinter", "SerialPrinter",
            "SpoolDirPrinter", "UsbPrinter"]
@@ -234,3 +234,20 @@ class SpoolDirPrinter(ReceiptPrinter):
             return PrinterStatus(PrinterState.ONLINE, f"Receipts are written to {path}")
         return PrinterStatus(PrinterState.OFFLINE,
                              f"Receipt directory {path} is missing or not writable")
+
+
+def open_printer(url: str, lang: str = "ru", tz: tzinfo | None = None
+                 ) -> ReceiptPrinter | None:
+    """The printer for a URL (see drivers.urls); ``None`` for an empty URL.
+
+    Nothing is connected here, so a printer that is off at start-up does not stop the
+    agent; ``status()`` and the first job tell.
+    """
+    spec = parse_printer_url(url)
+    if spec is None:
+        return None
+    if lang not in ("ru", "en"):
+        raise ValueError(f"lang must be 'ru' or 'en', not {lang!r}")
+    cls = {"tcp": NetworkPrinter, "serial": SerialPrinter, "usb": UsbPrinter,
+           "file": FilePrinter, "dir": SpoolDirPrinter, "dummy": DummyPrinter}[spec.transport]
+    return cls(spec, lang=lang, tz=tz)

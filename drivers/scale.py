@@ -52,6 +52,14 @@ KG = Decimal("0.001")
 class ScaleError(Exception):
     """The weight cannot be used; the message says why and what to do."""
 
+    # the core's device-failure contract (agent.ports.DeviceFailure): the cashier acts
+    # (weighs again, checks the scale); reading the weight again is harmless
+    needs_person = True
+    retry_safe = True
+
+    def message(self, lang: str) -> str:
+        return str(self)
+
 
 class ScaleTimeout(ScaleError):
     """The scale did not answer in time (off, unplugged, wrong port or speed)."""

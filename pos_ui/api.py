@@ -78,7 +78,7 @@ def open_shift():
 @with_session()
 def current_shift():
     x = shifts.x_report(g.session)
-    worker = getattr(store(), "fiscal", None)
+    worker = store().fiscal
     if worker is not None:
         x["fiscal"] = worker.status()
     return jsonify(x)
@@ -96,7 +96,7 @@ def cash_move():
 @with_session()
 def close_shift():
     z = shifts.close_shift(store(), g.session, body().get("counted_cash"))
-    worker = getattr(store(), "fiscal", None)
+    worker = store().fiscal
     if worker is not None:  # the register's Z after its pending receipts, compared with ours
         z["fiscal"] = worker.close_shift(g.session.cashier.name,
                                          z["sales_count"] + z["returns_count"])

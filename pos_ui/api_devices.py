@@ -16,13 +16,9 @@ bp = Blueprint("api_devices", __name__, url_prefix="/api/v1")
 _scale_lock = threading.Lock()
 
 
-def _devices() -> dict:
-    return getattr(store(), "devices", None) or {}
-
-
 def _columns() -> int:
     cols = store().config.get("devices", "printer_columns")
-    printer = _devices().get("printer")
+    printer = store().printer
     return cols or getattr(getattr(printer, "spec", None), "columns", None) or 42
 
 
@@ -45,7 +41,7 @@ def preview_return(return_id):
 
 
 def _require_printer():
-    if not _devices().get("spooler"):
+    if store().spooler is None:
         raise Conflict("no receipt printer is configured", code="no_printer")
 
 
@@ -85,7 +81,7 @@ def open_drawer():
 @bp.get("/scale/weight")
 @with_session()
 def weight():
-    scale = _devices().get("scale")
+    scale = store().scale
     if scale is None:
         raise Conflict("no scale is configured: type the weight", code="no_scale")
     from drivers.scale import ScaleError

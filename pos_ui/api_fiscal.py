@@ -6,6 +6,7 @@ from flask import Blueprint, g, jsonify, request
 
 from agent import cashiers, fiscal_queue, returns, sales, voids
 from agent.errors import Conflict
+from agent.ports import failure_message
 
 from .http import body, store, with_session
 
@@ -13,7 +14,7 @@ bp = Blueprint("api_fiscal", __name__, url_prefix="/api/v1")
 
 
 def _worker():
-    worker = getattr(store(), "fiscal", None)
+    worker = store().fiscal
     if worker is None:
         raise Conflict("no fiscal register is configured", code="no_fiscal")
     return worker
@@ -60,5 +61,5 @@ def x_report():
     except Conflict:
         raise
     except Exception as e:
-        raise Conflict(getattr(e, "ru", None) or str(e), code="fiscal_error") from None
+        raise Conflict(failure_message(e, "ru"), code="fiscal_error") from None
     return jsonify({"ok": True})

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import signal
+import tempfile
 import threading
 from pathlib import Path
 
-from agent.demo import DEMO_CASHIERS
+from agent.demo import DEMO_CASHIERS, free_port, prepare
+
+
+def run_demo(port: int = 8080, data_dir: str | None = None) -> int:
+    base = Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="store-agent-demo-"))
+    return start_demo(base, free_port(port), prepare)
 
 
 def start_demo(base: Path, port: int, prepare) -> int:
@@ -17,7 +23,7 @@ def start_demo(base: Path, port: int, prepare) -> int:
         if part:
             extras.append(part)
     store = prepare(base / "store", extra_config=extra_config)
-    from .server import StoreProcess
+    from .process import StoreProcess
     proc = StoreProcess(store, "127.0.0.1", port)
     print(f"store-agent demo: data in {base}")
     print(f"  POS screen:  {proc.url}")

@@ -1,4 +1,4 @@
-"""How sync plugs into ``store-agent serve`` (called by ``pos_ui.server.StoreProcess``).
+"""How sync plugs into ``store-agent serve`` (called by the composition root, ``pos_ui.process``).
 
 Adds the pull API and the status route, the status source, and, when ``[hub] url`` and
 ``token`` are set, the outbox pusher and the feed puller as workers and the hub client as

@@ -26,7 +26,7 @@ class AgentProcess:
 
     def start(self, timeout=30):
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "agent.cli", "serve", "--data-dir", self.data_dir,
+            [sys.executable, "-m", "pos_ui.cli", "serve", "--data-dir", self.data_dir,
              "--port", str(self.port)],
             env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout

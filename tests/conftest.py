@@ -116,7 +116,7 @@ def free_port() -> int:
 @pytest.fixture
 def live_agent(store):
     """The real store process (waitress) on a free loopback port, in this process."""
-    from pos_ui.server import StoreProcess
+    from pos_ui.process import StoreProcess
     proc = StoreProcess(store, "127.0.0.1", 0).start_background()
     yield proc
     proc.stop()

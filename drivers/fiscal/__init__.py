@@ -21,13 +21,13 @@ from .errors import (
                      ReceiptNotFiscalized,
                      describe_error,
 )
+from .factory import open_fiscal
 from .register import (
                      DocumentInfo,
                      FiscalRegister,
                      FiscalResult,
                      RegisterStatus,
                      ShiftReport,
-                     open_fiscal,
                      parse_fiscal_url,
 )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import select
 import socket
+import threading
 import time
 import tty
 
@@ -60,9 +61,11 @@ class TcpTransport:
         self.address: tuple[str, int] = self.server.getsockname()[:2]
         self.conn: socket.socket | None = None
         self.generation = 0
+        self._drop = threading.Lock()  # the test thread (go_offline) and the loop both drop
 
     def read(self, timeout: float) -> bytes:
-        socks = [self.server] + ([self.conn] if self.conn is not None else [])
+        conn = self.conn  # one look: another thread may drop it meanwhile
+        socks = [self.server] + ([conn] if conn is not None else [])
         try:
             ready, _, _ = select.select(socks, [], [], timeout)
         except (OSError, ValueError):
@@ -74,9 +77,9 @@ class TcpTransport:
             self.conn = new
             self.generation += 1
             return b""
-        if self.conn is not None and self.conn in ready:
+        if conn is not None and conn in ready:
             try:
-                data = self.conn.recv(4096)
+                data = conn.recv(4096)
             except OSError:
                 data = b""
             if not data:
@@ -85,21 +88,24 @@ class TcpTransport:
         return b""
 
     def write(self, data: bytes) -> None:
-        if self.conn is not None:
+        conn = self.conn
+        if conn is not None:
             try:
-                self.conn.sendall(data)
+                conn.sendall(data)
             except OSError:
                 self.disconnect()
 
     def disconnect(self) -> None:
-        if self.conn is not None:
-            try:
-                self.conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            self.conn.close()
-            self.conn = None
+        with self._drop:
+            conn, self.conn = self.conn, None
+            if conn is None:
+                return
             self.generation += 1
+        try:
+            conn.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        conn.close()
 
     def close(self) -> None:
         self.disconnect()

@@ -201,6 +201,15 @@ class FiscalError(Exception):
         if retry_safe is not None:
             self.retry_safe = retry_safe
 
+    # the core's device-failure contract (agent.ports.DeviceFailure)
+    @property
+    def needs_person(self) -> bool:
+        """Link, paper and printing troubles pass by themselves; the rest needs a person."""
+        return self.category not in (Category.LINK, Category.PAPER, Category.PRINTING)
+
+    def message(self, lang: str) -> str:
+        return self.ru if lang == "ru" else self.en
+
 
 class DeviceError(FiscalError):
     """The register answered with an error code: the command was *not* executed."""

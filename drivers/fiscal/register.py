@@ -213,14 +213,3 @@ def parse_fiscal_url(url: str) -> tuple[str, str | None, dict[str, Any]]:
             raise ConfigError("Не указан адрес ККТ", f"no host in {url!r}")
         return "shtrih", f"socket://{parts.hostname}:{parts.port or 7778}", options
     raise ConfigError("Неизвестный тип ККТ", f"unsupported register URL {url!r}")
-
-
-def open_fiscal(url: str, **overrides: Any) -> FiscalRegister:
-    """Build the register a config URL names (nothing is sent to it yet)."""
-    kind, port_url, options = parse_fiscal_url(url)
-    options.update(overrides)
-    if kind == "dummy":
-        from .dummy import DummyRegister
-        return DummyRegister(**options)
-    from .shtrih import ShtrihRegister
-    return ShtrihRegister(port_url, **options)

@@ -15,11 +15,11 @@ import json
 import time
 
 from .errors import Conflict, NotFound
+from .membership import HUB_STORE
 from .sql import Sql, iso
 from .validate import Event
 
 HOLD_SECONDS = 15 * 60
-HUB_STORE = "HUB"  # the store id of entries the hub itself makes (expiry, channels, welcome)
 
 
 class LoyaltyBatch:

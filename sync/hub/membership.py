@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 
 from .errors import BadRequest, Conflict, NotFound
-from .loyalty import HUB_STORE
 from .sql import Sql, iso
+
+HUB_STORE = "HUB"  # the store id of entries the hub itself makes (expiry, channels, welcome)
 
 RULE_KEYS = {"welcome_bonus": None, "accrual_percent": 5}
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from datetime import timezone
 
-from drivers.printer import open_printer
+from drivers.printer_transports import open_printer
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

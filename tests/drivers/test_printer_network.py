@@ -8,7 +8,8 @@ import pytest
 
 from drivers.drawer import open_drawer_device
 from drivers.escpos_job import kick_bytes
-from drivers.printer import PrinterError, PrinterState, open_printer
+from drivers.printer import PrinterError, PrinterState
+from drivers.printer_transports import open_printer
 
 UTC = timezone.utc
 FAST = "timeout=2&status_timeout=0.3"

@@ -11,7 +11,8 @@ import pytest
 from escpos.exceptions import DeviceNotFoundError
 from escpos.printer import Usb
 
-from drivers.printer import PrinterError, PrinterState, open_printer
+from drivers.printer import PrinterError, PrinterState
+from drivers.printer_transports import open_printer
 
 URL = "escpos+usb://04b8:0202?profile=TM-T88V"
 PERMISSION = ("No permission to open USB printer 04b8:0202: add a udev rule or run the "

@@ -7,7 +7,7 @@ import pytest
 from drivers.emulators.display import VirtualDisplay
 from drivers.emulators.printer import VirtualNetworkPrinter
 from drivers.emulators.scale import VirtualScale
-from pos_ui.server import StoreProcess
+from pos_ui.process import StoreProcess
 from tests.agent_process import HttpApi
 from tests.conftest import make_store
 
@@ -32,7 +32,7 @@ def devices(tmp_path):
 
 
 def test_a_cash_sale_opens_the_drawer_and_prints_a_cyrillic_receipt(devices):
-    api, printer, *_ = devices
+    api, printer, *_, proc = devices
     sale = api.sell([{"sku": "MILK", "qty": 2}, {"sku": "CHEESE", "qty": "0.755"}],
                     [{"method": "cash", "amount": 100000}])
     jobs = printer.wait_for_jobs(2, timeout=10)
@@ -40,10 +40,8 @@ def test_a_cash_sale_opens_the_drawer_and_prints_a_cyrillic_receipt(devices):
     text = printer.text(1)
     assert "Молоко 3.2% 1 л" in text and "Сыр Российский весовой" in text
     assert "858,55" in text and "141,45" in text  # total and change
-    deadline = time.monotonic() + 10  # the job is marked done just after the bytes arrive
-    while api.get("/api/v1/status").json()["printer"]["queued"]:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    assert proc.store.spooler.wait_idle(10)  # the job is marked done just after the bytes
+    assert api.get("/api/v1/status").json()["printer"]["queued"] == 0
     preview = api.get(f"/api/v1/receipts/{sale['sale_id']}").json()
     assert "Молоко 3.2% 1 л" in preview["text"] and "&lt;" not in preview["text"]
 
@@ -98,3 +96,17 @@ def test_drawer_on_request_needs_a_manager(devices):
     assert r.status_code == 202
     jobs = printer.wait_for_jobs(1, timeout=10)
     assert jobs[0].startswith(b"\x1b@") or b"\x1bp" in jobs[0]
+
+
+
+def test_the_composition_root_sets_the_stores_collaborators(devices):
+    *_, proc = devices
+    s = proc.store
+    assert s.printer is not None and s.spooler in proc.workers
+    assert s.display is not None and s.scale is not None
+    assert s.fiscal is None and s.fiscal_register is None and s.hub is None  # not configured
+
+
+def test_a_store_outside_the_process_has_no_collaborators(store):
+    assert [store.printer, store.drawer, store.display, store.scale, store.fiscal_register,
+            store.hub, store.spooler, store.fiscal] == [None] * 8

@@ -6,7 +6,7 @@ import pytest
 
 from agent.models import Outbox, Sale
 from drivers.fiscal.emulator import ShtrihEmulator
-from pos_ui.server import StoreProcess
+from pos_ui.process import StoreProcess
 from tests.agent_process import HttpApi
 from tests.conftest import make_store
 
@@ -65,9 +65,9 @@ def test_a_full_fiscal_shift_the_registers_journal_equals_the_stores_sales(shop)
 
 
 def test_register_offline_at_the_sale_keeps_it_pending_then_one_receipt(shop):
-    api, emu, _ = shop
+    api, emu, store = shop
     api.post("/api/v1/shifts/open", {"opening_cash": 0})
-    time.sleep(0.5)  # let the shift open on the register
+    store.fiscal.shift_opening.result(timeout=20)  # the shift is open on the register
     emu.go_offline()
     sale = api.sell([{"sku": "MILK", "qty": 1}], [{"method": "card", "amount": 8990}])
     got = api.fiscal(sale["sale_id"], "pending")
@@ -84,7 +84,7 @@ def test_register_offline_at_the_sale_keeps_it_pending_then_one_receipt(shop):
 def test_a_refused_receipt_is_failed_and_a_manager_voids_it(shop):
     api, emu, store = shop
     api.post("/api/v1/shifts/open", {"opening_cash": 0})
-    time.sleep(0.5)
+    store.fiscal.shift_opening.result(timeout=20)
     emu.expire_shift()  # shift over 24 h: the register refuses, a person must act
     before = api.get("/api/v1/stock?sku=COFFEE").json()["on_hand"]
     sale = api.sell([{"sku": "COFFEE", "qty": 2}], [{"method": "card", "amount": 91800}])

@@ -74,7 +74,7 @@ def add_products(store, products=EXTRA_PRODUCTS):
 @pytest.fixture
 def make_agent(tmp_path):
     """make_agent(**config) -> a running store process (waitress) on a free port."""
-    from pos_ui.server import StoreProcess
+    from pos_ui.process import StoreProcess
     started = []
 
     def start(name="store", **config):

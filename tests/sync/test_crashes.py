@@ -38,7 +38,7 @@ def test_kill_9_the_agent_mid_push_loses_and_doubles_nothing(any_hub, tmp_path):
                          push_interval=0.05)
     till, rng = Till(store), random.Random(21)
     till.rush(1500, rng)
-    cmd = [sys.executable, "-m", "agent.cli", "sync", "--data-dir", str(store.config.data_dir)]
+    cmd = [sys.executable, "-m", "pos_ui.cli", "sync", "--data-dir", str(store.config.data_dir)]
     kills = 0
     for _ in range(6):
         agent = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

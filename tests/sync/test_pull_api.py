@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from agent import outbox
-from pos_ui.server import StoreProcess
+from pos_ui.process import StoreProcess
 from sync import signing
 from sync.hub.pull import PullError, pull_store
 from sync.reconcile import differences

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from agent import outbox
-from pos_ui.server import StoreProcess
+from pos_ui.process import StoreProcess
 from sync import HubUnavailable
 from sync.client import HubClient
 from sync.feed import FeedPuller
@@ -23,7 +23,7 @@ from .conftest import synced_store
 from .hubkit import HubProcess, event, push_raw, token, wait_for
 from .till import Till
 
-AGENT = [sys.executable, "-m", "agent.cli"]
+AGENT = [sys.executable, "-m", "pos_ui.cli"]
 
 
 @pytest.fixture

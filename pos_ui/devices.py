@@ -1,39 +1,40 @@
-"""Plugging the store's devices into the running store process.
+"""Plugging the store's devices into the running store process (part of the composition
+root, ``pos_ui.process``).
 
-Opens what ``[devices]`` names, starts the print spooler (the agent's queue, this printer),
-feeds the customer display from the sale events on a thread of its own (a slow or missing
-display never delays the cashier), and exposes the devices to the API via ``store.devices``.
+Opens what ``[devices]`` names (``drivers``), sets them on the store's typed fields
+(``store.printer``, ``store.display``, ``store.scale``, ``store.fiscal_register``), starts
+the print spooler and the fiscal worker (the core's workers, this printer and register),
+and feeds the customer display from the sale events on a worker of its own (a slow or
+missing display never delays the cashier).
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import threading
+
+from agent.worker import Worker
 
 log = logging.getLogger("store_agent.devices")
 
 
-class DisplayFeed:
+class DisplayFeed(Worker):
     """Shows the last scanned line and the running total, then the change; latest wins."""
 
+    name = "customer-display"
+
     def __init__(self, store, display):
+        super().__init__(interval=1.0)
         self.display = display
-        self._q: queue.Queue = queue.Queue(maxsize=1)
-        self._stop = threading.Event()
-        self._thread = None
+        self._latest = None
+        self._lock = threading.Lock()
         store.on("sale.quoted", self._quoted)
         store.on("sale.committed", self._committed)
 
     def _put(self, fn, *args):
-        try:
-            self._q.get_nowait()  # drop a stale message: only the newest matters
-        except queue.Empty:
-            pass
-        try:
-            self._q.put_nowait((fn, args))
-        except queue.Full:
-            pass
+        with self._lock:
+            self._latest = (fn, args)  # a stale message is dropped: only the newest matters
+        self.poke()
 
     def _quoted(self, quote: dict, **_):
         if quote.get("lines"):
@@ -46,26 +47,20 @@ class DisplayFeed:
         sale = Sale.get_by_id(sale_id)
         self._put(self.display.show_change, sale.paid, sale.change)
 
-    def start(self):
-        self._thread = threading.Thread(target=self._run, name="customer-display", daemon=True)
-        self._thread.start()
+    def stop(self, timeout: float = 5.0):
+        super().stop(timeout)
 
-    def stop(self):
-        self._stop.set()
-        self._put(lambda: None)
-        if self._thread:
-            self._thread.join(5)
-
-    def _run(self):
-        while not self._stop.is_set():
-            try:
-                fn, args = self._q.get(timeout=1)
-            except queue.Empty:
-                continue
-            try:
-                fn(*args)
-            except Exception as e:  # a display problem is logged, never raised
-                log.warning("customer display: %s", e)
+    def run_round(self):
+        with self._lock:
+            latest, self._latest = self._latest, None
+        if latest is None:
+            return None
+        fn, args = latest
+        try:
+            fn(*args)
+        except Exception as e:  # a display problem is logged, never raised
+            log.warning("customer display: %s", e)
+        return 0
 
 
 class _Closer:
@@ -85,20 +80,17 @@ class _Closer:
 
 def attach(process, blueprints) -> None:
     from agent.print_queue import Spooler
-
-    from .display import open_display
-    from .printer import open_printer
-    from .scale import open_scale
+    from drivers.display import open_display
+    from drivers.printer_transports import open_printer
+    from drivers.scale import open_scale
 
     store = process.store
     cfg = store.config.section("devices")
     lang = store.config.get("ui", "language")
-    devices = {"printer": None, "display": None, "scale": None, "spooler": None, "fiscal": None}
-    store.devices = devices
     if cfg["printer"]:
         printer = open_printer(cfg["printer"], lang=lang, tz=store.config.tz)
         spooler = Spooler(store, printer, max_wait=cfg["print_retry_max"])
-        devices.update(printer=printer, spooler=spooler)
+        store.printer, store.spooler = printer, spooler
         process.workers.append(spooler)
         process.status_sources["printer"] = spooler.status
     else:
@@ -107,19 +99,17 @@ def attach(process, blueprints) -> None:
     if cfg["display"]:
         display = open_display(cfg["display"], lang=lang)
         if display is not None:
-            devices["display"] = display
+            store.display = display
             process.workers.append(DisplayFeed(store, display))
     if cfg["scale"]:
-        devices["scale"] = open_scale(cfg["scale"])
+        store.scale = open_scale(cfg["scale"])
     if cfg["fiscal"]:
         from agent.fiscal_queue import FiscalWorker
-
-        from .fiscal import open_fiscal
+        from drivers.fiscal import open_fiscal
         register = open_fiscal(cfg["fiscal"], state_path=str(store.config.data_dir
                                                               / "fiscal-state.json"))
         worker = FiscalWorker(store, register, retry_max=cfg["print_retry_max"])
-        store.fiscal = worker
-        devices["fiscal"] = register
+        store.fiscal, store.fiscal_register = worker, register
         process.workers.append(worker)
         process.status_sources["fiscal"] = worker.status
-    process.workers.append(_Closer(devices["printer"], devices["display"], devices["scale"]))
+    process.workers.append(_Closer(store.printer, store.display, store.scale))

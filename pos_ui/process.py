@@ -1,17 +1,22 @@
-"""The store process: the WSGI server for the POS screen and API, plus background workers.
+"""The composition root of the store process: from a ``Store`` and its config it builds
+the devices (``pos_ui.devices``, from ``drivers``), the sync workers and the hub client
+(``sync.wiring``), the HTTP app and the till's web server, and sets the collaborators on
+the store's typed fields (``agent.ports``).  Nothing below this layer wires anything.
 
-``Workers`` are the things that read what was committed and act on it outside the sale's
-transaction (outbox pusher, feed puller, print spooler, fiscal worker).  Each has
-``start()`` / ``stop()``; they are added by the composition in ``build``.
+``workers`` are the things that read what was committed and act on it outside the sale's
+transaction (outbox pusher, feed puller, print spooler, fiscal worker, display feed); each
+is an ``agent.worker.Worker`` (or has its ``start()`` / ``stop()``).
 """
 
 from __future__ import annotations
 
 import logging
 
-from sync.hub.serving import BackgroundServer  # waitress with a clean stop
+from sync.wiring import attach as attach_sync
 
 from .app import create_app
+from .devices import attach as attach_devices
+from .web_server import TillServer
 
 log = logging.getLogger("store_agent.server")
 
@@ -22,22 +27,20 @@ class StoreProcess:
         self.workers = []
         self.status_sources = {}
         blueprints = []
-        for factory in _optional_parts():
-            factory(self, blueprints)
+        for attach in (attach_sync, attach_devices):
+            attach(self, blueprints)
         self.app = create_app(store, extra_blueprints=blueprints, status_provider=self.status)
         threads = store.config.get("server", "threads")
-        self.http = BackgroundServer(self.app, host, port, threads, ident="store-agent")
+        self.http = TillServer(self.app, host, port, threads)
         self.server = self.http.server
-        self._background = False
 
     @property
     def port(self) -> int:
-        return self.server.effective_port
+        return self.http.port
 
     @property
     def url(self) -> str:
-        host = self.server.effective_host
-        return f"http://{host}:{self.port}/"
+        return self.http.url
 
     def status(self) -> dict:
         out = {}
@@ -51,7 +54,6 @@ class StoreProcess:
     def start_background(self) -> "StoreProcess":
         for w in self.workers:
             w.start()
-        self._background = True
         self.http.start()
         return self
 
@@ -59,7 +61,7 @@ class StoreProcess:
         for w in self.workers:
             w.start()
         try:
-            self.server.run()
+            self.http.serve_forever()
         finally:
             self.stop()
 
@@ -70,25 +72,7 @@ class StoreProcess:
             except Exception:
                 log.exception("stopping %r", w)
         try:
-            if self._background:
-                self.http.stop()
-            else:
-                self.server.close()
+            self.http.stop()
         except Exception:
             pass
 
-
-def _optional_parts():
-    """Parts that plug into the process: sync, devices.  Each adds workers/blueprints."""
-    parts = []
-    try:
-        from sync.wiring import attach as attach_sync
-        parts.append(attach_sync)
-    except ImportError:
-        pass
-    try:
-        from drivers.wiring import attach as attach_devices
-        parts.append(attach_devices)
-    except ImportError:
-        pass
-    return parts

@@ -1,0 +1,68 @@
+"""``store-agent``, the console entry point: the core's own commands (``agent.cli``) plus
+those that run the store process built by the composition root (``pos_ui.process``):
+``serve``, ``demo`` and ``sync``.
+
+Every failure is one line on stderr and a non-zero exit; no traceback reaches the user.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from agent import cli as core_cli
+
+
+def cmd_serve(args):
+    from agent.store import Store
+
+    from .process import StoreProcess
+    store = Store.open(core_cli._data_dir(args))
+    host = args.host or store.config.get("server", "host")
+    port = args.port if args.port is not None else store.config.get("server", "port")
+    proc = StoreProcess(store, host, port)
+    print(f"store {store.store_id} serving on {proc.url}", flush=True)
+    proc.serve_forever()
+
+
+def cmd_sync(args):
+    from agent.store import Store
+    from sync.cli import run as run_sync
+    store = Store.open(core_cli._data_dir(args))
+    return run_sync(store, once=args.once, status=args.status)
+
+
+def cmd_demo(args):
+    from .demo_parts import run_demo
+    return run_demo(port=args.port, data_dir=args.data_dir)
+
+
+def add_process_commands(sub, after: str) -> None:
+    if after == "init":
+        s = sub.add_parser("serve", help="run the POS screen, API, sync and devices")
+        s.add_argument("--data-dir")
+        s.add_argument("--host")
+        s.add_argument("--port", type=int)
+        s.set_defaults(fn=cmd_serve)
+
+        s = sub.add_parser("demo", help="a self-contained demo store")
+        s.add_argument("--port", type=int, default=8080)
+        s.add_argument("--data-dir", help="keep the demo's data here instead of a temporary dir")
+        s.set_defaults(fn=cmd_demo)
+    elif after == "import-catalog":
+        s = sub.add_parser("sync", help="push the outbox and pull the feed")
+        s.add_argument("--data-dir")
+        s.add_argument("--once", action="store_true")
+        s.add_argument("--status", action="store_true")
+        s.set_defaults(fn=cmd_sync)
+
+
+def build_parser():
+    return core_cli.build_parser(add_process_commands)
+
+
+def main(argv=None) -> int:
+    return core_cli.main(argv, build_parser())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
