@@ -124,7 +124,6 @@ def layout_receipt(receipt: dict, columns: int = 42, lang: str = "ru",
         raise ValueError(f"lang must be one of {sorted(LABELS)}, not {lang!r}")
     kind = receipt.get("kind", "sale")
     if kind == "document":  # a plain summary (e.g. a delivery's act), not a receipt
-        from .document_layout import layout_document
         return layout_document(receipt)
     if kind not in ("sale", "return"):
         raise ValueError(f"receipt kind must be 'sale' or 'return', not {kind!r}")
@@ -191,6 +190,21 @@ def layout_receipt(receipt: dict, columns: int = 42, lang: str = "ru",
                 ops.append(Text(lb[label], str(fiscal[key])))
     if receipt.get("qr"):
         ops.append(QR(clean(receipt["qr"])))
+    ops.append(Cut())
+    return ops
+
+
+def layout_document(doc: dict) -> list[Op]:
+    """A plain document, not a receipt: ``{"kind": "document", "title", "rows": [[left,
+    right?], ...]}``; an empty row is a separator.  Never carries a fiscal receipt's words."""
+    ops: list[Op] = [Text(clean(str(doc.get("title") or "")), align="center", bold=True),
+                     Separator()]
+    for row in doc.get("rows") or []:
+        if not row:
+            ops.append(Separator())
+            continue
+        right = clean(str(row[1])) if len(row) > 1 and row[1] not in (None, "") else ""
+        ops.append(Text(clean(str(row[0])), right))
     ops.append(Cut())
     return ops
 

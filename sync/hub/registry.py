@@ -29,8 +29,6 @@ def init_hub(db, admin_token: str, secret: bytes) -> None:
     create_schema(db)
     from .chain_models import create_chain_tables
     create_chain_tables(db)
-    from .stock_docs import create_stock_doc_tables
-    create_stock_doc_tables(db)
     with transaction(db):
         row = HubSetting.get_or_none(HubSetting.key == "secret_check")
         if row is not None and row.value != check_value(secret):

@@ -18,7 +18,6 @@ from peewee import AutoField, BigIntegerField, CharField, CompositeKey, TextFiel
 from . import validate
 from .db import retrying
 from .errors import BadRequest, Conflict
-from .feed import _qty
 from .models import HubModel
 from .sql import Sql, iso
 
@@ -102,6 +101,12 @@ class HubStockDoc(HubModel):
 
     class Meta:
         primary_key = CompositeKey("store_id", "doc_id")
+
+
+def _qty(milli: int) -> str:
+    sign = "-" if milli < 0 else ""
+    milli = abs(int(milli))
+    return f"{sign}{milli // 1000}.{milli % 1000:03d}"
 
 
 STOCK_DOC_TABLES = [HubDelivery, HubDeliveryReceipt, HubTransfer, HubTransferLine, HubStockDoc]

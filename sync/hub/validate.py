@@ -173,9 +173,53 @@ CHECKS = {"sale.completed": _sale, "sale.voided": _void,
           "shift.opened": _shift, "shift.closed": _shift, "cash.moved": _cash}
 
 
-def _stock_doc_checks() -> dict:
-    from .stock_doc_events import CHECKS as stock_doc_checks  # transfers, deliveries
-    return stock_doc_checks
+# ---- stock documents (issue 15): transfers and deliveries; their projections are in
+# stock_doc_events.py.  A transfer names both stores; the pushing store must be its side.
+
+def _transfer_id(p: dict, f: str) -> str:
+    tid = p.get("transfer_id")
+    if not isinstance(tid, str) or not ID_RE.match(tid):
+        raise BadRequest(f"{f}.transfer_id must be an id", field=f"{f}.transfer_id")
+    return tid
+
+
+def _transfer_sent(ev: Event, f: str) -> None:
+    p = ev.payload
+    tid = _transfer_id(p, f)
+    if p.get("from_store") != ev.store_id or not tid.startswith(ev.store_id + ":"):
+        raise BadRequest(f"{f}.from_store must be the sending store", field=f"{f}.from_store")
+    to = _str(p.get("to_store"), f"{f}.to_store", limit=64)
+    if to == ev.store_id:
+        raise BadRequest(f"{f}.to_store: a store cannot transfer to itself", field=f"{f}.to_store")
+    ev.lines = _lines(p, f, positive=True, sign=-1)
+
+
+def _transfer_received(ev: Event, f: str) -> None:
+    p = ev.payload
+    _transfer_id(p, f)
+    if p.get("to_store") != ev.store_id:
+        raise BadRequest(f"{f}.to_store: a store receives only transfers meant for it",
+                         field=f"{f}.to_store")
+    frm = _str(p.get("from_store"), f"{f}.from_store", limit=64)
+    if frm == ev.store_id:
+        raise BadRequest(f"{f}.from_store: a store cannot transfer to itself",
+                         field=f"{f}.from_store")
+    ev.lines = _lines(p, f, positive=True, sign=1)
+
+
+def _delivery_received(ev: Event, f: str) -> None:
+    p = ev.payload
+    _int(p.get("delivery_id"), f"{f}.delivery_id", 1)
+    _int(p.get("act_number"), f"{f}.act_number", 1)
+    _str(p.get("ref"), f"{f}.ref")
+    if not isinstance(p.get("act"), list):
+        raise BadRequest(f"{f}.act must be a list of act lines", field=f"{f}.act")
+    ev.lines = _lines(p, f, positive=True, sign=1)
+
+
+STOCK_DOC_CHECKS = {"transfer.sent": _transfer_sent, "transfer.received": _transfer_received,
+          "delivery.received": _delivery_received}
+
 
 
 def event(raw, i: int, store_id: str) -> Event:
@@ -200,7 +244,7 @@ def event(raw, i: int, store_id: str) -> Event:
     if not isinstance(payload, dict):
         raise BadRequest(f"{f}.payload must be an object", field=f"{f}.payload")
     ev = Event(store_id, seq, event_id, etype, schema, occurred, payload)
-    check = CHECKS.get(etype) or _stock_doc_checks().get(etype)
+    check = CHECKS.get(etype) or STOCK_DOC_CHECKS.get(etype)
     if check:
         check(ev, f"{f}.payload")
     ev.text = canonical(payload)

@@ -6,7 +6,7 @@ import uuid
 import pytest
 
 from drivers.emulators.printer import VirtualNetworkPrinter
-from pos_ui.server import StoreProcess
+from pos_ui.process import StoreProcess
 from tests.agent_process import HttpApi
 from tests.conftest import make_store
 

@@ -22,7 +22,7 @@ from .conftest import synced_store
 
 
 def cli(*args):
-    return subprocess.run([sys.executable, "-m", "agent.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "pos_ui.cli", *args], capture_output=True,
                           text=True, timeout=120)
 
 
