@@ -9,7 +9,7 @@ its event; the same ``client_ref`` again answers the first result.
 
 from __future__ import annotations
 
-from . import clock, outbox, sql, stock
+from . import clock, outbox, stock
 from .doc_lines import summed
 from .errors import Conflict, Invalid, NotFound, require_client_ref
 from .models import RemoteStock, StockDoc, Transfer, TransferLine
@@ -58,11 +58,12 @@ def send(store, client_ref, to_store, lines, cashier=None) -> tuple[dict, bool]:
                     raise Conflict(f"only {qty_str(stock.on_hand_milli(product.id))} of "
                                    f"{product.sku} on hand", field="lines", code="insufficient")
         now = clock.iso()
-        n = (sql.scalar("SELECT MAX(id) FROM transfer") or 0) + 1
-        t = Transfer.create(id=n, transfer_id=f"{store.store_id}:T{n}", direction="out",
+        t = Transfer.create(transfer_id="new:" + client_ref, direction="out",
                             from_store=store.store_id, to_store=to_store, status="sent",
                             client_ref=client_ref, cashier=cashier.login if cashier else None,
                             sent_at=now)
+        t.transfer_id = f"{store.store_id}:T{t.id}"  # the row id SQLite gave it
+        Transfer.update(transfer_id=t.transfer_id).where(Transfer.id == t.id).execute()
         doc = StockDoc.create(client_ref=client_ref, kind="transfer_out", cashier=cashier,
                               note=t.transfer_id, created_at=now)
         for product, qty, _ in goods.values():
