@@ -56,6 +56,8 @@ def test_a_manager_receives_a_delivery_by_scanning_and_sees_the_act(agent, scree
     bread = norm(page.locator("#bo-act-lines tr[data-sku='BREAD']").inner_text())
     assert re.search(r"2\s+3\s+0\s+1\s+0", bread), bread
     expect(page.locator("#bo-act-lines tr[data-sku='XSS'] td").first).to_have_text(XSS_NAME)
+    expect(page.locator("#bo-received [data-delivery-id]")).to_have_count(1)  # the lists follow
+    expect(page.locator("#bo-expected [data-delivery-id]")).to_have_count(0)
     screen.shot("11-backoffice-act", doc=True)
     http = Http(agent.base_url, "maria")
     assert (stock(http, "MILK"), stock(http, "BREAD"), stock(http, "COFFEE")) == (
@@ -99,6 +101,7 @@ def test_a_blind_count_a_write_off_and_a_transfer_from_the_screen(agent, screen)
     page.select_option("#bo-to-store", "S2")
     page.keyboard.press("F6")
     expect(page.locator("#bo-transfer-title")).to_contain_text("S1:T1: S1 → S2 · в пути")
+    expect(page.locator("#bo-outgoing [data-transfer-id='S1:T1']")).to_have_count(1)
     http = Http(agent.base_url, "maria")
     assert (stock(http, "WATER"), stock(http, "MILK")) == ("7.000", "97.000")
 

@@ -82,20 +82,23 @@ async function send(path, payload, msg, done) {
 
 // ---- deliveries ------------------------------------------------------------------------
 
-async function deliveries() {
+/** The lists on the left; ``right`` given = keep what the right-hand side shows. */
+async function deliveries(right = null) {
   const mine = body;
   const [expected, received] = await Promise.all([get("/deliveries?status=expected"), get("/deliveries?status=received")]);
   if (mine !== body) return;   // another tab was chosen meanwhile
   const cells = { data: (d) => ({ deliveryId: String(d.delivery_id) }),
                   cells: (d) => [h("span", { class: "ri-no", text: `№ ${d.number}` }),
                                  h("span", { class: "ri-meta", text: d.supplier })] };
-  const right = h("div", { class: "bo-right" });
+  const fresh = !right;
+  right = right || h("div", { class: "bo-right" });
   body.replaceChildren(
     h("div", { class: "bo-lists" },
       listPane(t("bo.expected_list"), expected.items, cells, (d) => receiveDelivery(right, d), "bo-expected"),
       listPane(t("bo.received_list"), received.items, cells, (d) => showAct(right, d), "bo-received"),
       btn(t("bo.no_document"), { cls: "btn-block", id: "bo-unexpected", onclick: () => receiveUnexpected(right) })),
     right);
+  if (!fresh) return;
   if (expected.items.length) receiveDelivery(right, expected.items[0]);
   else receiveUnexpected(right);
 }
@@ -108,7 +111,7 @@ function receiveDelivery(right, d) {
   const submit = () => {
     if (!lines.count) { msg.show(t("bo.empty")); return; }
     send(`/deliveries/${d.delivery_id}/receive`, { client_ref: pane.ref, lines: lines.body() }, msg,
-         (r) => { showAct(right, r); });
+         (r) => { showAct(right, r); deliveries(right); });
   };
   pane = { lines, submit: () => lines.settled().then(submit), ref: newRef() };
   right.replaceChildren(formPane("bo-delivery",
@@ -127,7 +130,7 @@ function receiveUnexpected(right) {
   const submit = () => {
     if (!lines.count) { msg.show(t("bo.empty")); return; }
     send("/deliveries", { client_ref: pane.ref, supplier: supplier.value, number: number.value,
-                          lines: lines.body() }, msg, (r) => showAct(right, r));
+                          lines: lines.body() }, msg, (r) => { showAct(right, r); deliveries(right); });
   };
   pane = { lines, submit: () => lines.settled().then(submit), ref: newRef() };
   right.replaceChildren(formPane("bo-delivery",
@@ -167,11 +170,12 @@ function showAct(right, d) {
 
 // ---- transfers -------------------------------------------------------------------------
 
-async function transfers() {
+async function transfers(right = null) {
   const mine = body;
   const [incoming, outgoing] = await Promise.all([get("/transfers?direction=incoming"), get("/transfers?direction=outgoing")]);
   if (mine !== body) return;
-  const right = h("div", { class: "bo-right" });
+  const fresh = !right;
+  right = right || h("div", { class: "bo-right" });
   const cells = { data: (x) => ({ transferId: x.transfer_id, status: x.status }),
                   cells: (x) => [h("span", { class: "ri-no", text: x.transfer_id }),
                                  h("span", { class: "ri-meta", text: `${x.from_store} → ${x.to_store} · ${t("bo.status." + x.status)}` })] };
@@ -182,6 +186,7 @@ async function transfers() {
       listPane(t("bo.outgoing"), outgoing.items, cells, (x) => showTransfer(right, x), "bo-outgoing"),
       btn(t("bo.new_transfer"), { cls: "btn-block", id: "bo-new-transfer", onclick: () => sendTransfer(right, outgoing.stores) })),
     right);
+  if (!fresh) return;
   if (waiting.length) receiveTransfer(right, waiting[0]);
   else sendTransfer(right, outgoing.stores);
 }
@@ -196,7 +201,7 @@ function sendTransfer(right, stores) {
     if (!to.value) { msg.show(t("bo.choose_store")); to.focus(); return; }
     if (!lines.count) { msg.show(t("bo.empty")); return; }
     send("/transfers", { client_ref: pane.ref, to_store: to.value, lines: lines.body() }, msg,
-         (r) => showTransfer(right, r));
+         (r) => { showTransfer(right, r); transfers(right); });
   };
   pane = { lines, submit: () => lines.settled().then(submit), ref: newRef() };
   right.replaceChildren(formPane("bo-send",
@@ -214,7 +219,7 @@ function receiveTransfer(right, x) {
   const submit = () => {
     if (!lines.count) { msg.show(t("bo.empty")); return; }
     send(`/transfers/${encodeURIComponent(x.transfer_id)}/receive`, { client_ref: pane.ref, lines: lines.body() },
-         msg, (r) => showTransfer(right, r));
+         msg, (r) => { showTransfer(right, r); transfers(right); });
   };
   pane = { lines, submit: () => lines.settled().then(submit), ref: newRef() };
   right.replaceChildren(formPane("bo-receive-transfer",
