@@ -80,6 +80,15 @@ def delivery_act(delivery_id):
     return html, 200, {"Content-Type": "text/html; charset=utf-8"}
 
 
+@bp.post("/deliveries/<delivery_id>/act/print")
+@with_session(role=ROLE, action="printing the act")
+def print_act(delivery_id):
+    """The act's summary on the receipt printer again."""
+    deliveries.act(store(), delivery_id)  # 404 / 409 before anything is queued
+    from agent.act_print import queue_act_summary
+    return jsonify({"job_id": queue_act_summary(store(), int(delivery_id))}), 202
+
+
 @bp.post("/transfers")
 @with_session(role=ROLE, action="a transfer")
 def send_transfer():

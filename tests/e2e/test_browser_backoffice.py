@@ -58,6 +58,8 @@ def test_a_manager_receives_a_delivery_by_scanning_and_sees_the_act(agent, scree
     expect(page.locator("#bo-act-lines tr[data-sku='XSS'] td").first).to_have_text(XSS_NAME)
     expect(page.locator("#bo-received [data-delivery-id]")).to_have_count(1)  # the lists follow
     expect(page.locator("#bo-expected [data-delivery-id]")).to_have_count(0)
+    page.click("#bo-print-act")
+    expect(page.locator("#bo-act > .form-msg")).to_have_text("Сводка поставлена в очередь печати.")
     screen.shot("11-backoffice-act", doc=True)
     http = Http(agent.base_url, "maria")
     assert (stock(http, "MILK"), stock(http, "BREAD"), stock(http, "COFFEE")) == (

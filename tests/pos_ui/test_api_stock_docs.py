@@ -69,6 +69,9 @@ def test_receiving_an_expected_delivery_records_stock_act_and_event_at_once(stor
     assert twice.status_code == 409 and twice.get_json()["error"]["code"] == "already_received"
     assert snapshot() == before
     assert sql.scalar("SELECT COUNT(*) FROM print_job WHERE kind = 'document'") == 1
+    assert senior.post(f"/api/v1/deliveries/{d}/act/print").status_code == 202
+    assert sql.scalar("SELECT COUNT(*) FROM print_job WHERE kind = 'document'") == 2
+    assert senior.post("/api/v1/deliveries/999/act/print").status_code == 404
 
 
 def test_the_act_is_printable_html_with_names_escaped(store, senior, app):

@@ -154,6 +154,7 @@ function gapTable(id, rows, cols) {
 function showAct(right, d) {
   pane = null;
   const act = d.act || { number: "", lines: [] };
+  const printMsg = messageLine();
   const open = async () => {
     const resp = await fetch(`/api/v1/deliveries/${d.delivery_id}/act`,
                              { headers: { Authorization: "Bearer " + session.token }, cache: "no-store" });
@@ -165,7 +166,11 @@ function showAct(right, d) {
     gapTable("bo-act-lines", act.lines, [["name", t("bo.product")], ["expected", t("bo.expected")],
       ["received", t("bo.arrived")], ["shortage", t("bo.shortage")], ["surplus", t("bo.surplus")],
       ["damaged", t("bo.damaged")]]),
-    btn(t("bo.open_act"), { cls: "btn-primary", id: "bo-open-act", onclick: open })));
+    h("div", { class: "bo-row" },
+      btn(t("bo.open_act"), { cls: "btn-primary", id: "bo-open-act", onclick: open }),
+      btn(t("bo.print_act"), { id: "bo-print-act", onclick: () => post(`/deliveries/${d.delivery_id}/act/print`)
+        .then(() => printMsg.show(t("bo.act_queued"), "ok"), (e) => printMsg.show(errorText(e))) })),
+    printMsg.el));
 }
 
 // ---- transfers -------------------------------------------------------------------------
