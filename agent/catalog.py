@@ -137,4 +137,5 @@ def product_dict(product: Product, barcode: str | None = None) -> dict:
         "barcode": barcode, "unit": product.unit, "vat": product.vat,
         "stock": qty_str(on_hand_milli(product.id)),
         "parent_sku": product.parent_sku, "variant": product.variant,
+        "sellable": bool(product.price and product.price > 0 and not product.hidden),
     }

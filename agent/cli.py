@@ -181,6 +181,9 @@ def main(argv=None, parser: argparse.ArgumentParser | None = None) -> int:
         logging.getLogger("store_agent").debug("unexpected", exc_info=True)
         print(f"store-agent: unexpected error: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
+    finally:
+        from .db import close_open_store
+        close_open_store()
 
 
 if __name__ == "__main__":

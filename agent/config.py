@@ -61,6 +61,7 @@ SCHEMA: dict[str, dict[str, tuple[type, object, str]]] = {
         "fiscal": (str, "", "fiscal register URL, e.g. shtrih+serial:///dev/ttyS0?baudrate=115200"),
         "printer_columns": (int, 0, "receipt width in characters; 0 = from the printer URL/profile"),
         "print_retry_max": (float, 30.0, "longest pause (s) between retries of a failed print job"),
+        "drawer_timeout": (float, 5.0, "a drawer kick not delivered within this many seconds is dropped, never fired later"),
     },
     "loyalty": {
         "enabled": (bool, True, "loyalty by phone"),

@@ -48,6 +48,9 @@ def parse_row(row: dict) -> dict:
 
     sku, name = text("sku", 64), text("name")
     price = parse_major(text("price", 20), "price")
+    if price <= 0:
+        raise Invalid("price must be more than 0: a product without a price cannot be sold",
+                      field="price")
     unit = text("unit", 8).lower()
     if unit not in catalog.UNITS:
         raise Invalid(f"unit must be pcs or kg, got {unit!r}", field="unit")

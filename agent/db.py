@@ -47,13 +47,36 @@ class StoreDatabase:
                 yield
 
     def close(self):
+        global _open
         if not self.db.is_closed():
             self.db.close()
+        if _open is self:
+            _open = None
+
+
+#: The models read through one process-wide proxy, so one store database is open per
+#: process; opening a second while the first is open would silently send the first
+#: store's queries to the second, so it is refused (the same file again is harmless).
+_open: StoreDatabase | None = None
 
 
 def open_store_db(path: Path) -> StoreDatabase:
+    global _open
+    if (_open is not None and not _open.db.is_closed()
+            and _open.path.resolve() != Path(path).resolve()):
+        from .errors import Conflict
+        raise Conflict(f"the store database {_open.path} is already open in this process; "
+                       f"close it before opening {Path(path)} (one store per process)",
+                       code="store_open")
     sdb = StoreDatabase(path)
+    _open = sdb
     database.initialize(sdb.db)
     sdb.db.connect(reuse_if_open=True)
     migrations.upgrade(sdb.db)
     return sdb
+
+
+def close_open_store() -> None:
+    """Close the store database this process has open, if any (the CLI, after a command)."""
+    if _open is not None:
+        _open.close()

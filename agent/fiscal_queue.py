@@ -6,17 +6,31 @@ stores the fiscal document number and sign with them, in a transaction that also
 ``sale.fiscalized`` / ``return.fiscalized`` event for the hub.  A failure leaves the sale
 visibly pending: a link or paper problem is retried by itself (the driver guarantees a
 retry never prints a second receipt); an error that needs a person (shift over 24 h, fiscal
-storage, a refused receipt) marks it ``failed`` until a manager retries or voids it.
-Shift open/close on the POS drive the register's shift through the same worker.
+storage, a refused receipt, a receipt that cannot be built) marks it ``failed`` until a
+manager retries or voids it.  Which is which is the device-failure contract's
+``needs_person`` (agent.ports).  Shift open/close on the POS drive the register's shift
+through the same worker.
+
+Nothing the cashier waits for waits on the register for more than a few seconds: the POS
+shift closes in its own transaction with its Z marked ``pending`` for the register
+(``shift.fiscal_z_status``); this worker prints the register's Z after that shift's
+receipts and retries it like a receipt; register commands queued before the close run
+before its Z, those queued after it wait for it; the X report gives up after ``X_TIMEOUT``
+seconds and is then never printed late.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING
 
-from . import outbox, receipts
-from .models import Sale, SaleReturn
+from peewee import fn
+
+from . import clock, outbox, receipts
+from .errors import Conflict
+from .models import Cashier, Sale, SaleReturn, Shift
 from .ports import failure_message, needs_person
 from .worker import Worker
 
@@ -25,9 +39,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("store_agent.fiscal")
 
+X_TIMEOUT = 5.0  # seconds the X report waits for the register
+Z_WAIT = 3.0  # seconds the shift close waits for the register's Z before answering pending
+
 
 class StillPending(Exception):
-    """The receipt at the head of the queue did not go through yet: back off, then retry."""
+    """The receipt or Z at the head of the queue did not go through yet: back off, retry."""
 
 
 class FiscalWorker(Worker):
@@ -39,13 +56,20 @@ class FiscalWorker(Worker):
         self.last_error: str | None = None
         self.lang = store.config.get("ui", "language")
         self.shift_opening = None  # the future of the last shift opened on the register
+        self._settled = threading.Event()  # pulses when a Z settles
         store.on("sale.committed", self.poke)
         store.on("return.committed", self.poke)
         store.on("fiscal.retry", self.poke)
+        store.on("shift.closed", self.poke)  # its Z is due
         store.on("shift.opened", self._shift_opened)
         store.on("cash.moved", self._cash_moved)
 
     # -- commands for the register, run on the worker thread ------------------------------
+    def job_stamp(self):
+        """Register commands are stamped with the store clock: those queued before a shift
+        close run before its Z, those queued after it wait for it."""
+        return clock.iso()
+
     def call(self, fn, *args, timeout: float = 90.0):
         """Run ``fn(register, *args)`` on the worker after what is queued; wait for it."""
         return self.submit(fn, self.register, *args).result(timeout=timeout)
@@ -60,28 +84,31 @@ class FiscalWorker(Worker):
         fn = (lambda reg, a: reg.cash_in(a)) if kind == "in" else (lambda reg, a: reg.cash_out(a))
         self.submit(fn, self.register, amount)
 
-    def close_shift(self, cashier_name: str, pos_receipts: int) -> dict:
-        """The register's Z report after every pending receipt, compared with the POS."""
-        try:
-            self.drain(timeout=60)
-            rep = self.call(lambda reg, name: reg.z_report(name), cashier_name)
-        except Exception as e:
-            return {"status": "error", "message": self._message(e)}
-        out = {"status": "closed", "shift_number": rep.shift_number,
-               "document_number": rep.document_number, "receipts": rep.receipts,
-               "pos_receipts": pos_receipts}
-        out["matches"] = rep.receipts in (0, pos_receipts) if rep.receipts is not None else None
-        return out
-
-    def x_report(self):
-        return self.call(lambda reg: reg.x_report())
-
-    def drain(self, timeout: float = 60.0) -> bool:
-        """Wait until no sale or return is pending (or the time is up)."""
-        if self._next() is None:
-            return True
+    def z_status(self, shift_id: int, wait: float = Z_WAIT) -> dict:
+        """The register's Z of a closed shift: waits up to ``wait`` s for it to settle, then
+        answers what is known (``pending`` while the register has not printed it)."""
         self.poke()
-        return self.wait_idle(timeout) and self._next() is None
+        deadline = clock.now().timestamp() + wait
+        while True:
+            out = z_state(shift_id)
+            if out["status"] != "pending" or clock.now().timestamp() >= deadline:
+                return out
+            self._settled.wait(0.1)
+
+    def x_report(self, timeout: float = X_TIMEOUT):
+        """The register's X report; a register that does not answer in ``timeout`` s is
+        reported unreachable and the report is not printed later."""
+        fut = self.submit(lambda reg: reg.x_report(), self.register)
+        try:
+            return fut.result(timeout=timeout)
+        except Exception as e:
+            fut.cancel()
+            timed_out = isinstance(e, (FutureTimeout, TimeoutError))
+            if timed_out or not needs_person(e):
+                raise Conflict("the fiscal register is unreachable: no X report was printed"
+                               + ("" if timed_out else f" ({self._message(e)})"),
+                               code="register_unreachable", register="unreachable") from None
+            raise
 
     # -- the loop --------------------------------------------------------------------------
     def stop(self, timeout: float = 15.0):
@@ -96,28 +123,54 @@ class FiscalWorker(Worker):
                 SaleReturn.get_by_id(ret.id).created_at else ("return", ret.id)
         return ("sale", sale.id) if sale else (("return", ret.id) if ret else None)
 
+    def _z_due(self, item) -> Shift | None:
+        """A closed shift whose Z the register owes, once that shift's receipts are settled."""
+        shift = (Shift.select().where(Shift.fiscal_z_status == "pending").order_by(Shift.id)
+                 .first())
+        if shift is None:
+            return None
+        if item is not None:
+            model = Sale if item[0] == "sale" else SaleReturn
+            if model.get_by_id(item[1]).created_at <= shift.closed_at:
+                return None  # a receipt of that shift goes first
+        return shift
+
+    def run_jobs(self, until=None) -> None:
+        """The queued register commands, in order; while a Z is due only those queued
+        before its shift closed (a shift opened before a close opens on the register before
+        that close's Z; what was queued after the close waits for it)."""
+        if until is None:
+            shift = self._z_due(self._next())
+            until = shift.closed_at if shift is not None else None
+        super().run_jobs(until)
+
     def run_round(self):
-        """Fiscalise the oldest pending receipt; a failure backs off (the one retry policy,
-        capped at ``retry_max``), woken early by new work, with the register's commands
-        and a fresh look at the queue before every attempt."""
-        if self._next() is None:
+        """Print the Z that is due, else fiscalise the oldest pending receipt; a failure
+        backs off (the one retry policy, capped at ``retry_max``), woken early by new work,
+        with the register's commands and a fresh look at the queue before every attempt."""
+        item = self._next()
+        if item is None and self._z_due(None) is None:
             return None
         for attempt in self.retrying(StillPending, max_wait=self.retry_max, wake_early=True):
             with attempt:
                 self.run_jobs()
                 item = self._next()
-                if item is not None and not self._fiscalize(*item):
+                shift = self._z_due(item)
+                if shift is not None:
+                    if not self._close_register_shift(shift):
+                        raise StillPending()
+                elif item is not None and not self._fiscalize(*item):
                     raise StillPending()
         return 0
 
-    def _message(self, e: Exception) -> str:
+    def _message(self, e: BaseException) -> str:
         return failure_message(e, self.lang)
 
     def _fiscalize(self, kind: str, row_id: int) -> bool:
         model = Sale if kind == "sale" else SaleReturn
-        doc = (receipts.for_sale(self.store, row_id) if kind == "sale"
-               else receipts.for_return(self.store, row_id))
-        try:
+        try:  # a receipt that does not build (ReceiptError) needs a person: failed
+            doc = (receipts.for_sale(self.store, row_id) if kind == "sale"
+                   else receipts.for_return(self.store, row_id))
             result = self.register.fiscalize(doc)
         except Exception as e:
             message = self._message(e)[:300]
@@ -140,18 +193,97 @@ class FiscalWorker(Worker):
         self.store.notify("fiscal.settled", kind=kind, id=row_id)
         return True
 
+    def _close_register_shift(self, shift: Shift) -> bool:
+        """Print the register's Z for a POS shift already closed; compare the counts."""
+        from .shifts import report
+        pos_receipts = (lambda r: r["sales_count"] + r["returns_count"])(report(shift))
+        who = Cashier.get_or_none(Cashier.id == shift.closed_by_id)
+        try:
+            rep = self.register.z_report(who.name if who else None)
+        except Exception as e:
+            message = self._message(e)[:300]
+            status = "failed" if needs_person(e) else "pending"
+            with self.store.db.write():
+                Shift.update(fiscal_z_status=status, fiscal_z_error=message).where(
+                    Shift.id == shift.id).execute()
+            self.last_error = message
+            log.warning("Z report of shift %s failed (%s): %s", shift.number, status, message)
+            if status == "failed":
+                self._settled.set()
+                self._settled.clear()
+            return False
+        with self.store.db.write():
+            Shift.update(fiscal_z_status="done", fiscal_z_error=None,
+                         fiscal_z_document=rep.document_number,
+                         fiscal_z_receipts=rep.receipts).where(Shift.id == shift.id).execute()
+        if rep.receipts is not None and rep.receipts not in (0, pos_receipts):
+            log.warning("shift %s: the register counted %s receipts, the store %s",
+                        shift.number, rep.receipts, pos_receipts)
+        self.last_error = None
+        self._settled.set()
+        self._settled.clear()
+        self.store.notify("fiscal.z", shift_id=shift.id)
+        return True
+
     def status(self) -> dict:
         pending = (Sale.select().where(Sale.fiscal_status == "pending").count()
                    + SaleReturn.select().where(SaleReturn.fiscal_status == "pending").count())
         failed = (Sale.select().where(Sale.fiscal_status == "failed").count()
                   + SaleReturn.select().where(SaleReturn.fiscal_status == "failed").count())
-        state = "error" if (self.last_error and pending) or failed else "online"
-        return {"state": state, "pending": pending, "failed": failed, "message": self.last_error}
+        z = dict(Shift.select(Shift.fiscal_z_status, fn.COUNT(Shift.id)).where(
+            Shift.fiscal_z_status.in_(("pending", "failed"))).group_by(Shift.fiscal_z_status)
+            .tuples())
+        z_pending, z_failed = z.get("pending", 0), z.get("failed", 0)
+        state = ("error" if (self.last_error and (pending or z_pending)) or failed or z_failed
+                 else "online")
+        return {"state": state, "pending": pending, "failed": failed, "z_pending": z_pending,
+                "z_failed": z_failed, "message": self.last_error}
+
+
+def open_receipts(limit: int = 200) -> list[dict]:
+    """Sales and returns the register has not taken yet (pending) or refused (failed),
+    oldest first: what a senior retries and a manager voids."""
+    out = []
+    for kind, model in (("sale", Sale), ("return", SaleReturn)):
+        q = (model.select().where(model.fiscal_status.in_(("pending", "failed")))
+             .order_by(model.id).limit(limit))
+        for row in q:
+            out.append({"kind": kind, "id": row.id, "number": row.number,
+                        "shift_number": row.shift.number, "total": row.total,
+                        "status": row.fiscal_status, "error": row.fiscal_error,
+                        "created_at": row.created_at,
+                        "sale_id": row.id if kind == "sale" else row.sale_id,
+                        "voidable": kind == "sale" and row.fiscal_status == "failed"})
+    return sorted(out, key=lambda r: r["created_at"])[:limit]
+
+
+def z_state(shift_id: int) -> dict:
+    """What the shift's register Z is: pending / done / failed, and what the register said."""
+    from .shifts import report
+    shift = Shift.get_by_id(shift_id)
+    r = report(shift)
+    pos_receipts = r["sales_count"] + r["returns_count"]
+    out = {"status": shift.fiscal_z_status, "document_number": shift.fiscal_z_document,
+           "receipts": shift.fiscal_z_receipts, "pos_receipts": pos_receipts,
+           "error": shift.fiscal_z_error, "matches": None}
+    if shift.fiscal_z_receipts is not None:
+        out["matches"] = shift.fiscal_z_receipts in (0, pos_receipts)
+    return out
+
+
+def retry_z(store, shift_id: int) -> None:
+    """A senior sends a failed Z back to the register."""
+    with store.db.write():
+        shift = Shift.get_or_none(Shift.id == shift_id)
+        if shift is None or shift.fiscal_z_status not in ("failed", "pending"):
+            raise Conflict("only a Z report waiting for the fiscal register can be retried",
+                           code="not_pending")
+        Shift.update(fiscal_z_status="pending").where(Shift.id == shift_id).execute()
+    store.notify("fiscal.retry", kind="z", id=shift_id)
 
 
 def retry(store, kind: str, row_id: int) -> None:
     """A manager sends a failed sale or return back to the register."""
-    from .errors import Conflict
     model = Sale if kind == "sale" else SaleReturn
     with store.db.write():
         row = model.get_or_none(model.id == row_id)

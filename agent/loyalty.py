@@ -155,6 +155,9 @@ def create_customer(store, session, raw_phone, name=None, email=None) -> dict:
     return register(store, session, raw_phone, name, email)[0]
 
 
+MIN_REASON = 3  # characters of a manual adjustment's reason
+
+
 def adjust(store, session, raw_phone, amount, reason) -> dict:
     """A manual adjustment: off unless ``[loyalty] store_adjustments`` (chains adjust in the
     loyalty office, at the hub); a manager's only, with a reason, audited; never below zero."""
@@ -164,8 +167,11 @@ def adjust(store, session, raw_phone, amount, reason) -> dict:
     cashiers.require_role(session, "manager", "a manual bonus adjustment")
     if isinstance(amount, bool) or not isinstance(amount, int) or amount == 0:
         raise Invalid("amount must be a non-zero whole number of kopecks", field="amount")
-    if not isinstance(reason, str) or len(reason.strip()) < 3:
-        raise Invalid("a reason is required", field="reason")
+    if not isinstance(reason, str) or len(reason.strip()) < MIN_REASON:
+        given = len(reason.strip()) if isinstance(reason, str) else 0
+        raise Invalid(f"the reason must be at least {MIN_REASON} characters long"
+                      + (f" (it has {given})" if given else ""), field="reason",
+                      min_length=MIN_REASON)
     phone = _phone(store, raw_phone)
     with store.db.write():
         _customer(phone)
@@ -226,6 +232,12 @@ def plan(store, raw_phone, lines: list[dict], redeem, committing=False, client_r
     if redeem > cap:
         raise Conflict(f"at most {cap} kopecks of this receipt may be paid by bonus",
                        field="redeem_bonus", code="bonus_exceeds_cap", limit="cap", available=cap)
+    offline = None
+    if not committing and _hub_down(store):  # quote what the commit will allow
+        offline, why = _offline_allowance(store, c)
+        max_redeem = min(max_redeem, offline)
+        if redeem > offline:
+            _refuse_offline(offline, why)
     if committing and redeem:
         _authorize(store, c, redeem, client_ref)
     done = 0  # redemption shared over eligible lines; the shares add up exactly
@@ -237,7 +249,18 @@ def plan(store, raw_phone, lines: list[dict], redeem, committing=False, client_r
         ln["bonus_earned"] = accrual_for(ln["amount"] - ln["discount"], rules["accrual_percent"])
     return {"phone": phone, "name": c.name, "balance": have, "max_redeem": max_redeem,
             "redeem": redeem, "earn": sum(ln["bonus_earned"] for ln in eligible),
-            "confirmed_at": c.hub_confirmed_at}
+            "confirmed_at": c.hub_confirmed_at, "offline_limit": offline}
+
+
+def _hub_down(store) -> bool:
+    """The hub is configured and its last call (sync or authorisation) did not reach it."""
+    return store.hub is not None and store.hub_reachable is False
+
+
+def _refuse_offline(allowed: int, why: str):
+    raise Conflict(f"the hub is offline: at most {allowed} kopecks of bonus may be "
+                   f"redeemed now ({why})", field="redeem_bonus",
+                   code="bonus_exceeds_offline_limit", limit="offline", available=allowed)
 
 
 def _authorize(store, c: Customer, redeem: int, client_ref) -> None:
@@ -250,13 +273,12 @@ def _authorize(store, c: Customer, redeem: int, client_ref) -> None:
         answer = hub.authorize_redemption(c.phone, redeem, client_ref,
                                           timeout=rules["authorize_timeout"])
     except Exception:  # the hub is out of reach: the offline rule decides
+        store.hub_reachable = False
         allowed, why = _offline_allowance(store, c)
         if redeem > allowed:
-            raise Conflict(f"the hub is offline: at most {allowed} kopecks of bonus may be "
-                           f"redeemed now ({why})", field="redeem_bonus",
-                           code="bonus_exceeds_offline_limit", limit="offline",
-                           available=allowed) from None
+            _refuse_offline(allowed, why)
         return
+    store.hub_reachable = True
     if not answer.get("approved"):
         available = answer.get("available", 0)
         raise Conflict(f"the hub allows at most {available} kopecks of bonus now",

@@ -119,9 +119,19 @@ STEP_6 = [
     'ALTER TABLE "customer" ADD COLUMN "hub_notes" TEXT',
 ]
 
-# Step 7: stock documents: supplier deliveries with their discrepancy acts, two-sided
-# transfers between stores (counts and write-offs stay stock_doc rows).
+# Step 7: the fiscal register's Z report of a closed shift, queued to the fiscal worker and
+# retried there (the POS shift closes at once): pending | done | failed, with what it said.
 STEP_7 = [
+    'ALTER TABLE "shift" ADD COLUMN "fiscal_z_status" VARCHAR(255)',
+    'ALTER TABLE "shift" ADD COLUMN "fiscal_z_error" VARCHAR(255)',
+    'ALTER TABLE "shift" ADD COLUMN "fiscal_z_document" INTEGER',
+    'ALTER TABLE "shift" ADD COLUMN "fiscal_z_receipts" INTEGER',
+    'CREATE INDEX "shift_fiscal_z_status" ON "shift" ("fiscal_z_status")',
+]
+
+# Step 8: stock documents: supplier deliveries with their discrepancy acts, two-sided
+# transfers between stores (counts and write-offs stay stock_doc rows).
+STEP_8 = [
     'CREATE TABLE "delivery" ("id" INTEGER NOT NULL PRIMARY KEY, "ref" VARCHAR(255) NOT NULL, "source" VARCHAR(255) NOT NULL, "number" VARCHAR(255) NOT NULL, "supplier" VARCHAR(255) NOT NULL, "supplier_inn" VARCHAR(255), "doc_date" VARCHAR(255), "status" VARCHAR(255) NOT NULL, "act_number" INTEGER, "receive_ref" VARCHAR(255), "received_by" VARCHAR(255), "received_at" VARCHAR(255), "unmatched" TEXT, "created_at" VARCHAR(255) NOT NULL)',
     'CREATE UNIQUE INDEX "delivery_ref" ON "delivery" ("ref")',
     'CREATE UNIQUE INDEX "delivery_act_number" ON "delivery" ("act_number")',
@@ -137,7 +147,7 @@ STEP_7 = [
     'CREATE INDEX "transfer_line_transfer_id" ON "transfer_line" ("transfer_id")',
 ]
 
-STEPS: list[list[str]] = [STEP_1, STEP_2, STEP_3, STEP_4, STEP_5, STEP_6, STEP_7]
+STEPS: list[list[str]] = [STEP_1, STEP_2, STEP_3, STEP_4, STEP_5, STEP_6, STEP_7, STEP_8]
 
 
 def current_version() -> int:

@@ -115,6 +115,10 @@ class Shift(BaseModel):
     counted_cash = IntegerField(null=True)
     open_marker = CharField(null=True, unique=True)  # = register_id while open: one open shift
     last_receipt_number = IntegerField(default=0)
+    fiscal_z_status = CharField(null=True, index=True)  # pending | done | failed (a register)
+    fiscal_z_error = CharField(null=True)
+    fiscal_z_document = IntegerField(null=True)
+    fiscal_z_receipts = IntegerField(null=True)
 
     class Meta:
         indexes = ((("register_id", "number"), True),)

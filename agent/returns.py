@@ -94,6 +94,17 @@ def _allocate_refunds(refunds, total: int, room: dict[str, int]) -> list[tuple[s
     return out
 
 
+def _require_not_voided(sale: Sale) -> None:
+    """A voided sale already gave its goods and money back: nothing is left to return.  A
+    sale the register refused has no fiscal receipt a return receipt could undo."""
+    if sale.fiscal_status == "voided":
+        raise Conflict(f"sale {sale.id} was voided: its goods are already back in stock, "
+                       "nothing can be returned", field="sale_id", code="sale_voided")
+    if sale.fiscal_status == "failed":
+        raise Conflict(f"the fiscal register never took sale {sale.id}: retry it or void it "
+                       "instead of a return", field="sale_id", code="sale_not_fiscalized")
+
+
 def commit(store, session, body: dict) -> tuple[dict, bool]:
     client_ref = require_client_ref(body)
     existing = SaleReturn.get_or_none(SaleReturn.client_ref == client_ref)
@@ -105,6 +116,7 @@ def commit(store, session, body: dict) -> tuple[dict, bool]:
     sale = Sale.get_or_none(Sale.id == sale_id)
     if sale is None:
         raise NotFound(f"no sale {sale_id}", field="sale_id")
+    _require_not_voided(sale)
     wanted = _parse_lines(sale, body.get("lines"))
     approver = cashiers.approve(store, session, "a return", body.get("approval_pin"),
                                 body.get("approval_login"))
@@ -113,6 +125,7 @@ def commit(store, session, body: dict) -> tuple[dict, bool]:
         if existing:
             return get(existing.id), False
         shift = shifts.require_open(session.register_id)
+        _require_not_voided(Sale.get_by_id(sale.id))  # voided meanwhile
         parts, total = [], 0
         for sl, qty in wanted:
             done_qty, done_rev, done_res = _returned_sums(sl.id)

@@ -62,6 +62,9 @@ def price_lines(lines, config=None) -> list[dict]:
         if product.hidden:
             raise Conflict(f"{product.name} is no longer sold", field=f"{f}.sku",
                            code="product_hidden")
+        if not product.price or product.price <= 0:  # never sold for 0 by accident
+            raise Conflict(f"{product.name} has no price: it cannot be sold until the catalog "
+                           "gives it one", field=f"{f}.sku", code="no_price", sku=product.sku)
         priced.append({
             "line_no": i + 1, "product_id": product.id, "sku": product.sku, "name": product.name,
             "barcode": barcode or None, "unit": product.unit, "vat": product.vat,

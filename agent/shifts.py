@@ -120,9 +120,12 @@ def close_shift(store, session, counted_cash) -> dict:
         shift.closed_by = session.cashier
         shift.counted_cash = counted_cash
         shift.open_marker = None
+        if store.fiscal_enabled:  # the register's Z follows, on the fiscal worker
+            shift.fiscal_z_status = "pending"
         shift.save()
         z = report(shift)
         z.update(counted_cash=counted_cash, difference=counted_cash - z["expected_cash"],
                  closed_by=session.cashier.login)
         outbox.emit("shift.closed", z)
+    store.notify("shift.closed", shift_id=shift.id)
     return z

@@ -40,6 +40,8 @@ class Store:
         # the core's workers driving them
         self.spooler: Spooler | None = None
         self.fiscal: FiscalWorker | None = None
+        # what the last hub call found (sync.state sets it); None until sync has tried
+        self.hub_reachable: bool | None = None
 
     @classmethod
     def open(cls, data_dir) -> "Store":

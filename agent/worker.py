@@ -21,6 +21,7 @@ from concurrent.futures import Future
 from tenacity import (
     Retrying,
     retry_if_exception_type,
+    retry_if_not_exception_type,
     stop_after_attempt,
     stop_any,
     wait_random_exponential,
@@ -65,10 +66,11 @@ class Worker:
     wake = poke  # a store listener: ``store.on("sale.committed", worker.wake)``
 
     def submit(self, fn, *args) -> Future:
-        """Run ``fn(*args)`` on the worker thread before its next round; its future."""
+        """Run ``fn(*args)`` on the worker thread before its next round; its future.  A
+        caller that gives up may ``cancel()`` it: a job not started by then never runs."""
         fut: Future = Future()
         with self._cond:
-            self._jobs.put((fn, args, fut))
+            self._jobs.put((fn, args, fut, self.job_stamp()))
             self._pokes += 1
         self._wake.set()
         return fut
@@ -84,13 +86,28 @@ class Worker:
         """One round of work; the rest before the next (``None``: ``interval``, 0: at once)."""
         return None
 
+    def job_stamp(self):
+        """What a job is stamped with when submitted (``run_jobs(until=...)`` compares it);
+        ``None`` by default."""
+        return None
+
     # -- the loop --------------------------------------------------------------------------
-    def run_jobs(self) -> None:
+    def run_jobs(self, until=None) -> None:
+        """Run the jobs handed in, in order; with ``until``, only those stamped no later
+        (the rest wait, still in order)."""
         while True:
+            with self._jobs.mutex:
+                head = self._jobs.queue[0] if self._jobs.queue else None
+            if head is None:
+                return
+            if until is not None and head[3] is not None and head[3] > until:
+                return
             try:
-                fn, args, fut = self._jobs.get_nowait()
+                fn, args, fut, _ = self._jobs.get_nowait()
             except queue.Empty:
                 return
+            if not fut.set_running_or_notify_cancel():
+                continue  # its caller gave up waiting: never run late
             try:
                 fut.set_result(fn(*args))
             except Exception as e:
@@ -134,14 +151,19 @@ class Worker:
     # -- the one retry policy --------------------------------------------------------------
     def retrying(self, retry_on: type[BaseException] | tuple = Exception, *,
                  attempts: int | None = None, max_wait: float | None = None,
-                 wake_early: bool = False, before_sleep=None) -> Retrying:
-        """Retry ``retry_on`` with exponential backoff and full jitter, capped at
-        ``max_wait`` (default ``backoff[1]``), until the worker stops (or ``attempts``).
-        ``wake_early``: a poke (new work) ends a wait early.  The last error is re-raised."""
+                 wake_early: bool = False, before_sleep=None,
+                 give_up_on: type[BaseException] | tuple = ()) -> Retrying:
+        """Retry ``retry_on`` (but never ``give_up_on``) with exponential backoff and full
+        jitter, capped at ``max_wait`` (default ``backoff[1]``), until the worker stops (or
+        ``attempts``).  ``wake_early``: a poke (new work) ends a wait early.  The last error
+        is re-raised."""
         stop = (lambda rs: self.stopping.is_set())  # noqa: E731
         if attempts is not None:
             stop = stop_any(stop, stop_after_attempt(attempts))
-        return Retrying(retry=retry_if_exception_type(retry_on),
+        retry = retry_if_exception_type(retry_on)
+        if give_up_on:
+            retry = retry & retry_if_not_exception_type(give_up_on)
+        return Retrying(retry=retry,
                         wait=wait_random_exponential(multiplier=self.backoff[0],
                                                      max=max_wait or self.backoff[1]),
                         stop=stop, reraise=True,

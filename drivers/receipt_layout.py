@@ -1,4 +1,4 @@
-"""Receipt layout: the receipt dict (docs/receipt-shape.md) -> layout ops -> text/HTML/bytes.
+"""Receipt layout: the receipt (docs/receipt-shape.md) -> layout ops -> text/HTML/bytes.
 
 What goes on a receipt is decided once, here, as a list of small ops for a column width
 (32, 42 or 48); the cashier-screen preview (HTML), logs (plain text) and the printer
@@ -7,8 +7,9 @@ Nothing here opens a connection.
 
 All text from outside (names, addresses) is stripped of control characters, so a product
 name cannot smuggle printer commands, and HTML output is escaped everywhere.
-A line's ``amount`` is qty x price; ``discount`` (bonus redeemed allocated to the line) comes
-off it, so the line costs ``amount - discount`` and ``total`` is the sum of those. Bonus
+A line's ``gross`` is qty x price; ``discount`` (bonus redeemed allocated to the line) comes
+off it, and ``amount`` is what the line costs; ``total`` is the sum of the amounts.
+The title says КАССОВЫЙ ЧЕК only when the fiscal register confirmed the receipt. Bonus
 figures are kopecks, like all money; on a return the agent sends the accrual taken back
 and the redemption given back as negative ``earned``/``redeemed``.
 """
@@ -17,14 +18,20 @@ from __future__ import annotations
 
 import html
 import textwrap
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
+from typing import TYPE_CHECKING
 
 from drivers.formatting import clean, fit, format_money, format_qty, justify
+from drivers.receipt_view import receipt_view
+
+if TYPE_CHECKING:
+    from agent.documents import Receipt
 
 __all__ = [
-    "CUT_MARK", "QR", "Cut", "Op", "Separator", "Text", "layout_receipt", "receipt_escpos",
-    "receipt_html", "receipt_text", "render_escpos", "render_html", "render_text", "rows",
+    "CUT_MARK", "QR", "Cut", "Op", "Separator", "Text", "layout_document", "layout_receipt",
+    "receipt_escpos", "receipt_html", "receipt_text", "render_escpos", "render_html", "render_text", "rows",
 ]
 
 CUT_MARK = "[cut]"
@@ -61,7 +68,8 @@ Op = Text | Separator | QR | Cut
 
 LABELS = {
     "ru": {
-        "title": "КАССОВЫЙ ЧЕК", "sale": "ПРИХОД", "return": "ВОЗВРАТ ПРИХОДА",
+        "title": "КАССОВЫЙ ЧЕК", "slip": "ТОВАРНЫЙ ЧЕК",
+        "not_fiscal": "НЕ ФИСКАЛЬНЫЙ ДОКУМЕНТ", "sale": "ПРИХОД", "return": "ВОЗВРАТ ПРИХОДА",
         "copy": "КОПИЯ", "inn": "ИНН", "register": "Касса", "shift": "Смена",
         "receipt": "Чек №", "return_of": "Возврат по продаже №", "cashier": "Кассир",
         "discount": "Скидка", "total": "ИТОГ", "vat": "в т.ч. НДС {rate}%",
@@ -72,7 +80,8 @@ LABELS = {
         "fs": "ФП", "kg": "кг", "date": "%d.%m.%Y %H:%M",
     },
     "en": {
-        "title": "RECEIPT", "sale": "SALE", "return": "RETURN", "copy": "COPY",
+        "title": "FISCAL RECEIPT", "slip": "SALES RECEIPT",
+        "not_fiscal": "NOT A FISCAL RECEIPT", "sale": "SALE", "return": "RETURN", "copy": "COPY",
         "inn": "INN", "register": "Register", "shift": "Shift", "receipt": "Receipt #",
         "return_of": "Return of sale #", "cashier": "Cashier", "discount": "Discount",
         "total": "TOTAL", "vat": "incl. VAT {rate}%", "no_vat": "No VAT", "pay_cash": "Cash",
@@ -114,7 +123,7 @@ def _mask_phone(phone: str) -> str:
     return phone[:5] + "***" + phone[-4:]
 
 
-def layout_receipt(receipt: dict, columns: int = 42, lang: str = "ru",
+def layout_receipt(receipt: "Receipt | dict", columns: int = 42, lang: str = "ru",
                    tz: tzinfo | None = None) -> list[Op]:
     """Lay out a sale or return receipt. ``tz`` is the zone for the printed time
     (default: this machine's local zone; ``created_at`` is UTC)."""
@@ -122,74 +131,84 @@ def layout_receipt(receipt: dict, columns: int = 42, lang: str = "ru",
         raise ValueError(f"columns must be 32, 42 or 48, not {columns}")
     if lang not in LABELS:
         raise ValueError(f"lang must be one of {sorted(LABELS)}, not {lang!r}")
-    kind = receipt.get("kind", "sale")
-    if kind == "document":  # a plain summary (e.g. a delivery's act), not a receipt
+    if isinstance(receipt, Mapping) and receipt.get("kind") == "document":
+        # a plain summary (e.g. a delivery's act), not a receipt
         return layout_document(receipt)
+    r = receipt_view(receipt)
+    kind = r.kind or "sale"
     if kind not in ("sale", "return"):
         raise ValueError(f"receipt kind must be 'sale' or 'return', not {kind!r}")
+    if not r.lines:
+        raise ValueError("a receipt needs lines")
+    if isinstance(r.total, bool) or not isinstance(r.total, int):
+        raise TypeError(f"the total must be integer kopecks, not {r.total!r}")
     lb = LABELS[lang]
     ops: list[Op] = []
-    store = receipt.get("store") or {}
-    if store.get("name"):
-        ops.append(Text(store["name"], align="center", bold=True))
-    if store.get("address"):
-        ops.append(Text(store["address"], align="center"))
-    if store.get("inn"):
-        ops.append(Text(f"{lb['inn']} {store['inn']}", align="center"))
-    ops += [Separator(), Text(lb["title"], align="center", bold=True),
+    store = r.store
+    for key, fmt in (("name", "{}"), ("address", "{}"), ("inn", lb["inn"] + " {}")):
+        value = getattr(store, key, None) if store is not None else None
+        if value:
+            ops.append(Text(fmt.format(value), align="center", bold=(key == "name")))
+    # a fiscal receipt only once the register confirmed it; a slip without a register is
+    # a sales slip (товарный чек)
+    fiscal = r.fiscal
+    title = lb["title"] if fiscal else (lb["not_fiscal"] if r.fiscal_register else lb["slip"])
+    ops += [Separator(), Text(title, align="center", bold=True),
             Text(lb[kind], align="center", bold=True)]
-    if receipt.get("copy"):
+    if r.copy:
         ops.append(Text(lb["copy"], align="center", bold=True))
-    ops.append(Text(f"{lb['register']} {receipt.get('register_id', '')}",
-                    f"{lb['shift']} {receipt.get('shift_number', '')}"))
-    ops.append(Text(f"{lb['receipt']} {receipt.get('receipt_number', '')}",
-                    _when(receipt.get("created_at"), lang, tz)))
-    if kind == "return" and receipt.get("sale_id") is not None:
-        ops.append(Text(f"{lb['return_of']}{receipt['sale_id']}"))
-    if receipt.get("cashier"):
-        ops.append(Text(f"{lb['cashier']}: {receipt['cashier']}"))
+    ops.append(Text(f"{lb['register']} {r.register_id or ''}",
+                    f"{lb['shift']} {r.shift_number or ''}"))
+    ops.append(Text(f"{lb['receipt']} {r.receipt_number or ''}",
+                    _when(r.created_at, lang, tz)))
+    if kind == "return" and r.sale_number is not None:
+        of = f"{lb['return_of']}{r.sale_number}"
+        if r.sale_shift_number is not None:
+            of += f" ({lb['shift'].lower()} {r.sale_shift_number})"
+        ops.append(Text(of))
+    if r.cashier:
+        ops.append(Text(f"{lb['cashier']}: {r.cashier}"))
     ops.append(Separator())
-    for line in receipt["lines"]:
-        unit = line.get("unit", "pcs")
-        qty = format_qty(line["qty"], unit) + (f" {lb['kg']}" if unit == "kg" else "")
-        ops.append(Text(line["name"]))
-        ops.append(Text(f"  {qty} x {format_money(line['price'])}",
-                        f"={format_money(line['amount'])}"))
-        if line.get("discount"):
-            ops.append(Text(f"  {lb['discount']}", f"-{format_money(line['discount'])}"))
-            ops.append(Text("", f"={format_money(line['amount'] - line['discount'])}"))
-    ops += [Separator(), Text(lb["total"], format_money(receipt["total"]), bold=True,
-                              double=True)]
-    for vat in receipt.get("vat") or []:
-        label = lb["no_vat"] if vat["rate"] == "none" else lb["vat"].format(rate=vat["rate"])
-        ops.append(Text(label, format_money(vat["amount"])))
-    payments = receipt.get("payments") or []
+    for line in r.lines:
+        unit = line.unit or "pcs"
+        qty = format_qty(line.qty, unit) + (f" {lb['kg']}" if unit == "kg" else "")
+        gross = line.gross if line.gross is not None else line.amount
+        ops.append(Text(line.name))
+        ops.append(Text(f"  {qty} x {format_money(line.price)}", f"={format_money(gross)}"))
+        if line.discount:
+            ops.append(Text(f"  {lb['discount']}", f"-{format_money(line.discount)}"))
+            ops.append(Text("", f"={format_money(line.amount)}"))
+    ops += [Separator(), Text(lb["total"], format_money(r.total), bold=True, double=True)]
+    for vat in r.vat or ():
+        label = lb["no_vat"] if vat.rate == "none" else lb["vat"].format(rate=vat.rate)
+        ops.append(Text(label, format_money(vat.amount)))
+    payments = r.payments or ()
     for payment in payments:
-        ops.append(Text(lb.get(f"pay_{payment['method']}", str(payment["method"])),
-                        format_money(payment["amount"])))
-    change = receipt.get("change") or 0
-    if change or any(p["method"] == "cash" for p in payments):
+        ops.append(Text(lb.get(f"pay_{payment.method}", str(payment.method)),
+                        format_money(payment.amount)))
+    change = r.change or 0
+    if kind == "sale" and (change or any(p.method == "cash" for p in payments)):
         ops.append(Text(lb["change"], format_money(change), bold=True))
-    bonus = receipt.get("bonus")
+    bonus = r.bonus
     if bonus:
         ops.append(Separator())
         for key in ("earned", "redeemed", "balance"):
-            value = bonus.get(key)
+            value = getattr(bonus, key, None)
             if value is None or (key != "balance" and not value):
                 continue
             if kind == "return" and key != "balance":
                 key, value = f"{key}_back", abs(value)
             ops.append(Text(lb[key], format_money(value)))
-    if receipt.get("customer_phone"):
-        ops.append(Text(f"{lb['customer']}: {_mask_phone(receipt['customer_phone'])}"))
-    fiscal = receipt.get("fiscal")
+    if r.customer_phone:
+        ops.append(Text(f"{lb['customer']}: {_mask_phone(r.customer_phone)}"))
     if fiscal:
         ops.append(Separator())
         for key, label in (("fn", "fn"), ("document_number", "fd"), ("fiscal_sign", "fs")):
-            if fiscal.get(key) not in (None, ""):
-                ops.append(Text(lb[label], str(fiscal[key])))
-    if receipt.get("qr"):
-        ops.append(QR(clean(receipt["qr"])))
+            value = getattr(fiscal, key, None)
+            if value not in (None, ""):
+                ops.append(Text(lb[label], str(value)))
+    if r.qr:
+        ops.append(QR(clean(r.qr)))
     ops.append(Cut())
     return ops
 

@@ -97,9 +97,8 @@ def cash_move():
 def close_shift():
     z = shifts.close_shift(store(), g.session, body().get("counted_cash"))
     worker = store().fiscal
-    if worker is not None:  # the register's Z after its pending receipts, compared with ours
-        z["fiscal"] = worker.close_shift(g.session.cashier.name,
-                                         z["sales_count"] + z["returns_count"])
+    if worker is not None:  # the register's Z: queued, waited for a few seconds at most
+        z["fiscal_z"] = worker.z_status(z["shift_id"])
     return jsonify(z)
 
 

@@ -22,10 +22,10 @@ def _columns() -> int:
     return cols or getattr(getattr(printer, "spec", None), "columns", None) or 42
 
 
-def _preview(doc: dict) -> dict:
+def _preview(doc) -> dict:
     lang, cols, tz = store().config.get("ui", "language"), _columns(), store().config.tz
     return {"text": receipt_text(doc, cols, lang, tz), "html": receipt_html(doc, cols, lang, tz),
-            "columns": cols}
+            "columns": cols, "receipt": doc.to_dict()}
 
 
 @bp.get("/receipts/<int:sale_id>")
@@ -59,7 +59,7 @@ def reprint(sale_id):
 def reprint_return(return_id):
     ret = receipts.for_return(store(), return_id)  # 404 for an unknown return
     _require_printer()
-    job = print_queue.enqueue(store(), "return_receipt", sale_id=ret["sale_id"],
+    job = print_queue.enqueue(store(), "return_receipt", sale_id=ret.sale_id,
                               return_id=return_id)
     return jsonify({"job_id": job, "queued": print_queue.pending_count()}), 202
 
@@ -72,6 +72,8 @@ def open_drawer():
     approver = cashiers.approve(store(), g.session, "opening the cash drawer",
                                 data.get("approval_pin"), data.get("approval_login"))
     _require_printer()
+    if store().drawer is None:  # [devices] drawer = "": no drawer
+        raise Conflict("no cash drawer is configured ([devices] drawer)", code="no_drawer")
     with store().db.write():
         cashiers.audit("drawer.opened", approver, register=g.session.register_id)
     job = print_queue.enqueue(store(), "drawer")

@@ -53,6 +53,42 @@ def void(sale_id):
                                    data.get("approval_login")))
 
 
+@bp.get("/fiscal/receipts")
+@with_session(role="senior", action="the list of receipts the register has not taken")
+def open_receipts():
+    """Pending and failed fiscal receipts, for seniors (retry) and managers (void)."""
+    _worker()
+    return jsonify({"items": fiscal_queue.open_receipts()})
+
+
+@bp.get("/shifts/<int:shift_id>/fiscal-z")
+@with_session()
+def shift_z(shift_id):
+    """The register's Z of a closed shift: pending / done / failed."""
+    _worker()
+    _shift(shift_id)
+    return jsonify(fiscal_queue.z_state(shift_id))
+
+
+@bp.post("/shifts/<int:shift_id>/fiscal-z/retry")
+@with_session()
+def retry_z(shift_id):
+    _worker()
+    _shift(shift_id)
+    data = _data()
+    cashiers.approve(store(), g.session, "re-sending a Z report to the register",
+                     data.get("approval_pin"), data.get("approval_login"), role="senior")
+    fiscal_queue.retry_z(store(), shift_id)
+    return jsonify(fiscal_queue.z_state(shift_id)), 202
+
+
+def _shift(shift_id: int):
+    from agent.errors import NotFound
+    from agent.models import Shift
+    if Shift.get_or_none(Shift.id == shift_id) is None:
+        raise NotFound(f"no shift {shift_id}", field="shift_id")
+
+
 @bp.post("/fiscal/x-report")
 @with_session()
 def x_report():

@@ -7,19 +7,40 @@ Every failure is one line on stderr and a non-zero exit; no traceback reaches th
 
 from __future__ import annotations
 
+import errno
 import sys
 
 from agent import cli as core_cli
+from agent.errors import StoreError
+
+
+def store_process_class():
+    """The composition root; a layer of it that does not import (sync, devices) is a broken
+    install, and a till that would never sync or print must not start: one line says so."""
+    try:
+        from .process import StoreProcess
+    except ImportError as e:
+        raise StoreError(f"the store process cannot be loaded ({e}); reinstall store-agent"
+                         ) from None
+    return StoreProcess
 
 
 def cmd_serve(args):
     from agent.store import Store
 
-    from .process import StoreProcess
+    store_process = store_process_class()
     store = Store.open(core_cli._data_dir(args))
     host = args.host or store.config.get("server", "host")
     port = args.port if args.port is not None else store.config.get("server", "port")
-    proc = StoreProcess(store, host, port)
+    try:
+        proc = store_process(store, host, port)
+    except OSError as e:
+        if e.errno in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
+            why = {errno.EADDRINUSE: "the port is already in use",
+                   errno.EACCES: "permission denied"}.get(e.errno, e.strerror)
+            raise StoreError(f"cannot serve on {host}:{port}: {why} (set --port or "
+                             "[server] port)") from None
+        raise
     print(f"store {store.store_id} serving on {proc.url}", flush=True)
     proc.serve_forever()
 

@@ -2,7 +2,7 @@
 root, ``pos_ui.process``).
 
 Opens what ``[devices]`` names (``drivers``), sets them on the store's typed fields
-(``store.printer``, ``store.display``, ``store.scale``, ``store.fiscal_register``), starts
+(``store.printer``, ``store.drawer``, ``store.display``, ``store.scale``, ``store.fiscal_register``), starts
 the print spooler and the fiscal worker (the core's workers, this printer and register),
 and feeds the customer display from the sale events on a worker of its own (a slow or
 missing display never delays the cashier).
@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from agent.errors import StoreError
 from agent.worker import Worker
 
 log = logging.getLogger("store_agent.devices")
@@ -78,6 +79,16 @@ class _Closer:
                 pass
 
 
+def _open(key: str, url: str, opener, *args, **kw):
+    """Open a device from its ``[devices]`` URL; a bad URL is one line naming the key."""
+    try:
+        return opener(url, *args, **kw)
+    except ValueError as e:
+        said = str(e) if repr(url) in str(e) else f"{url!r}: {e}"
+        raise StoreError(f"config.toml: [devices] {key}: {said}", field=f"devices.{key}"
+                         ) from None
+
+
 def attach(process, blueprints) -> None:
     from agent.print_queue import Spooler
     from drivers.display import open_display
@@ -88,26 +99,30 @@ def attach(process, blueprints) -> None:
     cfg = store.config.section("devices")
     lang = store.config.get("ui", "language")
     if cfg["printer"]:
-        printer = open_printer(cfg["printer"], lang=lang, tz=store.config.tz)
-        spooler = Spooler(store, printer, max_wait=cfg["print_retry_max"])
-        store.printer, store.spooler = printer, spooler
+        from drivers.drawer import open_drawer_device
+        printer = _open("printer", cfg["printer"], open_printer, lang=lang, tz=store.config.tz)
+        drawer = _open("drawer", cfg["drawer"], open_drawer_device, printer)  # "" = none
+        spooler = Spooler(store, printer, max_wait=cfg["print_retry_max"],
+                          drawer="printer" if drawer is not None and cfg["drawer"].startswith(
+                              "printer") else drawer, drawer_timeout=cfg["drawer_timeout"])
+        store.printer, store.drawer, store.spooler = printer, drawer, spooler
         process.workers.append(spooler)
         process.status_sources["printer"] = spooler.status
     else:
         process.status_sources["printer"] = lambda: {"state": "none",
                                                      "message": "no printer configured"}
     if cfg["display"]:
-        display = open_display(cfg["display"], lang=lang)
+        display = _open("display", cfg["display"], open_display, lang=lang)
         if display is not None:
             store.display = display
             process.workers.append(DisplayFeed(store, display))
     if cfg["scale"]:
-        store.scale = open_scale(cfg["scale"])
+        store.scale = _open("scale", cfg["scale"], open_scale)
     if cfg["fiscal"]:
         from agent.fiscal_queue import FiscalWorker
         from drivers.fiscal import open_fiscal
-        register = open_fiscal(cfg["fiscal"], state_path=str(store.config.data_dir
-                                                              / "fiscal-state.json"))
+        register = _open("fiscal", cfg["fiscal"], open_fiscal,
+                         state_path=str(store.config.data_dir / "fiscal-state.json"))
         worker = FiscalWorker(store, register, retry_max=cfg["print_retry_max"])
         store.fiscal, store.fiscal_register = worker, register
         process.workers.append(worker)

@@ -75,4 +75,3 @@ class StoreProcess:
             self.http.stop()
         except Exception:
             pass
-

@@ -27,6 +27,7 @@ def record_success(store, live: LiveState | None, what: str, acked: int | None =
         if acked is not None:
             outbox.mark_acked(acked)
         outbox.set_state(what, clock.iso())
+    store.hub_reachable = True  # the till's bonus quote follows what sync last saw
     if live:
         live.hub_reachable, live.last_attempt_at, live.paused_reason = True, clock.iso(), None
 
@@ -38,5 +39,6 @@ def record_error(store, live: LiveState | None, message: str, reachable: bool) -
             outbox.set_state("last_error_at", clock.iso())
     except Exception:  # a busy store database must not turn a hub error into a crash
         pass
+    store.hub_reachable = reachable
     if live:
         live.hub_reachable, live.last_attempt_at = reachable, clock.iso()

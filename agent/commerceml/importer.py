@@ -217,6 +217,11 @@ class Run:
                 "UPDATE product SET hidden = 1, updated_at = ? WHERE hidden = 0 AND parent_sku IN"
                 " (SELECT sku FROM product WHERE hidden = 1 AND external_id IS NOT NULL)", (now,))
             self.summary.hidden += cur.rowcount
+        unpriced = self.store.db.db.execute_sql(  # e.g. a parent whose offers are its variants
+            "SELECT COUNT(*) FROM product WHERE price <= 0 AND hidden = 0").fetchone()[0]
+        if unpriced:
+            self.summary.note(f"{unpriced} products have no price: they are not sold until "
+                              "one arrives")
 
 
 def import_files(store, paths, progress=None) -> ImportSummary:

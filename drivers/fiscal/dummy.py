@@ -14,6 +14,8 @@ import hashlib
 import threading
 from typing import Any, Mapping
 
+from drivers.receipt_view import receipt_view
+
 from .errors import DeviceError
 from .receipt import DEFAULT_PAYMENT_SLOTS, DEFAULT_VAT_MAP, plan_receipt, receipt_key
 from .register import (
@@ -70,7 +72,7 @@ class DummyRegister(FiscalRegister):
 
     def fiscalize(self, receipt: Mapping[str, Any]) -> FiscalResult:
         plan = plan_receipt(receipt, vat_map=self.vat_map, payment_slots=self.payment_slots)
-        key = receipt.get("fiscal_key") or receipt_key(receipt)
+        key = getattr(receipt_view(receipt), "fiscal_key", None) or receipt_key(receipt)
         with self._lock:
             if key in self._by_key:
                 return self._by_key[key]

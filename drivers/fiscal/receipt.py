@@ -1,4 +1,7 @@
-"""Turn the agent's receipt dict (docs/receipt-shape.md) into register operations.
+"""Turn the agent's receipt (docs/receipt-shape.md) into register operations.
+
+Each line goes to the register with its *net* amount (after its discount), so the lines
+add up to the receipt total; a discounted line gets an effective unit price.
 
 Everything here is checked *before* a byte goes to the register: a receipt the register
 would refuse half-way (payments below the total, a VAT rate with no mapping, a quantity
@@ -18,9 +21,14 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
+
+from drivers.receipt_view import receipt_view
 
 from .errors import Category, ConfigError
+
+if TYPE_CHECKING:
+    from agent.documents import Receipt
 
 DEFAULT_VAT_MAP: dict[str, int] = {
     "22": 0x01, "20": 0x01, "10": 0x02, "0": 0x04, "none": 0x08,
@@ -111,62 +119,71 @@ def _price_lines(price: int, qty_micro: int, amount: int) -> list[tuple[int, int
         unit = amount // n
         rest = amount - unit * (n - 1)
         return [((n - 1) * 1_000_000, unit, unit * (n - 1)), (1_000_000, rest, rest)]
+    if qty_micro > 1_000_000:  # e.g. 2.5 kg: all but one unit at the effective price
+        first = line_amount(eff, qty_micro - 1_000_000)
+        if 0 <= first <= amount:
+            return [(qty_micro - 1_000_000, eff, first), (1_000_000, amount - first,
+                                                          amount - first)]
     raise ConfigError("Скидку на эту позицию нельзя передать в ККТ — измените сумму",
                       f"amount {amount} cannot be expressed as price x {qty_micro / 1e6}")
 
 
-def receipt_key(receipt: Mapping[str, Any]) -> str:
+def receipt_key(receipt: "Receipt | Mapping[str, Any]") -> str:
     """Identity of a business receipt, to recognise a retry of the same sale."""
-    ident = "|".join(str(receipt.get(k)) for k in ("kind", "sale_id", "return_id", "store",
-                                                     "register_id", "receipt_number", "total"))
+    r = receipt_view(receipt)
+    store = getattr(r.store, "id", None) if r.store is not None else None
+    ident = "|".join(str(v) for v in (r.kind, r.sale_id, r.return_id, store, r.register_id,
+                                       r.receipt_number, r.total))
     return hashlib.sha256(ident.encode()).hexdigest()[:24]
 
 
-def plan_receipt(receipt: Mapping[str, Any], *, vat_map: Mapping[str, int] | None = None,
+def plan_receipt(receipt: "Receipt | Mapping[str, Any]", *, vat_map: Mapping[str, int] | None = None,
                  payment_slots: Mapping[str, int] | None = None, department: int = 0,
                  payment_method: int = 4, subject: int = 1, tax_system: int = 1) -> ReceiptPlan:
-    """Validate the receipt dict and compute the exact operations to send."""
+    """Validate the receipt and compute the exact operations to send."""
+    receipt = receipt_view(receipt)
     vat_map = dict(DEFAULT_VAT_MAP if vat_map is None else vat_map)
     slots = dict(DEFAULT_PAYMENT_SLOTS if payment_slots is None else payment_slots)
-    kind = receipt.get("kind")
+    kind = receipt.kind
     if kind not in ("sale", "return"):
         raise ConfigError("Неизвестный тип чека", f"receipt kind must be sale or return: {kind!r}")
     op_type = OP_SALE if kind == "sale" else OP_SALE_RETURN
-    lines = receipt.get("lines") or []
+    lines = receipt.lines or ()
     if not lines:
         raise ConfigError("В чеке нет позиций", "receipt has no lines")
     ops: list[Operation] = []
     vat_totals: dict[str, int] = {}
     total = 0
     for i, line in enumerate(lines):
-        name = str(line.get("name") or "").strip()
+        name = str(line.name or "").strip()
         if not name:
             raise ConfigError("У позиции нет наименования", f"line {i} has no name")
-        vat = str(line.get("vat", "none")).lower()
+        vat = str(line.vat or "none").lower()
         if vat not in vat_map or vat_map[vat] is None:
             raise ConfigError(f"Ставка НДС {vat} не настроена для ККТ",
                               f"VAT rate {vat!r} has no register mapping (set vat{vat.split('/')[0]}= "
                               "in the register URL)")
-        qty = qty_to_micro(line.get("qty"))
-        price = _kopecks(line.get("price"), f"line {i} price")
-        amount = _kopecks(line.get("amount", line_amount(price, qty)), f"line {i} amount")
-        pm = int(line.get("payment_method", payment_method))
-        subj = int(line.get("subject", subject))
+        qty = qty_to_micro(line.qty)
+        price = _kopecks(line.price, f"line {i} price")
+        amount = line.amount if line.amount is not None else line_amount(price, qty)
+        amount = _kopecks(amount, f"line {i} amount")  # net: after the line's discount
+        pm = int(getattr(line, "payment_method", None) or payment_method)
+        subj = int(getattr(line, "subject", None) or subject)
         for q, p, a in _price_lines(price, qty, amount):
             ops.append(Operation(op_type, q, p, a, vat_map[vat], vat, department, pm, subj, name))
         vat_totals[vat] = vat_totals.get(vat, 0) + amount
         total += amount
-    declared = receipt.get("total", total)
+    declared = receipt.total if receipt.total is not None else total
     if _kopecks(declared, "total") != total:
         raise ConfigError("Сумма чека не совпадает с суммой позиций",
                           f"receipt total {declared} != sum of lines {total}")
     payments = [0] * 16
-    for p in receipt.get("payments") or []:
-        method = p.get("method")
+    for p in receipt.payments or ():
+        method = p.method
         if method not in slots:
             raise ConfigError(f"Способ оплаты «{method}» не настроен для ККТ",
                               f"payment method {method!r} has no register slot")
-        payments[slots[method]] += _kopecks(p.get("amount"), f"payment {method}")
+        payments[slots[method]] += _kopecks(p.amount, f"payment {method}")
     paid, cash = sum(payments), payments[0]
     if paid < total:
         raise ConfigError("Оплата меньше итога чека — добавьте оплату",
@@ -175,8 +192,8 @@ def plan_receipt(receipt: Mapping[str, Any], *, vat_map: Mapping[str, int] | Non
         raise ConfigError("Безналичная оплата больше суммы чека",
                           f"non-cash payments {paid - cash} > total {total}",
                           category=Category.PAYMENTS)
-    contact = receipt.get("customer_email") or receipt.get("customer_phone") or None
-    cashier = receipt.get("cashier") or None
+    contact = (getattr(receipt, "customer_email", None) or receipt.customer_phone) or None
+    cashier = receipt.cashier or None
     return ReceiptPlan(kind=kind, op_type=op_type, operations=ops, payments=payments, total=total,
                        cash=cash, cashier=cashier, contact=contact, tax_system=tax_system,
                        key=receipt_key(receipt), vat_totals=vat_totals)

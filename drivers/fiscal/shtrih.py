@@ -27,6 +27,8 @@ import threading
 import time
 from typing import Any, Callable, Mapping
 
+from drivers.receipt_view import receipt_view
+
 from .commands import CloseResult, Commands, FnDocument, FnStatus, tlv_text
 from .errors import (
     DeviceError,
@@ -294,9 +296,10 @@ class ShtrihRegister(FiscalRegister):
         """Fiscalise once. A receipt with an identity (``sale_id``/``return_id`` or
         ``fiscal_key``) that was already fiscalised returns the stored result instead."""
         plan = self.plan(receipt)
-        key = receipt.get("fiscal_key") or receipt_key(receipt)
-        identified = bool(receipt.get("fiscal_key") or receipt.get("sale_id") is not None
-                          or receipt.get("return_id") is not None)
+        r = receipt_view(receipt)
+        key = getattr(r, "fiscal_key", None) or receipt_key(receipt)
+        identified = bool(getattr(r, "fiscal_key", None) or r.sale_id is not None
+                          or r.return_id is not None)
         with self._lock:
             if identified and key in self._done:
                 log.info("receipt already fiscalised; returning the stored result")

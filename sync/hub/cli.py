@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 import time
+from pathlib import Path
 
 
 def _db_url(args) -> str:
@@ -23,10 +24,17 @@ def _db_url(args) -> str:
 def cmd_init(args) -> int:
     from .app import bind
     from .registry import init_hub
-    from .vault import load_secret
+    from .vault import ENV, default_file, load_secret
     url = _db_url(args)
+    path = Path(args.secret_file) if args.secret_file else default_file(url)
+    fresh = path is not None and not os.environ.get(ENV) and not path.exists()
     secret = load_secret(url, args.secret_file, create=True)
-    init_hub(bind(url), args.admin_token, secret)
+    try:
+        init_hub(bind(url), args.admin_token, secret)
+    except BaseException:  # a failed init leaves no secret behind to confuse the next one
+        if fresh and path.exists():
+            path.unlink()
+        raise
     print("hub database ready")
     return 0
 

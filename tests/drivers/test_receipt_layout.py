@@ -87,13 +87,13 @@ def test_amount_column_is_right_aligned(sale_receipt):
 
 
 def test_return_receipt_is_titled_as_return(sale_receipt):
-    sale_receipt.update(kind="return", return_id=9, change=0,
-                   payments=[{"method": "cash", "amount": 33005}])
+    sale_receipt.update(kind="return", return_id=9, change=0, sale_number=5,
+                        sale_shift_number=2, payments=[{"method": "cash", "amount": 33005}])
     text = receipt_text(sale_receipt, 42, tz=UTC)
     assert "ВОЗВРАТ ПРИХОДА" in text
-    assert "Возврат по продаже №123" in text
+    assert "Возврат по продаже №5 (смена 2)" in text and "№123" not in text  # not the id
     english = receipt_text(sale_receipt, 42, lang="en", tz=UTC)
-    assert "RETURN" in english and "Return of sale #123" in english
+    assert "RETURN" in english and "Return of sale #5" in english
 
 
 def test_return_shows_bonuses_taken_back_and_given_back(sale_receipt):

@@ -18,7 +18,7 @@ def devices(tmp_path):
     display = VirtualDisplay().start()
     scale = VirtualScale("0.755").start()
     store = make_store(tmp_path / "s", devices={
-        "printer": f"escpos+tcp://127.0.0.1:{printer.port}",
+        "printer": f"escpos+tcp://127.0.0.1:{printer.port}", "drawer": "printer:",
         "display": f"{display.port}?baudrate=9600", "scale": f"{scale.port}?baudrate=9600",
         "print_retry_max": 0.5})
     proc = StoreProcess(store, "127.0.0.1", 0).start_background()

@@ -105,10 +105,11 @@ def test_store_agent_sync_once_reports_a_hub_it_cannot_reach(tmp_path):
     store = synced_store(tmp_path, "http://127.0.0.1:9", token())
     r = run(AGENT + ["sync", "--data-dir", str(store.config.data_dir), "--once"])
     assert r.returncode == 1 and "unreachable" in r.stderr
+    store.close()  # one store database open per process
     plain = make_store(tmp_path / "plain", "S9")
     r = run(AGENT + ["sync", "--data-dir", str(plain.config.data_dir), "--once"])
     assert r.returncode == 1 and "no hub configured" in r.stderr
-    store.close()
+    plain.close()
 
 
 def test_the_store_hub_commands(tmp_path):

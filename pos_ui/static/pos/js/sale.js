@@ -15,6 +15,7 @@ import { keypad, burstGuard, beep, toast, messageLine, emptyState } from "./widg
 import { state, isManager } from "./state.js";
 import { openPayment, resolvePendingSale } from "./payment.js";
 import { renderReceiptInto, reprint } from "./receipt.js";
+import { watchFiscal, fiscalLine } from "./fiscal.js";
 import { openCustomerDialog, openRedeemDialog } from "./customer.js";
 import { pollStatus } from "./status.js";
 
@@ -376,8 +377,19 @@ export function showSaleDone(sale) {
   clearCart();
   say(t("sale.done", { number: sale.number }), "ok");
   renderReceiptInto(els.receiptBox, sale, { onReprint: () => reprint(sale.sale_id, say), onNew: () => newSale() });
+  if (sale.fiscal) showFiscal(sale, sale.fiscal);
   render();
   focusScan();
+  watchFiscal(sale, (f) => showFiscal(sale, f));
+}
+
+/** How the register took this sale's receipt, on the receipt panel; a failure is said aloud. */
+function showFiscal(sale, f) {
+  if (lastSale?.sale_id !== sale.sale_id) return;   // the cashier moved on
+  els.receiptBox.querySelector("#receipt-fiscal")?.remove();
+  const head = els.receiptBox.querySelector(".receipt-head");
+  (head || els.receiptBox.firstChild)?.after(fiscalLine(f));
+  if (f.status === "failed") say(t("sale.fiscal_failed", { number: sale.number, error: f.error || "" }), "error");
 }
 
 async function showLastReceipt() {

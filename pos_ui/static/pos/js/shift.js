@@ -1,7 +1,7 @@
 // The shift: open with the opening cash, X report any time, cash in/out, close with the
 // counted cash and show the Z report (expected vs counted, the difference stands out).
 
-import { h, btn, keepFocus } from "./dom.js";
+import { h, btn, keepFocus, text } from "./dom.js";
 import { t, errorText } from "./i18n.js";
 import { get, post } from "./api.js";
 import * as fmt from "./format.js";
@@ -9,6 +9,7 @@ import { keypad, messageLine, burstGuard, beep, toast } from "./widgets.js";
 import { openDialog } from "./dialog.js";
 import { state, changed } from "./state.js";
 import { notify } from "./sale.js";
+import { fiscalWarning, canManageFiscal, openFiscalList } from "./fiscal.js";
 
 let root = null;
 let nav = null;
@@ -132,6 +133,7 @@ function renderX(body) {
   body.append(
     h("div", { class: "pane report", id: "x-report" },
       note.el,
+      fiscalWarning("shift-fiscal-warning", r.fiscal),
       reportTable(r),
       h("div", { class: "expected" }, h("span", { text: t("shift.expected_cash") }),
         h("strong", { id: "x-expected", text: fmt.money(r.expected_cash) }))),
@@ -139,6 +141,9 @@ function renderX(body) {
       btn(t("shift.refresh"), { key: "F2", cls: "btn-lg btn-block", onclick: () => refresh() }),
       btn(t("shift.cash_in_btn"), { key: "F3", cls: "btn-lg btn-block", onclick: () => cashMove("in") }),
       btn(t("shift.cash_out_btn"), { key: "F4", cls: "btn-lg btn-block", onclick: () => cashMove("out") }),
+      r.fiscal && canManageFiscal()
+        ? btn(t("fiscal.list_btn"), { key: "F6", cls: "btn-lg btn-block", id: "shift-fiscal", onclick: () => openFiscalList(() => refresh()) })
+        : null,
       btn(t("shift.close"), { key: "F8", cls: "btn-lg btn-block btn-warn", id: "shift-close", onclick: () => renderCloseForm() })));
 }
 
@@ -159,6 +164,7 @@ function renderClose(body) {
   body.append(
     h("div", { class: "pane shift-form" },
       h("p", { class: "dialog-text", text: t("shift.close_text") }),
+      fiscalWarning("close-fiscal-warning", state.shift?.fiscal),
       f.field, msg.el,
       h("div", { class: "row-2" },
         btn(t("btn.back"), { cls: "btn-lg", onclick: () => { mode = "x"; render(); } }),
@@ -194,10 +200,30 @@ function renderZ(body) {
       h("div", { class: "expected" }, h("span", { text: t("shift.counted_cash") }), h("strong", { id: "z-counted", text: fmt.money(z.counted_cash) })),
       h("div", { class: "difference", id: "z-difference", dataset: { kind: diff === 0 ? "ok" : diff > 0 ? "over" : "short" } },
         h("span", { text: diff === 0 ? t("shift.diff_none") : diff > 0 ? t("shift.diff_over") : t("shift.diff_short") }),
-        h("strong", { text: fmt.money(diff) }))),
+        h("strong", { text: fmt.money(diff) })),
+      z.fiscal_z ? zFiscalLine(z) : null),
     h("div", { class: "pane shift-actions" },
       h("p", { class: "dialog-text", text: t("shift.z_done") }),
       btn(t("shift.open_new"), { key: "Enter", cls: "btn-primary btn-lg btn-block", id: "shift-open-new", onclick: () => { mode = "open"; render(); } })));
+}
+
+/** The register's Z of the closed shift (#z-fiscal): pending until the register prints it. */
+function zFiscalLine(z) {
+  const el = h("div", { class: "fiscal-line", id: "z-fiscal" });
+  const show = (fz) => {
+    el.dataset.status = fz.status;
+    text(el, t("shift.z_fiscal", { status: t("fiscal.z_" + fz.status, { error: fz.error || "" }) }));
+  };
+  show(z.fiscal_z);
+  (async () => {   // follow it for a while; the shift is closed whatever the register does
+    let fz = z.fiscal_z;
+    for (let i = 0; fz.status === "pending" && i < 60 && zReport === z; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      try { fz = await get(`/shifts/${encodeURIComponent(z.shift_id)}/fiscal-z`); } catch { return; }
+      show(fz);
+    }
+  })();
+  return el;
 }
 
 function cashMove(kind) {
@@ -246,6 +272,7 @@ export function shiftKey(e) {
     if (e.key === "F3") { cashMove("in"); return true; }
     if (e.key === "F4") { cashMove("out"); return true; }
     if (e.key === "F8") { renderCloseForm(); return true; }
+    if (e.key === "F6" && state.shift?.fiscal && canManageFiscal()) { openFiscalList(() => refresh()); return true; }
   }
   if (mode === "z" && e.key === "Enter") { mode = "open"; render(); return true; }
   return false;

@@ -57,7 +57,8 @@ export function renderStatus(s) {
     const kind = { online: "ok", ok: "ok", offline: "bad", error: "bad", paper_out: "bad", none: "none" }[st] || "warn";
     const word = t("fiscal_state." + st) === "fiscal_state." + st ? String(st) : t("fiscal_state." + st);
     const pending = fi.pending ? ` · ${t("st.pending", { n: fmt.count(fi.pending) })}` : "";
-    pill("st-fiscal", kind, `${t("st.fiscal")}: ${word}${pending}`, fi.message ? String(fi.message) : "");
+    const z = fi.z_pending || fi.z_failed ? ` · ${t("st.z_owed")}` : "";   // a closed shift's Z
+    pill("st-fiscal", kind, `${t("st.fiscal")}: ${word}${pending}${z}`, fi.message ? String(fi.message) : "");
   }
 }
 
