@@ -84,7 +84,7 @@ def authenticate(store, login, pin) -> Cashier:
     sec = store.config.section("security")
     cashier = Cashier.get_or_none((Cashier.login == login) & (Cashier.active == True))  # noqa: E712
     if cashier is None:
-        verify_pin(pin, hash_pin("0000"))  # same time whether or not the login exists
+        verify_pin(pin, _dummy_hash())  # one scrypt, as for a known login: no timing oracle
         raise Unauthorized("wrong login or PIN", field="pin")
     wait = _locked_for(cashier)
     if wait:
@@ -165,41 +165,88 @@ def require_role(session: ApiSession, role: str, action: str) -> None:
         raise Forbidden(f"{action} needs a {role}", code="role_required")
 
 
+def _dummy_hash() -> str:
+    """A PIN hash to check unknown logins against, made once, so an unknown login costs
+    the same one scrypt as a known one (no timing tells which logins exist)."""
+    global _DUMMY
+    if _DUMMY is None:
+        _DUMMY = hash_pin("0000")
+    return _DUMMY
+
+
+_DUMMY: str | None = None
+
+
+def _count_failure(store, cashier: Cashier, what: str) -> int:
+    """One wrong PIN against ``cashier``'s account (login and approvals share the count and
+    the lock).  Caller holds the write lock.  Returns the attempts left (0 = now locked)."""
+    sec = store.config.section("security")
+    cashier = Cashier.get_by_id(cashier.id)
+    cashier.failed_attempts += 1
+    left = sec["pin_attempts"] - cashier.failed_attempts
+    if left <= 0:
+        cashier.locked_until = clock.later(sec["lockout_minutes"] * 60)
+        cashier.failed_attempts = 0
+        audit("cashier.locked_out", cashier, login=cashier.login, by=what)
+    cashier.save()
+    return max(0, left)
+
+
 def approve(store, session: ApiSession, action: str, pin=None, approver_login=None,
             role: str = "manager") -> Cashier:
-    """The approving cashier: the session's own if its role suffices, else a manager's PIN.
+    """The approving cashier: the session's own if its role suffices, else the named
+    approver's PIN (``approval_login`` is required: no PIN is tried against every manager).
 
-    Wrong approval PINs count against the requesting session and lock it like a login.
+    A wrong approval PIN counts against the approver's account like a wrong login PIN, so
+    the same limit locks it, across sessions and cashiers.  Every outcome is audited.
     """
     if ROLE_RANK[session.cashier.role] >= ROLE_RANK[role]:
         return session.cashier
     if pin is None:
         raise Forbidden(f"{action} needs a {role}'s approval PIN", field="approval_pin",
                         code="approval_required")
+    if not isinstance(approver_login, str) or not _LOGIN_RE.match(approver_login):
+        raise Invalid(f"approval_login is required: the login of the {role} who approves",
+                      field="approval_login")
     check_pin_format(pin)
     sec = store.config.section("security")
-    if session.approval_failures >= sec["pin_attempts"]:
-        raise LockedOut("too many wrong approval PINs: log in again", retry_after=60)
-    query = Cashier.select().where((Cashier.active == True)  # noqa: E712
-                                   & (Cashier.role.in_([r for r in ROLES
-                                                        if ROLE_RANK[r] >= ROLE_RANK[role]])))
-    if approver_login:
-        query = query.where(Cashier.login == approver_login)
-    approver = None
-    for candidate in query:
-        if not _locked_for(candidate) and verify_pin(pin, candidate.pin_hash):
-            approver = candidate
-            break
+    if session.approval_failures >= 3 * sec["pin_attempts"]:
+        raise LockedOut("too many wrong approval PINs in this session: log in again",
+                        retry_after=60)
+    approver = Cashier.get_or_none((Cashier.login == approver_login)
+                                   & (Cashier.active == True))  # noqa: E712
+    ok = verify_pin(pin, approver.pin_hash if approver else _dummy_hash())
+    wait = _locked_for(approver) if approver else 0
+    outcome, left = "granted", None
+    if wait:
+        outcome = "locked"
+    elif approver is None or not ok:
+        outcome = "wrong_pin"
+    elif ROLE_RANK[approver.role] < ROLE_RANK[role]:
+        outcome = "not_allowed"
     with store.db.write():
-        if approver is None:
+        if outcome == "wrong_pin":
             ApiSession.update(approval_failures=ApiSession.approval_failures + 1).where(
                 ApiSession.token_hash == session.token_hash).execute()
             session.approval_failures += 1
-            audit("approval.refused", session.cashier, action=action)
-        else:
-            audit("approval.granted", approver, action=action, for_cashier=session.cashier.login)
-    if approver is None:
-        raise Forbidden("wrong approval PIN", field="approval_pin", code="approval_refused")
+            if approver is not None:
+                left = _count_failure(store, approver, "approval")
+        elif outcome == "granted" and approver.failed_attempts:
+            Cashier.update(failed_attempts=0).where(Cashier.id == approver.id).execute()
+        audit("approval.granted" if outcome == "granted" else "approval.refused",
+              approver if outcome == "granted" else session.cashier, action=action,
+              for_cashier=session.cashier.login, approver_login=approver_login,
+              register=session.register_id, outcome=outcome)
+    if outcome == "locked" or left == 0:
+        wait = wait or sec["lockout_minutes"] * 60
+        raise LockedOut(f"{approver_login} is locked for {wait // 60 + 1} min after too many "
+                        "wrong PINs", field="approval_pin", retry_after=wait)
+    if outcome == "wrong_pin":
+        raise Forbidden("wrong approval login or PIN", field="approval_pin",
+                        code="approval_refused")
+    if outcome == "not_allowed":
+        raise Forbidden(f"{approver.name} is a {approver.role}, not a {role}: {action} needs "
+                        f"a {role}", field="approval_login", code="approval_not_allowed")
     return approver
 
 

@@ -29,6 +29,8 @@ SCHEMA: dict[str, dict[str, tuple[type, object, str]]] = {
         "host": (str, "127.0.0.1", "address the POS screen and API listen on"),
         "port": (int, 8080, "port the POS screen and API listen on"),
         "threads": (int, 8, "WSGI worker threads"),
+        "allowed_origins": (list, [], "extra origins (scheme://host:port) allowed to call the API; "
+                                      "the agent's own host:port and its localhost forms always are"),
     },
     "hub": {
         "url": (str, "", "the hub's base URL; empty = no hub (events queue up)"),
@@ -48,6 +50,10 @@ SCHEMA: dict[str, dict[str, tuple[type, object, str]]] = {
         "pin_attempts": (int, 5, "wrong PINs in a row before a cashier is locked out"),
         "lockout_minutes": (int, 15, "how long a lockout lasts"),
         "session_idle_minutes": (int, 720, "server-side session expiry after inactivity"),
+    },
+    "shifts": {
+        "cash_out_needs_manager": (bool, True, "taking cash out of the drawer needs a manager's "
+                                               "approval (PIN and login)"),
     },
     "ui": {
         "language": (str, "ru", "cashier screen language: ru or en"),

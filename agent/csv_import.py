@@ -16,6 +16,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from . import barcodes, catalog, outbox, sql, stock
+from . import text as textrule
 from .errors import Invalid
 from .money import parse_major, parse_qty, qty_str
 
@@ -40,6 +41,10 @@ def parse_row(row: dict) -> dict:
     """One CSV row -> clean values, or Invalid naming the field."""
     def text(key, limit=255):
         value = (row.get(key) or "").strip()
+        try:  # control characters refuse the row; bidi overrides are stripped
+            value = textrule.clean(value, key, strip_bidi=True).strip()
+        except textrule.BadText as e:
+            raise Invalid(str(e), field=key) from None
         if not value:
             raise Invalid(f"{key} is empty", field=key)
         if len(value) > limit:

@@ -8,13 +8,16 @@ interleave a read-modify-write and the outbox ``seq`` stays gapless.
 
 from __future__ import annotations
 
+import os
+import sqlite3
 import threading
 from contextlib import contextmanager
 from pathlib import Path
 
-from peewee import SqliteDatabase
+from peewee import DatabaseError, SqliteDatabase
 
 from . import migrations
+from .errors import Unavailable
 from .models import database
 
 PRAGMAS = {
@@ -37,14 +40,21 @@ class StoreDatabase:
 
     @contextmanager
     def write(self):
-        """One business transaction: all of its rows and outbox events, or none."""
+        """One business transaction: all of its rows and outbox events, or none.  A full
+        disk or read-only storage is ``Unavailable`` with a message that says so."""
         with self._write_lock:
             if self.db.in_transaction():  # nested: part of the caller's transaction
                 with self.db.atomic():
                     yield
                 return
-            with self.db.atomic("IMMEDIATE"):
-                yield
+            try:
+                with self.db.atomic("IMMEDIATE"):
+                    yield
+            except (DatabaseError, sqlite3.DatabaseError) as e:
+                problem = storage_problem(e, self.path.parent)
+                if problem is None:
+                    raise
+                raise problem from e
 
     def close(self):
         global _open
@@ -60,6 +70,24 @@ class StoreDatabase:
 _open: StoreDatabase | None = None
 
 
+def storage_problem(e: Exception, where: Path) -> Unavailable | None:
+    """A clear refusal for SQLite's storage failures (nothing was saved), or None.  The
+    chain is read too: SQLite rolls a full transaction back itself, so the error seen last
+    may be "cannot rollback" with the real cause in its context."""
+    seen, texts = e, []
+    while seen is not None and len(texts) < 5:
+        texts.append(str(seen).lower())
+        seen = seen.__cause__ or seen.__context__
+    text = " | ".join(texts)
+    if "disk is full" in text or "sqlite_full" in text:
+        return Unavailable(f"the store's disk is full: nothing was saved; free space in {where}",
+                           code="storage_full")
+    if "readonly" in text or "read-only" in text or "disk i/o error" in text:
+        return Unavailable(f"the store's data directory {where} cannot be written (read-only "
+                           "or failing storage): nothing was saved", code="storage_read_only")
+    return None
+
+
 def open_store_db(path: Path) -> StoreDatabase:
     global _open
     if (_open is not None and not _open.db.is_closed()
@@ -71,8 +99,22 @@ def open_store_db(path: Path) -> StoreDatabase:
     sdb = StoreDatabase(path)
     _open = sdb
     database.initialize(sdb.db)
-    sdb.db.connect(reuse_if_open=True)
-    migrations.upgrade(sdb.db)
+    try:
+        sdb.db.connect(reuse_if_open=True)
+        migrations.upgrade(sdb.db)
+    except (DatabaseError, sqlite3.DatabaseError) as e:
+        problem = storage_problem(e, sdb.path.parent)
+        if problem is None and not os.access(sdb.path.parent, os.W_OK):
+            problem = Unavailable(f"the store's data directory {sdb.path.parent} cannot be "
+                                  "written (read-only storage?): the store cannot open its "
+                                  "database", code="storage_read_only")
+        sdb.close()  # not left behind as this process's open store
+        if problem is None:
+            raise
+        raise problem from e
+    except BaseException:
+        sdb.close()
+        raise
     return sdb
 
 

@@ -56,6 +56,12 @@ class Conflict(StoreError):
     code = "conflict"
 
 
+class Unavailable(StoreError):
+    """The store cannot do it now for a reason outside the request (its storage)."""
+
+    code = "unavailable"
+
+
 class LockedOut(StoreError):
     """Too many wrong PINs; try again after `retry_after` seconds."""
 

@@ -11,13 +11,15 @@ Rounding rule for weighed and fractional lines (one rule, applied once per line)
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from .errors import Invalid
+from .event_schema import MAX_AMOUNT
 
 QTY_PLACES = Decimal("0.001")
 MAX_QTY_MILLI = 10_000 * 1000
-_MAJOR_RE = re.compile(r"^(\d{1,12})(?:[.,](\d{1,2}))?$")
+_QTY_RE = re.compile(r"^([0-9]{1,7})(?:[.,]([0-9]{1,3})0*)?$")
+_MAJOR_RE = re.compile(r"^([0-9]{1,12})(?:[.,]([0-9]{1,2}))?$")
 
 
 def parse_major(text: str, field: str = "price") -> int:
@@ -42,27 +44,37 @@ def require_amount(value, field: str, allow_zero: bool = True) -> int:
         raise Invalid(f"{field} must be a whole number of kopecks", field=field)
     if value < 0 or (value == 0 and not allow_zero):
         raise Invalid(f"{field} must be {'zero or ' if allow_zero else ''}positive", field=field)
-    if value > 10**13:
+    if value > MAX_AMOUNT:  # the event schema's limit, stated once
         raise Invalid(f"{field} is too large", field=field)
     return value
 
 
 def parse_qty(value, field: str = "qty") -> int:
-    """A quantity from JSON or text -> integer thousandths.  > 0, <= 10,000, <= 3 places."""
+    """A quantity from JSON or text -> integer thousandths.  > 0, <= 10,000, <= 3 places.
+
+    Text must be plain ASCII digits with an optional dot or comma and at most 3 decimals
+    ("1.5", "0,755"): no exponent, no "_", no Arabic-Indic or full-width digits."""
     if isinstance(value, bool) or value is None:
         raise Invalid(f"{field} must be a number", field=field)
     if isinstance(value, float):  # only reached if a caller parsed JSON without Decimal
         value = repr(value)
-    try:
-        qty = Decimal(str(value).strip().replace(",", "."))
-    except InvalidOperation:
-        raise Invalid(f"{field} must be a number, got {value!r}", field=field) from None
-    if not qty.is_finite():
+    if isinstance(value, int):
+        if not 0 < value <= MAX_QTY_MILLI // 1000:
+            raise Invalid(f"{field} must be greater than zero and at most 10000", field=field)
+        return value * 1000
+    if isinstance(value, Decimal):
+        if not value.is_finite() or abs(value) > 10**6:
+            raise Invalid(f"{field} is absurdly large (more than 10000)", field=field)
+        value = format(value, "f")
+    if not isinstance(value, str):
         raise Invalid(f"{field} must be a number", field=field)
+    m = _QTY_RE.match(value.strip())
+    if not m:
+        raise Invalid(f"{field} must be a number like 1.5 (digits 0-9, at most 3 decimal "
+                      f"places), got {value[:40]!r}", field=field)
+    qty = Decimal(f"{m.group(1)}.{m.group(2) or 0}")
     if qty <= 0:
         raise Invalid(f"{field} must be greater than zero", field=field)
-    if qty != qty.quantize(QTY_PLACES):
-        raise Invalid(f"{field} may have at most 3 decimal places", field=field)
     milli = int(qty * 1000)
     if milli > MAX_QTY_MILLI:
         raise Invalid(f"{field} is absurdly large (more than 10000)", field=field)

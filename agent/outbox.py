@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import uuid
 
-from . import clock, sql
+from . import clock, event_schema, sql
+from .errors import Invalid
 from .models import Outbox, SyncState, database
 
 
@@ -18,9 +19,17 @@ def dumps(payload) -> str:
 
 
 def emit(event_type: str, payload: dict, schema: int = 1) -> Outbox:
-    """Append one event.  Must run inside a write transaction."""
+    """Append one event.  Must run inside a write transaction.
+
+    The event is checked against ``event_schema`` first: what the hub would refuse is
+    refused here with ``Invalid``, so the business transaction rolls back and nothing of
+    the action is written (a store never commits an event that would stop its sync)."""
     if not database.in_transaction():
         raise RuntimeError("outbox.emit must run inside the business transaction")
+    try:
+        event_schema.check(event_type, payload)
+    except event_schema.SchemaError as e:
+        raise Invalid(f"{e.field} {e.reason}", field=e.field, code="invalid_event") from None
     row = Outbox(seq=(sql.scalar("SELECT MAX(seq) FROM outbox") or 0) + 1,
                  event_id=str(uuid.uuid4()), type=event_type, schema=schema,
                  occurred_at=clock.iso(), payload=dumps(payload))

@@ -301,6 +301,8 @@ def get(sale_id) -> dict:
         sale_id = int(sale_id)
     except (TypeError, ValueError):
         raise NotFound("no such sale", field="sale_id") from None
+    if not 0 < sale_id < 2**63:
+        raise NotFound(f"no sale {sale_id}", field="sale_id")
     sale = sql.one("SELECT s.*, sh.number AS shift_number, c.login AS cashier_login,"
                    " c.name AS cashier_name FROM sale s JOIN shift sh ON sh.id = s.shift_id"
                    " JOIN cashier c ON c.id = s.cashier_id WHERE s.id = ?", (sale_id,))

@@ -47,12 +47,20 @@ def open_shift(store, session, opening_cash) -> dict:
             "opening_cash": opening_cash, "opened_at": shift.opened_at}
 
 
-def cash_move(store, session, kind, amount, reason) -> dict:
+def cash_move(store, session, kind, amount, reason, approval_pin=None,
+              approval_login=None) -> dict:
+    """Cash into or out of the drawer; out needs a manager unless
+    ``[shifts] cash_out_needs_manager`` is false."""
     if kind not in ("in", "out"):
         raise Invalid("kind must be in or out", field="kind")
     amount = require_amount(amount, "amount", allow_zero=False)
     if not isinstance(reason, str) or not reason.strip():
         raise Invalid("reason is required", field="reason")
+    approver = session.cashier
+    if kind == "out" and store.config.get("shifts", "cash_out_needs_manager"):
+        from . import cashiers
+        approver = cashiers.approve(store, session, "taking cash out", approval_pin,
+                                    approval_login)
     with store.db.write():
         shift = require_open(session.register_id)
         if kind == "out" and amount > report(shift)["expected_cash"]:
@@ -62,7 +70,8 @@ def cash_move(store, session, kind, amount, reason) -> dict:
                         cashier=session.cashier, created_at=clock.iso())
         outbox.emit("cash.moved", {"shift_id": shift.id, "kind": kind, "amount": amount,
                                    "reason": reason.strip()[:200],
-                                   "cashier": session.cashier.login})
+                                   "cashier": session.cashier.login,
+                                   "approved_by": approver.login})
         x = report(shift)
     store.notify("cash.moved", kind=kind, amount=amount)
     return x

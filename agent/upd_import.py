@@ -18,12 +18,24 @@ import xml.etree.ElementTree as ET
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 
+from . import text as textrule
 from .errors import Invalid
 from .models import Barcode, Product
 
 FUNCTIONS = ("СЧФ", "СЧФДОП", "ДОП")
 VERSIONS = ("5.01", "5.02", "5.03")
 PIECES, KILOGRAMS = "796", "166"
+
+
+def _text(value, what: str) -> str | None:
+    """A text of the file as it may be stored (``agent.text``'s rule for imports): bidi
+    controls stripped, control characters refuse the file naming where, NFC."""
+    if value is None:
+        return None
+    try:
+        return textrule.clean(value, what, strip_bidi=True)
+    except textrule.BadText as e:
+        raise Invalid(f"{what}: {e.reason}", field="file") from None
 
 
 def _dec(text, what: str) -> Decimal:
@@ -90,19 +102,21 @@ def read(path: Path) -> dict:
             if event == "start":
                 if tag == "Файл":
                     seen_file = True
-                    head["file_id"] = el.get("ИдФайл")
+                    head["file_id"] = _text(el.get("ИдФайл"), "ИдФайл")
                     head["version"] = el.get("ВерсФорм")
                 elif tag == "Документ":
                     head["knd"], head["function"] = el.get("КНД"), el.get("Функция")
                 elif tag == "СвПрод":
                     head["in_seller"] = True
                 elif tag == "СвСчФакт":
-                    head["number"] = el.get("НомерДок") or el.get("НомерСчФ")
-                    head["date"] = el.get("ДатаДок") or el.get("ДатаСчФ")
+                    head["number"] = _text(el.get("НомерДок") or el.get("НомерСчФ"),
+                                           "СвСчФакт/@НомерДок")
+                    head["date"] = _text(el.get("ДатаДок") or el.get("ДатаСчФ"),
+                                         "СвСчФакт/@ДатаДок")
                 continue
             if tag in ("СвЮЛУч", "СвИП", "СвФЛУч") and head.get("in_seller"):
-                head["supplier"] = el.get("НаимОрг") or _fio(el) or ""
-                head["supplier_inn"] = el.get("ИННЮЛ") or el.get("ИННФЛ")
+                head["supplier"] = _text(el.get("НаимОрг") or _fio(el) or "", "СвПрод")
+                head["supplier_inn"] = _text(el.get("ИННЮЛ") or el.get("ИННФЛ"), "СвПрод/@ИНН")
             elif tag == "СвПрод":
                 head["in_seller"] = False
             elif tag == "СведТов":
@@ -135,8 +149,8 @@ def _fio(el: ET.Element) -> str:
 
 
 def _line(el: ET.Element, n: int, unmatched: list) -> dict:
-    no = el.get("НомСтр") or str(n)
-    name = (el.get("НаимТов") or "").strip() or f"строка {no}"
+    no = _text(el.get("НомСтр"), "НомСтр") or str(n)
+    name = (_text(el.get("НаимТов"), f"line {no} НаимТов") or "").strip() or f"строка {no}"
     qty = _dec(el.get("КолТов"), f"line {no} КолТов")
     if qty <= 0 or qty != qty.quantize(Decimal("0.001")):
         raise Invalid(f"line {no}: КолТов {qty} must be above zero with at most 3 decimals",
@@ -146,6 +160,7 @@ def _line(el: ET.Element, n: int, unmatched: list) -> dict:
     if price not in (None, ""):
         kopecks = int((_dec(price, f"line {no} ЦенаТов") * 100).quantize(Decimal(1), ROUND_HALF_UP))
     product, barcode, article = _match(el)
+    article = _text(article, f"line {no} КодТов")
     milli = int(qty * 1000)
     if product is not None and product.unit == "pcs" and milli % 1000:
         raise Invalid(f"line {no}: {qty} of {product.sku} is not a whole number of pieces",

@@ -261,7 +261,7 @@ def ingest(stores: int, batches: int, size: int) -> dict:
         with requests.Session() as s:
             for i, body in enumerate(bodies[sid]):
                 h = {"Authorization": f"Bearer {tokens[sid]}", "Content-Type": "application/json",
-                     signing.HEADER: signing.header_value(tokens[sid], body)}
+                     signing.HEADER: signing.header_value(tokens[sid], body, None, "POST", path)}
                 r = s.post(urls[i % len(urls)] + path, data=body, headers=h, timeout=300)
                 if r.status_code != 200:
                     errors.append((sid, r.status_code, r.text[:200]))

@@ -8,13 +8,16 @@ from agent import cashiers, catalog, shifts, stock, weighed
 from agent.errors import Invalid
 from agent.money import qty_str
 
-from .http import body, int_arg, store, with_session
+from .http import UnsupportedMediaType, body, int_arg, store, with_session
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 @bp.post("/session")
 def login():
+    if request.mimetype != "application/json":  # a form or text/plain post from another page
+        raise UnsupportedMediaType("sign-in takes Content-Type: application/json",
+                                   field="Content-Type")
     data = body()
     token, cashier = cashiers.login(store(), data.get("login"), data.get("pin"),
                                     data.get("register") or "1")
@@ -89,7 +92,8 @@ def current_shift():
 def cash_move():
     data = body()
     return jsonify(shifts.cash_move(store(), g.session, data.get("kind"), data.get("amount"),
-                                    data.get("reason"))), 201
+                                    data.get("reason"), data.get("approval_pin"),
+                                    data.get("approval_login"))), 201
 
 
 @bp.post("/shifts/close")

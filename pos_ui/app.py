@@ -6,11 +6,14 @@ import logging
 
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
-from agent.errors import StoreError
+from agent import text
+from agent.errors import Invalid, StoreError
 
 from . import api, api_customers, api_devices, api_fiscal, api_sales, api_stock_docs, ui
 from .http import error_response
+from .origin import OriginGuard
 
 log = logging.getLogger("store_agent.http")
 
@@ -19,9 +22,19 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "frame-ancestors 'none'; form-action 'self'")
 
 
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in our routes: an id is 1 .. 2^63-1 (else 404, never an overflow)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(store, extra_blueprints=(), status_provider=None) -> Flask:
     """Build the app for one store.  ``status_provider()`` reports sync/printer state."""
     app = Flask(__name__, static_folder="static", static_url_path="/static")
+    app.url_map.converters["int"] = IdConverter
     app.config["STORE"] = store
     app.config["STATUS_PROVIDER"] = status_provider
     app.json.ensure_ascii = False
@@ -35,6 +48,21 @@ def create_app(store, extra_blueprints=(), status_provider=None) -> Flask:
     app.register_blueprint(ui.bp)  # the cashier screen
     for bp in extra_blueprints:
         app.register_blueprint(bp)
+
+    guard = OriginGuard(store.config)
+
+    @app.before_request
+    def same_origin_only():
+        guard.check(request)
+        for name, value in [*request.args.items(), *(request.view_args or {}).items()]:
+            reason = text.problem(value) if isinstance(value, str) else None
+            if reason:  # query strings and paths follow the one text rule too
+                raise Invalid(f"{name} {reason}", field=name)
+
+    @app.get("/api/v1/openapi.json")
+    def openapi_document():
+        from .openapi import document
+        return jsonify(document())
 
     @app.get("/healthz")
     def healthz():

@@ -7,32 +7,41 @@ arrives exact and a money amount sent as 1.5 is refused as "not a whole number o
 from __future__ import annotations
 
 import functools
-import json
-from decimal import Decimal
 
 from flask import current_app, g, jsonify, request
 
-from agent import cashiers
+from agent import cashiers, text
 from agent.errors import Invalid, LockedOut, StoreError
 
 STATUS = {"invalid": 400, "unauthorized": 401, "forbidden": 403, "not_found": 404,
-          "conflict": 409, "locked_out": 429}
+          "conflict": 409, "too_large": 413, "unsupported_media_type": 415,
+          "locked_out": 429, "unavailable": 503}
+MAX_BODY = 1_000_000
 
 
-def _no_constants(name):
-    raise Invalid(f"{name} is not a number", field="body")
+class TooLarge(Invalid):
+    code = "too_large"
+
+
+class UnsupportedMediaType(Invalid):
+    code = "unsupported_media_type"
 
 
 def body() -> dict:
+    """The one JSON parser of every route: size and nesting capped, every string cleaned by
+    ``agent.text`` (control characters and bidi overrides refused naming the field, NFC),
+    integers beyond 64 bits refused."""
     raw = request.get_data(cache=True)
     if not raw:
         raise Invalid("the request needs a JSON body", field="body", code="malformed_json")
-    if len(raw) > 1_000_000:
-        raise Invalid("the request body is too large", field="body")
+    if len(raw) > MAX_BODY:
+        raise TooLarge(f"the request body is larger than {MAX_BODY} bytes", field="body")
     try:
-        data = json.loads(raw, parse_float=Decimal, parse_constant=_no_constants)
-    except (ValueError, UnicodeDecodeError) as e:
-        raise Invalid(f"malformed JSON: {e}", field="body", code="malformed_json") from None
+        data = text.loads(raw)
+    except text.BadText as e:
+        raise Invalid(f"{e.field} {e.reason}", field=e.field,
+                      code="malformed_json" if getattr(e, "malformed", False)
+                      or "nested" in e.reason else None) from None
     if not isinstance(data, dict):
         raise Invalid("the body must be a JSON object", field="body", code="malformed_json")
     return data

@@ -15,6 +15,8 @@ from .wiring import build_workers
 
 def _print_status(info: dict) -> None:
     for key, value in info.items():
+        if key == "blocked" and value:
+            value = f"sync blocked at seq {value['seq']}: {value['reason']}"
         print(f"{key}: {'-' if value is None else value}")
 
 

@@ -53,7 +53,7 @@ class HubClient:
         url = self.url + path
         raw = body or b""
         headers = {"Authorization": f"Bearer {self._signer.token}",
-                   signing.HEADER: self._signer.sign(method, path, raw)}
+                   signing.HEADER: self._signer.sign(method, url, raw)}
         if body is not None:
             headers["Content-Type"] = "application/json"
         try:

@@ -13,7 +13,7 @@ import json
 
 from flask import Blueprint, Response, jsonify, request
 
-from agent import outbox
+from agent import outbox, text
 from agent.errors import Invalid, NotFound, Unauthorized
 
 from . import signing
@@ -36,8 +36,11 @@ def make_blueprint(store, guard: signing.ReplayGuard | None = None) -> Blueprint
             raise Unauthorized("not this store's hub token")
         body = request.get_data(cache=True) if request.method != "GET" else b""
         try:
-            _, v1 = signing.verify(token, request.headers.get(signing.HEADER), body)
-            guard.check_and_remember((request.method, request.full_path, v1))
+            _, sig = signing.verify(token, request.headers.get(signing.HEADER), body,
+                                    method=request.method,
+                                    target=signing.request_target(request.path,
+                                                                  request.query_string))
+            guard.check_and_remember(sig)
         except signing.Replayed as e:
             raise Unauthorized(str(e), code="replay") from None
         except signing.BadSignature as e:
@@ -68,9 +71,9 @@ def make_blueprint(store, guard: signing.ReplayGuard | None = None) -> Blueprint
     def ack():
         authenticate()
         try:
-            data = json.loads(request.get_data(cache=True) or b"null")
-        except ValueError:
-            raise Invalid("malformed JSON", field="body", code="malformed_json") from None
+            data = text.loads(request.get_data(cache=True) or b"null")
+        except text.BadText as e:
+            raise Invalid(f"{e.field} {e.reason}", field=e.field, code="malformed_json") from None
         through = data.get("through") if isinstance(data, dict) else None
         if isinstance(through, bool) or not isinstance(through, int) or through < 0:
             raise Invalid("through must be a seq (whole number)", field="through")

@@ -6,7 +6,8 @@ from the hub's last known position: the local ack marker, or the ``expected_seq`
 timeouts, 429 and 5xx are retried by tenacity with exponential backoff and full jitter and
 no give-up (only a stop of the worker ends it); 413 halves the batch; 401/403 and other
 refusals are not retried: they are recorded for the status screen and the worker rests
-``worker.REFUSED_PAUSE`` before trying again.  Nothing here holds the store's write lock
+``worker.REFUSED_PAUSE`` before trying again.  A poison event (400 ``event_rejected``)
+is recorded as "sync blocked at seq N: reason" until the hub's operator quarantines it.  Nothing here holds the store's write lock
 while on the network, so a cashier never waits for the hub.
 """
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 from agent import outbox
 
 from .errors import HubGap, HubRefused, HubTooLarge, HubUnavailable
-from .state import record_error, record_success
+from .state import record_blocked, record_error, record_success
 from .worker import Worker
 
 
@@ -24,6 +25,16 @@ def envelope_json(row, store_id: str) -> str:
                          "type": row.type, "schema": row.schema,
                          "occurred_at": row.occurred_at})
     return head[:-1] + ',"payload":' + row.payload + "}"
+
+
+def _rejected_seq(e: HubRefused) -> int | None:
+    """The seq of the event the hub refused for good (400 ``event_rejected``), or None."""
+    body = e.body if isinstance(e.body, dict) else {}
+    seq = body.get("seq")
+    if (body.get("error") or {}).get("code") != "event_rejected" or isinstance(seq, bool) \
+            or not isinstance(seq, int):
+        return None
+    return seq
 
 
 class OutboxPusher(Worker):
@@ -40,7 +51,12 @@ class OutboxPusher(Worker):
         try:
             return self._push_all(retry_forever)
         except HubRefused as e:
-            record_error(self.store, self.live, e.message, reachable=True)
+            seq = _rejected_seq(e)
+            if seq is not None:
+                record_blocked(self.store, self.live, seq,
+                               e.body["error"].get("message") or e.message)
+            else:
+                record_error(self.store, self.live, e.message, reachable=True)
             raise
         except HubUnavailable as e:
             record_error(self.store, self.live, e.message, reachable=False)
@@ -48,9 +64,13 @@ class OutboxPusher(Worker):
 
     def _push_all(self, retry_forever: bool) -> int:
         start = outbox.acked_through()
-        cursor, limit = start, self.batch_events
+        cursor, limit, poison = start, self.batch_events, None
         while not self.stopping.is_set():
             rows = outbox.pending(cursor, limit, self.batch_bytes)
+            if poison is not None:  # send what precedes a refused event on its own
+                rows = [r for r in rows if r.seq < poison.body["seq"]]
+                if not rows:
+                    raise poison
             if not rows:
                 break
             body = self.client.push_body([envelope_json(r, self.store.store_id) for r in rows])
@@ -62,6 +82,11 @@ class OutboxPusher(Worker):
                                      f"than this store ever wrote ({outbox.last_seq()}): was the "
                                      "store database restored from a backup?", 409) from None
                 cursor = gap.expected_seq - 1
+                continue
+            except HubRefused as e:
+                if _rejected_seq(e) is None or not cursor + 1 < _rejected_seq(e) <= rows[-1].seq:
+                    raise
+                poison = e
                 continue
             except HubTooLarge:
                 if len(rows) == 1:

@@ -1,7 +1,10 @@
-"""Request signatures of the contract: ``X-Store-Signature: t=<unix s>,v1=<hex>``.
+"""Request signatures of the contract: ``X-Store-Signature: t=<unix s>,v1=<hex>,v2=<hex>``.
 
 ``v1`` is HMAC-SHA256 keyed with the store's token over ``"<t>.<raw body>"`` (the body is
-empty for GET).  Both ends use this module: the agent signs its calls to the hub and checks
+empty for GET).  ``v2`` binds the request too: HMAC-SHA256 over
+``"<t>.<METHOD>.<path?query>.<sha256 hex of the body>"``, so a captured request cannot be
+replayed to another path or with another query string.  Receivers require ``v2`` (the hub
+accepts a lone ``v1`` only with ``--accept-v1-signatures``, for agents older than it).  Both ends use this module: the agent signs its calls to the hub and checks
 the hub's pull calls; the hub does the reverse.  A signature older (or newer) than
 ``WINDOW`` seconds is stale; a reused one is a replay, which each receiver remembers for
 twice the window.
@@ -14,6 +17,7 @@ import hmac
 import threading
 import time
 from collections import OrderedDict
+from urllib.parse import unquote, urlsplit
 
 HEADER = "X-Store-Signature"
 WINDOW = 300
@@ -33,34 +37,72 @@ def digest(token: str, t: int, body: bytes) -> str:
     return hmac.new(token.encode(), msg, hashlib.sha256).hexdigest()
 
 
-def header_value(token: str, body: bytes, t: int | None = None) -> str:
+def target_of(url: str) -> str:
+    """What ``v2`` binds of a URL: its path and query string, as the server sees them."""
+    parts = urlsplit(url)
+    return unquote(parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+def request_target(path: str, query_string: bytes) -> str:
+    """The same on the receiving side (``path`` already percent-decoded, as WSGI gives it)."""
+    query = query_string.decode("latin-1")
+    return (path or "/") + (f"?{query}" if query else "")
+
+
+def digest_v2(token: str, t: int, method: str, target: str, body: bytes) -> str:
+    msg = (f"{int(t)}.{method.upper()}.{target}.".encode()
+           + hashlib.sha256(body or b"").hexdigest().encode())
+    return hmac.new(token.encode(), msg, hashlib.sha256).hexdigest()
+
+
+def header_value(token: str, body: bytes, t: int | None = None, method: str | None = None,
+                 target: str | None = None) -> str:
+    """The header; with ``method`` and ``target`` (path?query) it carries ``v2`` too."""
     t = int(time.time()) if t is None else int(t)
-    return f"t={t},v1={digest(token, t, body)}"
+    value = f"t={t},v1={digest(token, t, body)}"
+    if method and target:
+        value += f",v2={digest_v2(token, t, method, target, body)}"
+    return value
 
 
-def parse(value: str | None) -> tuple[int, str]:
+def _hex(value: str) -> bool:
+    return len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+
+
+def parse(value: str | None) -> tuple[int, dict]:
     if not value:
         raise BadSignature("the request is not signed (X-Store-Signature is missing)")
+    if len(value) > 400:
+        raise BadSignature("X-Store-Signature is too long")
     parts = dict(p.strip().split("=", 1) for p in value.split(",") if "=" in p)
-    try:
-        t, v1 = int(parts["t"]), parts["v1"]
-    except (KeyError, ValueError):
-        raise BadSignature("X-Store-Signature must be t=<unix seconds>,v1=<hex>") from None
-    if len(v1) != 64 or any(c not in "0123456789abcdef" for c in v1):
-        raise BadSignature("X-Store-Signature v1 must be 64 lowercase hex digits")
-    return t, v1
+    raw_t = parts.get("t", "")
+    if not (raw_t.isascii() and raw_t.isdigit() and len(raw_t) <= 12) or "v1" not in parts:
+        raise BadSignature("X-Store-Signature must be t=<unix seconds>,v1=<hex>,v2=<hex>")
+    for key in ("v1", "v2"):
+        if key in parts and not _hex(parts[key]):
+            raise BadSignature(f"X-Store-Signature {key} must be 64 lowercase hex digits")
+    return int(raw_t), parts
 
 
 def verify(token: str, value: str | None, body: bytes, now: float | None = None,
-           window: int = WINDOW) -> tuple[int, str]:
-    """Check a signature header; returns (t, v1) for the caller's replay check."""
-    t, v1 = parse(value)
+           window: int = WINDOW, method: str | None = None, target: str | None = None,
+           accept_v1: bool = False) -> tuple[int, str]:
+    """Check a signature header; returns (t, the signature checked) for the replay check.
+    With ``method`` and ``target`` the ``v2`` component is required (a lone ``v1`` only
+    with ``accept_v1``)."""
+    t, parts = parse(value)
     now = time.time() if now is None else now
     if abs(now - t) > window:
         raise BadSignature(f"the signature is stale (more than {window} s from the server clock)")
-    if not hmac.compare_digest(digest(token, t, body), v1):
+    if method is not None and "v2" in parts:
+        if not hmac.compare_digest(digest_v2(token, t, method, target or "/", body), parts["v2"]):
+            raise BadSignature("the signature does not match the method, path, query and body")
+        return t, parts["v2"]
+    if method is not None and not accept_v1:
+        raise BadSignature("X-Store-Signature needs v2 (binding method, path, query and body)")
+    if not hmac.compare_digest(digest(token, t, body), parts["v1"]):
         raise BadSignature("the signature does not match the body")
-    return t, v1
+    return t, parts["v1"]
 
 
 def bearer_matches(presented: str | None, token: str) -> bool:
@@ -82,7 +124,7 @@ class Signer:
         with self._lock:
             t = int(time.time())
             while True:
-                value = header_value(self.token, body, t)
+                value = header_value(self.token, body, t, method, target_of(url))
                 key = (method, url, value)
                 if key not in self._recent:
                     break

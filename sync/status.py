@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from agent import cashiers, clock, outbox
-from agent.models import Outbox
+from agent.models import Outbox, SyncState
 
 
 def sync_status(store, live=None) -> dict:
@@ -19,14 +19,19 @@ def sync_status(store, live=None) -> dict:
         row = Outbox.get_or_none(Outbox.seq == acked + 1)
         if row is not None:
             oldest_age = max(0, int((clock.now() - clock.parse(row.occurred_at)).total_seconds()))
-    state = {k: outbox.get_state(k) for k in
+    held = dict(SyncState.select(SyncState.key, SyncState.value).tuples())  # one snapshot
+    state = {k: held.get(k) for k in
              ("last_push_at", "last_error", "last_error_at", "last_feed_at", "feed_cursor",
-              "last_pull_ack_at")}
+              "last_pull_ack_at", "blocked_seq", "blocked_reason")}
     reachable = live.hub_reachable if live is not None else None
     if reachable is None and (state["last_push_at"] or state["last_error_at"]):
         reachable = (state["last_push_at"] or "") > (state["last_error_at"] or "")
     hub = store.config.section("hub")
+    blocked = None
+    if state["blocked_seq"] and int(state["blocked_seq"]) > acked:
+        blocked = {"seq": int(state["blocked_seq"]), "reason": state["blocked_reason"] or ""}
     return {
+        "blocked": blocked,
         "hub_configured": bool(hub["url"] and hub["token"]),
         "hub_url": hub["url"] or None,
         "pending": pending,

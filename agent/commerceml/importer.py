@@ -28,7 +28,7 @@ from .. import catalog, clock
 from ..errors import Invalid
 from . import parser, values
 from .summary import ImportSummary
-from .writer import Rejected, Writer
+from .writer import Rejected, Writer, clean_item
 
 CHUNK = 2000
 
@@ -169,6 +169,7 @@ class Run:
                 try:
                     if not item.id:
                         raise Rejected("id", "a record without an Ид")
+                    clean_item(item)
                     if "#" in item.id:
                         writer.variant(item, catalog_id, file)
                     elif kind == "product":

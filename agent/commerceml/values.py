@@ -9,7 +9,10 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
+from ..event_schema import MAX_AMOUNT
+
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
+_DECIMAL = re.compile(r"^-?[0-9]{1,15}(?:\.[0-9]{1,15})?$")
 KG_UNITS = {"166", "кг", "kgm", "kg", "килограмм"}
 MAX_PLU = 999_999
 
@@ -17,6 +20,8 @@ MAX_PLU = 999_999
 def decimal(text: str, what: str) -> Decimal:
     """'1 719,50' / '160.32' / '-3' -> Decimal (dot or comma; spaces as thousands separators)."""
     raw = _SPACES.sub("", text or "").replace(",", ".")
+    if not _DECIMAL.match(raw):  # ASCII digits only: no exponent, "_" or other scripts
+        raise ValueError(f"{what} {text[:40]!r} is not a number")
     try:
         value = Decimal(raw)
     except InvalidOperation:
@@ -34,7 +39,7 @@ def kopecks(text: str) -> int:
     cents = value * 100
     if cents != cents.to_integral_value():
         raise ValueError(f"price {text!r} has a fraction of a kopeck")
-    if cents > 10**13:
+    if cents > MAX_AMOUNT:
         raise ValueError(f"price {text!r} is absurdly large")
     return int(cents)
 

@@ -23,6 +23,7 @@ Rules:
 from __future__ import annotations
 
 from .. import barcodes, clock, outbox
+from .. import text as textrule
 from ..catalog import search_key
 from ..money import qty_str
 from . import values
@@ -45,6 +46,22 @@ class Rejected(Exception):
     def __init__(self, field: str, message: str):
         super().__init__(message)
         self.field, self.message = field, message
+
+
+def clean_item(item) -> None:
+    """The text of a record by ``agent.text``'s rule for imports: bidi controls stripped,
+    control characters refusing the record (naming the field), NFC."""
+    try:
+        item.id = textrule.clean(item.id, "id", strip_bidi=True)
+        item.sku = textrule.clean(item.sku or "", "sku", strip_bidi=True)
+        item.name = textrule.clean(item.name or "", "name", strip_bidi=True)
+        item.features = [(textrule.clean(str(n), "features", strip_bidi=True),
+                          textrule.clean(str(v), "features", strip_bidi=True))
+                         for n, v in item.features]
+        item.requisites = {k: textrule.clean(v, "requisites", strip_bidi=True)
+                           if isinstance(v, str) else v for k, v in item.requisites.items()}
+    except textrule.BadText as e:
+        raise Rejected(e.field, str(e)) from None
 
 
 class Writer:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from . import feed, loyalty, validate
+from . import feed, loyalty, rejected, validate
 from .errors import BadRequest, NotFound
 from .feed import _qty
 from .sql import Sql
@@ -26,10 +26,24 @@ def store_summary(db, store_id: str) -> dict:
             "sales_count": n(sales[0]), "sales_total": n(sales[1]),
             "bonus_earned": n(sales[2]), "bonus_redeemed": n(sales[3]),
             "returns_count": n(rets[0]), "returns_total": n(rets[1]),
-            "open_shifts": n(open_shifts)}
+            "open_shifts": n(open_shifts),
+            "quarantined": rejected.count_quarantined(db, store_id)}
 
 
 def register_admin(app, db, auth) -> None:
+    @app.get("/hub/v1/rejected")
+    def rejected_events():
+        auth.admin()
+        status = request.args.get("status")
+        if status not in (None, "rejected", "quarantined"):
+            raise BadRequest("status must be rejected or quarantined", field="status")
+        return jsonify({"items": rejected.listing(db, request.args.get("store_id"), status)})
+
+    @app.post("/hub/v1/rejected/<int(min=1, max=9223372036854775807):rejected_id>/quarantine")
+    def quarantine(rejected_id):
+        auth.admin()
+        return jsonify(rejected.quarantine(db, rejected_id))
+
     @app.get("/hub/v1/stores")
     def stores():
         auth.admin()

@@ -13,13 +13,15 @@ from flask import Flask, jsonify, request
 from peewee import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from . import feed, loyalty, validate
+from agent import text
+
+from . import feed, loyalty, rejected, validate
 from .auth import Authenticator
 from .chain_models import create_chain_tables
 from .db import open_database
 from .errors import BadRequest, HubApiError
-from .ingest import ingest
-from .models import HubSetting, hub_db, schema_version
+from .ingest import Inconsistent, ingest
+from .models import HubRejectedEvent, HubSetting, hub_db, schema_version
 from .stock_docs import create_stock_doc_tables, register_stock_docs
 from .vault import check_value
 
@@ -32,6 +34,13 @@ class HubConfig:
     db_url: str
     secret: bytes
     max_body: int = MAX_BODY
+    accept_v1_signatures: bool = False  # only for agents older than signature v2
+
+
+QUERY_ARGS = {"/hub/v1/feed": {"after", "limit"}, "/hub/v1/stock": {"sku"},
+              "/hub/v1/rejected": {"store_id", "status"}, "/hub/v1/deliveries": {"store_id"},
+              "/hub/v1/transfers": {"sku"}, "/hub/v1/stock-docs": {"store_id"}}
+# every other route takes none
 
 
 class HubNotReady(Exception):
@@ -73,9 +82,10 @@ def _body():
 def create_app(config: HubConfig) -> Flask:
     db = bind(config.db_url)
     check_ready(db, config.secret)
+    db.create_tables([HubRejectedEvent], safe=True)  # a hub initialised before it existed
     create_chain_tables(db)  # one bonus balance across channels: tables an older hub lacks
     create_stock_doc_tables(db)  # deliveries, transfers in transit, counts, write-offs
-    auth = Authenticator(db, config.secret)
+    auth = Authenticator(db, config.secret, config.accept_v1_signatures)
     app = Flask("store_hub")
     app.config["MAX_CONTENT_LENGTH"] = config.max_body
     app.config["HUB_DB"], app.config["HUB_AUTH"] = db, auth
@@ -84,12 +94,25 @@ def create_app(config: HubConfig) -> Flask:
 
     @app.before_request
     def connect():
+        rule = request.url_rule.rule if request.url_rule is not None else None
+        unknown = sorted(set(request.args) - QUERY_ARGS.get(rule, set()))
+        if rule is not None and unknown:
+            raise BadRequest(f"unknown query parameter {unknown[0][:40]!r}", field=unknown[0][:40])
+        for name, value in [*request.args.items(), *(request.view_args or {}).items()]:
+            reason = text.problem(value) if isinstance(value, str) else None
+            if reason or (isinstance(value, str) and len(value) > 200):
+                raise BadRequest(f"{name} {reason or 'is too long'}", field=name)
         db.connect(reuse_if_open=True)
 
     @app.teardown_request
     def give_back(exc):
         if not db.is_closed():
             db.close()
+
+    @app.get("/hub/v1/openapi.json")
+    def openapi_document():
+        from .openapi import document
+        return jsonify(document())
 
     @app.get("/healthz")
     def healthz():
@@ -99,8 +122,24 @@ def create_app(config: HubConfig) -> Flask:
     @app.post("/hub/v1/events")
     def push_events():
         store_id = auth.store()
-        events = validate.batch(_body(), store_id)
-        return jsonify({"acked_through": ingest(db, store_id, events)})
+        body = validate.parse_json(request.get_data(cache=True) or b"null", check_text=False)
+        raw = body.get("events") if isinstance(body, dict) else None
+        seqs = [e.get("seq") for e in raw if isinstance(e, dict)] if isinstance(raw, list) else []
+        try:
+            events = validate.batch(body, store_id, rejected.quarantined(db, store_id, seqs))
+        except validate.EventRefused as e:  # a poison event: listed for the operator
+            rejected.record(db, store_id, e.raw, e.message)
+            acked = ingest(db, store_id, [])  # nothing of the batch applies
+            raise BadRequest(e.message, field=e.field, code="event_rejected",
+                             seq=e.raw.get("seq") if isinstance(e.raw, dict) else None,
+                             acked_through=acked) from None
+        try:
+            return jsonify({"acked_through": ingest(db, store_id, events)})
+        except Inconsistent as e:  # rolled back: nothing of the batch applies
+            raw = next(r for r in raw if isinstance(r, dict) and r.get("seq") == e.event.seq)
+            rejected.record(db, store_id, raw, e.message)
+            raise BadRequest(e.message, field=e.field, code="event_rejected", seq=e.event.seq,
+                             acked_through=ingest(db, store_id, [])) from None
 
     @app.get("/hub/v1/feed")
     def read_feed():

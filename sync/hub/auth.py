@@ -2,8 +2,10 @@
 
 Bearer tokens are found and compared by their SHA-256 only; the HMAC key (the token) is
 unsealed from the database with the hub secret.  Signatures are checked against the
-300-second window and remembered in ``hub_seen_signature`` (shared by every worker) so a
-replayed request is refused.  Every failure is 401; the message says which check failed
+300-second window and remembered in ``hub_seen_signature`` (shared by every worker, kept
+in the database so a restart forgets nothing) keyed on the signature alone, so a replayed
+request is refused whatever path or query string it is sent to.  ``v2`` (method, path,
+query and body) is required unless the hub runs with ``accept_v1_signatures``.  Every failure is 401; the message says which check failed
 but never echoes a secret.
 """
 
@@ -26,8 +28,8 @@ _PRUNE_EVERY = 500
 
 
 class Authenticator:
-    def __init__(self, db, secret: bytes):
-        self.db, self.secret = db, secret
+    def __init__(self, db, secret: bytes, accept_v1: bool = False):
+        self.db, self.secret, self.accept_v1 = db, secret, accept_v1
         self._tokens: dict[tuple[str, str], str] = {}
         self._lock = threading.Lock()
         self._count = 0
@@ -53,11 +55,14 @@ class Authenticator:
         store_id, sealed = row
         token = self._token(store_id, sealed)
         body = request.get_data(cache=True) if request.method != "GET" else b""
+        target = signing.request_target(request.path, request.query_string)
         try:
-            t, v1 = signing.verify(token, request.headers.get(signing.HEADER), body)
+            t, sig = signing.verify(token, request.headers.get(signing.HEADER), body,
+                                    method=request.method, target=target,
+                                    accept_v1=self.accept_v1)
         except signing.BadSignature as e:
             raise Unauthorized(str(e), code="bad_signature") from None
-        self._remember(sql, store_id, t, v1)
+        self._remember(sql, store_id, t, sig)
         g.store_id = store_id
         return store_id
 
@@ -74,9 +79,10 @@ class Authenticator:
                 self._tokens[key] = token
         return token
 
-    def _remember(self, sql: Sql, store_id: str, t: int, v1: str) -> None:
-        what = f"{request.method} {request.full_path.rstrip('?')} {v1}"
-        key = hashlib.sha256(what.encode()).hexdigest()
+    def _remember(self, sql: Sql, store_id: str, t: int, sig: str) -> None:
+        # keyed on the signature alone: the same signature on another path or query is a
+        # replay too (a v1 signature does not bind them)
+        key = hashlib.sha256(sig.encode()).hexdigest()
         now = int(time.time())
         with self.db.atomic():
             cur = sql.run("INSERT INTO hub_seen_signature (store_id, key, seen_at) VALUES (?,?,?) "

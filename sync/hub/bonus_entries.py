@@ -18,6 +18,8 @@ from __future__ import annotations
 import hashlib
 import json
 
+from agent import text
+
 from . import membership
 from .errors import BadRequest, Conflict, NotFound
 from .sql import Sql, iso
@@ -49,7 +51,15 @@ def _amount(value, field: str, required: bool = True, zero: bool = False) -> int
 def _text(value, field: str, limit: int) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > limit:
         raise BadRequest(f"{field} is required (1-{limit} characters)", field=field)
-    return value.strip()
+    return clean_text(value.strip(), field)
+
+
+def clean_text(value: str, field: str) -> str:
+    """The one text rule (``agent.text``): no control characters or bidi overrides, NFC."""
+    try:
+        return text.clean(value, field)
+    except text.BadText as e:
+        raise BadRequest(f"{e.field} {e.reason}", field=e.field) from None
 
 
 def _lines(raw, kind: str) -> dict[str, int | None] | None:

@@ -1,4 +1,5 @@
-"""The ``store-hub`` command line: init, serve, add-store, add-channel, loyalty-rules, pull.
+"""The ``store-hub`` command line: init, serve, add-store, add-channel, loyalty-rules, pull,
+expire-bonuses, rejected.
 
 ``--db`` may also come from ``STORE_HUB_DB``; the hub secret from ``STORE_HUB_SECRET``,
 ``--secret-file`` or (SQLite) ``<database>.secret``.  Failures are one line on stderr.
@@ -93,7 +94,8 @@ def cmd_serve(args) -> int:
     from .vault import load_secret
     url = _db_url(args)
     app = create_app(HubConfig(db_url=url, secret=load_secret(url, args.secret_file),
-                               max_body=args.max_body))
+                               max_body=args.max_body,
+                               accept_v1_signatures=args.accept_v1_signatures))
     server = create_server(app, host=args.host, port=args.port, threads=args.threads,
                            ident="store-hub", clear_untrusted_proxy_headers=True)
     print(f"store-hub serving on http://{server.effective_host}:{server.effective_port}/",
@@ -146,6 +148,34 @@ def cmd_expire(args) -> int:
     return 0
 
 
+def cmd_rejected(args) -> int:
+    from . import rejected
+    from .app import bind, check_ready
+    from .errors import HubApiError
+    from .models import HubRejectedEvent
+    from .vault import load_secret
+    url = _db_url(args)
+    db = bind(url)
+    check_ready(db, load_secret(url, args.secret_file))
+    db.create_tables([HubRejectedEvent], safe=True)
+    if args.action == "list":
+        items = rejected.listing(db, args.store)
+        for r in items:
+            print(f"{r['id']}\t{r['store_id']}\tseq {r['seq']}\t{r['status']}\t"
+                  f"x{r['count']}\t{r['type']}\t{r['reason']}")
+        print(f"{len(items)} rejected events")
+        return 0
+    if args.id is None:
+        raise SystemExit("store-hub: rejected quarantine needs the id (see `rejected list`)")
+    try:
+        r = rejected.quarantine(db, args.id)
+    except HubApiError as e:
+        print(f"store-hub: {e.message}", file=sys.stderr)
+        return 1
+    print(f"event {r['store_id']} seq {r['seq']} quarantined: held, not applied")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="store-hub", description="The reference hub for store-agent")
     sub = p.add_subparsers(dest="command", required=True)
@@ -167,6 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--threads", type=int, default=8)
     s.add_argument("--max-body", type=int, default=8 * 1024 * 1024,
                    help="largest push in bytes (413 above it)")
+    s.add_argument("--accept-v1-signatures", action="store_true",
+                   help="also accept the old v1 signature (body only) from agents older than v2")
     s.set_defaults(fn=cmd_serve)
 
     s = sub.add_parser("add-store", help="register a store and its token (again: new token)")
@@ -200,6 +232,14 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("expire-bonuses", help="post the expiry of unspent expired bonus (daily)")
     common(s)
     s.set_defaults(fn=cmd_expire)
+
+    s = sub.add_parser("rejected", help="poison events: list them, or quarantine one so the "
+                                        "store's sync goes on")
+    common(s)
+    s.add_argument("action", choices=("list", "quarantine"))
+    s.add_argument("id", nargs="?", type=int, help="the rejected event's id (quarantine)")
+    s.add_argument("--store", help="only this store's (list)")
+    s.set_defaults(fn=cmd_rejected)
     return p
 
 

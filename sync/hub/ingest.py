@@ -18,7 +18,7 @@ import json
 from collections import defaultdict
 
 from .db import retrying
-from .errors import Conflict, Gap, NotFound
+from .errors import Conflict, Gap, Inconsistent, NotFound
 from .loyalty import LoyaltyBatch
 from .sql import Sql, iso
 from .stock_doc_events import HANDLERS as STOCK_DOC_HANDLERS
@@ -51,11 +51,37 @@ def _ingest(sql: Sql, store_id: str, events: list[Event]) -> int:
         _check_repeats(sql, store_id, repeats)
     applied = [e for e in fresh if e.seq in inserted]
     if applied:
+        _check_sales_known(sql, store_id, applied)
         Projections(sql, store_id, now).apply(applied)
         last = applied[-1].seq
         sql.run("UPDATE hub_store SET acked_through = ?, last_event_at = ? "
                 "WHERE store_id = ? AND acked_through < ?", (last, now, store_id, last))
     return max(acked, events[-1].seq)
+
+
+def _check_sales_known(sql: Sql, store_id: str, events: list[Event]) -> None:
+    """A store's events arrive in seq order, so a return or void always follows its sale:
+    one for a sale the hub never received is truly inconsistent (the rest is not checked)."""
+    seen, wanted = set(), []
+    for e in events:
+        if e.type == "sale.completed":
+            seen.add(e.payload["sale_id"])
+        elif e.type in ("sale.returned", "sale.voided") and e.payload["sale_id"] not in seen:
+            wanted.append(e)
+    if not wanted:
+        return
+    ids = sorted({e.payload["sale_id"] for e in wanted})
+    known = set()
+    for i in range(0, len(ids), CHUNK):
+        part = ids[i:i + CHUNK]
+        known.update(r[0] for r in sql.rows(
+            f"SELECT sale_id FROM hub_sale WHERE store_id = ? AND sale_id IN "
+            f"({','.join('?' * len(part))})", [store_id] + part))
+    for e in wanted:
+        if e.payload["sale_id"] not in known:
+            what = "a return" if e.type == "sale.returned" else "a void"
+            raise Inconsistent(e, f"seq {e.seq} is {what} of sale {e.payload['sale_id']}, which "
+                                  f"store {store_id} never sent", field=f"seq {e.seq}: sale_id")
 
 
 def _insert_events(sql: Sql, store_id: str, events: list[Event], now: str) -> set[int]:

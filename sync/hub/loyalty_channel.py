@@ -62,8 +62,9 @@ def register_loyalty_channel(app, db, auth) -> None:
         welcome = data.get("welcome_bonus") if who[0] == "store" else None
         if welcome is not None:
             welcome = bonus_entries._amount(welcome, "welcome_bonus", zero=True)
+        name = bonus_entries.clean_text((name or "").strip(), "name") or None
         status, view = retrying(db, lambda: membership.register(
-            Sql(db), phone, (name or "").strip() or None, who, welcome))
+            Sql(db), phone, name, who, welcome))
         return jsonify(view), status
 
     @app.post("/hub/v1/customers/<phone>/adjustments")

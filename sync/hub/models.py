@@ -221,8 +221,30 @@ class HubProduct(HubModel):
     feed_cursor = BigIntegerField(null=True, index=True)
 
 
+class HubRejectedEvent(HubModel):
+    """An event the hub refused (a poison event): listed for the operator, who may accept
+    it into quarantine (its seq is then held, it is never applied to the projections)."""
+
+    id = AutoField()
+    store_id = CharField(max_length=64)
+    seq = BigIntegerField()
+    event_id = CharField(max_length=64)
+    type = CharField(max_length=64)
+    body = TextField()  # the event as received, JSON with every non-ASCII char escaped
+    reason = TextField()
+    first_seen = CharField()
+    last_seen = CharField()
+    count = BigIntegerField(default=1)
+    status = CharField(max_length=16, default="rejected")  # rejected | quarantined
+    quarantined_at = CharField(null=True)
+
+    class Meta:
+        indexes = ((("store_id", "seq"), True),)
+
+
 ALL = [HubSetting, HubCounter, HubStore, HubSeenSignature, HubEvent, HubSale, HubReturn,
-       HubShift, HubStock, HubCustomer, HubLedger, HubOverdraft, HubHold, HubProduct]
+       HubShift, HubStock, HubCustomer, HubLedger, HubOverdraft, HubHold, HubProduct,
+       HubRejectedEvent]
 
 
 def create_schema(db) -> None:

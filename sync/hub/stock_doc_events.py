@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 
-from .errors import BadRequest
+from .errors import Inconsistent
 from .validate import Event
 
 
@@ -31,8 +31,8 @@ def _line_totals(lines: list) -> dict[str, int]:
 def on_transfer_sent(proj, e: Event) -> None:
     p, sql = e.payload, proj.sql
     if sql.one("SELECT 1 FROM hub_store WHERE store_id = ?", (p["to_store"],)) is None:
-        raise BadRequest(f"transfer {p['transfer_id']}: store {p['to_store']} is not a store "
-                         "of this hub", field="to_store", code="unknown_store")
+        raise Inconsistent(e, f"seq {e.seq}: transfer {p['transfer_id']}: store {p['to_store']} "
+                              "is not a store of this hub", field=f"seq {e.seq}: to_store")
     sent = [{"sku": sku, "qty": q} for sku, q in
             ((ln["sku"], ln["qty"]) for ln in p["lines"])]
     sql.run("INSERT INTO hub_transfer (transfer_id, from_store, to_store, lines, status, "

@@ -1,7 +1,8 @@
 """Checking a pushed batch before anything is written: a malformed event is refused with
 400 naming the field (``events[3].payload.lines[0].qty``) and nothing of the batch applies.
 
-Quantities are parsed exactly into integer thousandths; money must be a JSON integer.
+The envelope is checked here; every payload against ``agent.event_schema``, the one schema
+the store also checks before it commits (so what a store commits the hub accepts).
 """
 
 from __future__ import annotations
@@ -11,15 +12,13 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+
+from agent import event_schema, text
 
 from .errors import BadRequest, Forbidden, TooLarge
 
 MAX_EVENTS = 5000
-PHONE_RE = re.compile(r"^\+[1-9]\d{6,14}$")
 ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
-LOYALTY_KINDS = ("welcome", "accrual", "redemption", "reversal", "restore", "adjustment", "expiry")
-MAX_MILLI = 10**12
 
 
 @dataclass
@@ -45,13 +44,9 @@ def _int(value, f, lo=None) -> int:
         raise BadRequest(f"{f} must be a whole number", field=f)
     if lo is not None and value < lo:
         raise BadRequest(f"{f} must be at least {lo}", field=f)
-    if abs(value) > 10**15:
+    if abs(value) > event_schema.MAX_ID:
         raise BadRequest(f"{f} is too large", field=f)
     return value
-
-
-def _opt_int(p, key, f, lo=None, default=0):
-    return default if p.get(key) is None else _int(p[key], f"{f}.{key}", lo)
 
 
 def _str(value, f, optional=False, limit=255) -> str | None:
@@ -59,167 +54,46 @@ def _str(value, f, optional=False, limit=255) -> str | None:
         return None
     if not isinstance(value, str) or not value or len(value) > limit:
         raise BadRequest(f"{f} must be a text of 1-{limit} characters", field=f)
+    reason = text.problem(value)
+    if reason:
+        raise BadRequest(f"{f} {reason}", field=f)
     return value
+
+
+def _schema(call, prefix: str = ""):
+    try:
+        return call()
+    except event_schema.SchemaError as e:
+        f = f"{prefix}.{e.field}" if prefix else e.field
+        raise BadRequest(f"{f} {e.reason}", field=f) from None
 
 
 def qty_milli(value, f, positive=False) -> int:
     """'1.000' / '-0.250' / 2 -> thousandths, exactly; never through float."""
-    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
-        raise BadRequest(f"{f} must be a decimal quantity like \"1.000\"", field=f)
-    try:
-        q = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise BadRequest(f"{f} must be a decimal quantity like \"1.000\"", field=f) from None
-    if not q.is_finite() or q != q.quantize(Decimal("0.001")):
-        raise BadRequest(f"{f} may have at most 3 decimal places", field=f)
-    milli = int(q * 1000)
-    if positive and milli <= 0:
-        raise BadRequest(f"{f} must be greater than zero", field=f)
-    if abs(milli) > MAX_MILLI:
-        raise BadRequest(f"{f} is too large", field=f)
-    return milli
+    return _schema(lambda: event_schema.qty_milli(value, f, positive))
 
 
 def phone(value, f, optional=False) -> str | None:
-    if value is None and optional:
-        return None
-    if not isinstance(value, str) or not PHONE_RE.match(value):
-        raise BadRequest(f"{f} must be a phone in E.164 (+79161234567)", field=f)
-    return value
+    return _schema(lambda: event_schema.phone(value, f, optional))
 
 
-def _lines(p, f, positive, sign) -> list:
-    lines = p.get("lines")
-    if not isinstance(lines, list):
-        raise BadRequest(f"{f}.lines must be a list", field=f"{f}.lines")
-    out = []
-    for i, ln in enumerate(lines):
-        lf = f"{f}.lines[{i}]"
-        if not isinstance(ln, dict):
-            raise BadRequest(f"{lf} must be an object", field=lf)
-        sku = _str(ln.get("sku"), f"{lf}.sku")
-        out.append((sku, sign * qty_milli(ln.get("qty"), f"{lf}.qty", positive=positive)))
-    return out
-
-
-def _sale(ev: Event, f: str):
-    p = ev.payload
-    _int(p.get("sale_id"), f"{f}.sale_id", 1)
-    for key in ("total", "subtotal", "paid", "change", "bonus_earned", "bonus_redeemed"):
-        if key == "total" or p.get(key) is not None:
-            _int(p.get(key), f"{f}.{key}", 0)
-    _str(p.get("client_ref"), f"{f}.client_ref", optional=True)
-    phone(p.get("customer_phone"), f"{f}.customer_phone", optional=True)
-    ev.lines = _lines(p, f, positive=True, sign=-1)
-
-
-def _return(ev: Event, f: str):
-    p = ev.payload
-    _int(p.get("return_id"), f"{f}.return_id", 1)
-    _int(p.get("sale_id"), f"{f}.sale_id", 1)
-    _int(p.get("total"), f"{f}.total", 0)
-    for key in ("bonus_reversed", "bonus_restored"):
-        _opt_int(p, key, f, 0)
-    ev.lines = _lines(p, f, positive=True, sign=1)
-
-
-def _stock(ev: Event, f: str):
-    ev.lines = _lines(ev.payload, f, positive=False, sign=1)
-
-
-def _customer(ev: Event, f: str):
-    p = ev.payload
-    phone(p.get("phone"), f"{f}.phone")
-    _str(p.get("name"), f"{f}.name", optional=True)
-    _str(p.get("email"), f"{f}.email", optional=True)
-
-
-def _loyalty(ev: Event, f: str):
-    p = ev.payload
-    _int(p.get("entry_id"), f"{f}.entry_id", 1)
-    phone(p.get("phone"), f"{f}.phone")
-    if p.get("kind") not in LOYALTY_KINDS:
-        raise BadRequest(f"{f}.kind must be one of {', '.join(LOYALTY_KINDS)}", field=f"{f}.kind")
-    _int(p.get("amount"), f"{f}.amount")
-    _opt_int(p, "sale_id", f, 1, None)
-    _opt_int(p, "return_id", f, 1, None)
-
-
-def _shift(ev: Event, f: str):
-    _int(ev.payload.get("shift_id"), f"{f}.shift_id", 1)
-
-
-def _cash(ev: Event, f: str):
-    _int(ev.payload.get("amount"), f"{f}.amount", 0)
-
-
-def _void(ev: Event, f: str):
-    _int(ev.payload.get("sale_id"), f"{f}.sale_id", 1)
-    ev.lines = _lines(ev.payload, f, positive=True, sign=1)  # the goods go back on the shelf
-
-
-def _fiscalized(key: str):
-    def check(ev: Event, f: str):
-        p = ev.payload
-        _int(p.get(key), f"{f}.{key}", 1)
-        _int(p.get("document_number"), f"{f}.document_number", 0)
-        _str(p.get("fiscal_sign"), f"{f}.fiscal_sign")
-    return check
-
-
-CHECKS = {"sale.completed": _sale, "sale.voided": _void,
-          "sale.fiscalized": _fiscalized("sale_id"), "return.fiscalized": _fiscalized("return_id"), "sale.returned": _return, "stock.moved": _stock,
-          "stock.counted": _stock, "customer.upserted": _customer, "loyalty.posted": _loyalty,
-          "shift.opened": _shift, "shift.closed": _shift, "cash.moved": _cash}
-
-
-# ---- stock documents (issue 15): transfers and deliveries; their projections are in
-# stock_doc_events.py.  A transfer names both stores; the pushing store must be its side.
-
-def _transfer_id(p: dict, f: str) -> str:
-    tid = p.get("transfer_id")
-    if not isinstance(tid, str) or not ID_RE.match(tid):
-        raise BadRequest(f"{f}.transfer_id must be an id", field=f"{f}.transfer_id")
-    return tid
-
+# ---- stock documents (issue 15): the payload shapes of transfer.sent / transfer.received /
+# delivery.received are in agent.event_schema; what needs the pushing store is checked here:
+# a transfer names both stores and the pushing store must be its side.
 
 def _transfer_sent(ev: Event, f: str) -> None:
     p = ev.payload
-    tid = _transfer_id(p, f)
-    if p.get("from_store") != ev.store_id or not tid.startswith(ev.store_id + ":"):
+    if p["from_store"] != ev.store_id or not p["transfer_id"].startswith(ev.store_id + ":"):
         raise BadRequest(f"{f}.from_store must be the sending store", field=f"{f}.from_store")
-    to = _str(p.get("to_store"), f"{f}.to_store", limit=64)
-    if to == ev.store_id:
-        raise BadRequest(f"{f}.to_store: a store cannot transfer to itself", field=f"{f}.to_store")
-    ev.lines = _lines(p, f, positive=True, sign=-1)
 
 
 def _transfer_received(ev: Event, f: str) -> None:
-    p = ev.payload
-    _transfer_id(p, f)
-    if p.get("to_store") != ev.store_id:
+    if ev.payload["to_store"] != ev.store_id:
         raise BadRequest(f"{f}.to_store: a store receives only transfers meant for it",
                          field=f"{f}.to_store")
-    frm = _str(p.get("from_store"), f"{f}.from_store", limit=64)
-    if frm == ev.store_id:
-        raise BadRequest(f"{f}.from_store: a store cannot transfer to itself",
-                         field=f"{f}.from_store")
-    ev.lines = _lines(p, f, positive=True, sign=1)
 
 
-def _delivery_received(ev: Event, f: str) -> None:
-    p = ev.payload
-    _int(p.get("delivery_id"), f"{f}.delivery_id", 1)
-    _int(p.get("act_number"), f"{f}.act_number", 1)
-    _str(p.get("ref"), f"{f}.ref")
-    if not isinstance(p.get("act"), list):
-        raise BadRequest(f"{f}.act must be a list of act lines", field=f"{f}.act")
-    ev.lines = _lines(p, f, positive=True, sign=1)
-
-
-STOCK_DOC_CHECKS = {"transfer.sent": _transfer_sent, "transfer.received": _transfer_received,
-          "delivery.received": _delivery_received}
-
+STORE_SIDE_CHECKS = {"transfer.sent": _transfer_sent, "transfer.received": _transfer_received}
 
 
 def event(raw, i: int, store_id: str) -> Event:
@@ -235,6 +109,8 @@ def event(raw, i: int, store_id: str) -> Event:
     seq = _int(raw.get("seq"), f"{f}.seq", 1)
     etype = _str(raw.get("type"), f"{f}.type", limit=64)
     schema = _int(raw.get("schema", 1), f"{f}.schema", 1)
+    if schema > 1000:
+        raise BadRequest(f"{f}.schema is not a schema version", field=f"{f}.schema")
     occurred = _str(raw.get("occurred_at"), f"{f}.occurred_at", limit=40)
     try:
         datetime.fromisoformat(occurred.replace("Z", "+00:00"))
@@ -244,9 +120,10 @@ def event(raw, i: int, store_id: str) -> Event:
     if not isinstance(payload, dict):
         raise BadRequest(f"{f}.payload must be an object", field=f"{f}.payload")
     ev = Event(store_id, seq, event_id, etype, schema, occurred, payload)
-    check = CHECKS.get(etype) or STOCK_DOC_CHECKS.get(etype)
-    if check:
-        check(ev, f"{f}.payload")
+    ev.lines = _schema(lambda: event_schema.check(etype, payload), f"{f}.payload")
+    side = STORE_SIDE_CHECKS.get(etype)
+    if side:
+        side(ev, f"{f}.payload")
     ev.text = canonical(payload)
     head = canonical({"event_id": event_id, "store_id": store_id, "seq": seq, "type": etype,
                       "schema": schema, "occurred_at": occurred})
@@ -254,8 +131,20 @@ def event(raw, i: int, store_id: str) -> Event:
     return ev
 
 
-def batch(body, store_id: str) -> list[Event]:
-    """The events of a push body, checked, in seq order and contiguous."""
+class EventRefused(BadRequest):
+    """One event of a batch is malformed: ``index`` and ``raw`` say which (the hub records
+    it as a poison event; nothing of the batch applies)."""
+
+    code = "event_rejected"
+
+    def __init__(self, cause: BadRequest, index: int, raw):
+        super().__init__(cause.message, field=cause.field)
+        self.index, self.raw = index, raw
+
+
+def batch(body, store_id: str, held_aside: dict | None = None) -> list[Event]:
+    """The events of a push body, checked, in seq order and contiguous.  Events in
+    ``held_aside`` ({seq: event_id}, the quarantined) are not checked again nor returned."""
     if not isinstance(body, dict):
         raise BadRequest("the body must be a JSON object", field="body")
     if body.get("store_id") != store_id:
@@ -265,18 +154,35 @@ def batch(body, store_id: str) -> list[Event]:
         raise BadRequest("events must be a list", field="events")
     if len(raw) > MAX_EVENTS:
         raise TooLarge(f"at most {MAX_EVENTS} events in one batch", field="events")
-    events = [event(e, i, store_id) for i, e in enumerate(raw)]
-    for i in range(1, len(events)):
-        if events[i].seq != events[i - 1].seq + 1:
-            raise BadRequest(f"events[{i}].seq must follow {events[i - 1].seq} (batches are "
+    held_aside = held_aside or {}
+    events, prev = [], None
+    for i, e in enumerate(raw):
+        seq = e.get("seq") if isinstance(e, dict) else None
+        if isinstance(seq, int) and seq in held_aside and e.get("event_id") == held_aside[seq]:
+            ev_seq = seq
+        else:
+            try:
+                ev = event(e, i, store_id)
+            except BadRequest as cause:
+                if isinstance(cause, Forbidden):
+                    raise
+                raise EventRefused(cause, i, e) from None
+            events.append(ev)
+            ev_seq = ev.seq
+        if prev is not None and ev_seq != prev + 1:
+            raise BadRequest(f"events[{i}].seq must follow {prev} (batches are "
                              "contiguous)", field=f"events[{i}].seq")
+        prev = ev_seq
     return events
 
 
-def parse_json(raw: bytes):
-    def no_constants(name):
-        raise BadRequest(f"{name} is not a number", field="body")
+def parse_json(raw: bytes, check_text: bool = True):
+    """Every JSON body the hub reads, through the agent's one reader (``agent.text.loads``):
+    no NaN, fractions as Decimal, nesting capped, no string carrying control characters
+    (PostgreSQL refuses NUL) or bidi overrides, nothing normalised."""
     try:
-        return json.loads(raw, parse_float=Decimal, parse_constant=no_constants)
-    except (ValueError, UnicodeDecodeError) as e:
-        raise BadRequest(f"malformed JSON: {e}", field="body", code="malformed_json") from None
+        return text.loads(raw, normalize=False, check=check_text)
+    except text.BadText as e:
+        malformed = getattr(e, "malformed", False) or "nested" in e.reason
+        raise BadRequest(f"{e.field} {e.reason}", field=e.field,
+                         code="malformed_json" if malformed else None) from None

@@ -83,8 +83,11 @@ def test_a_failed_hub_init_leaves_no_secret_behind(tmp_path):
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_demo_removes_its_temporary_dir_on_ctrl_c_and_sigterm(tmp_path, sig):
     env = dict(ENV, TMPDIR=str(tmp_path))
+    # Ctrl+C as at a terminal: a test run started as a shell's background job has SIGINT
+    # ignored, which the demo would inherit (and then never see the signal)
     proc = subprocess.Popen([sys.executable, "-m", "pos_ui.cli", "demo", "--port", "0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         for line in proc.stdout:
             if "Ctrl+C" in line:

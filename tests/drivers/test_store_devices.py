@@ -92,7 +92,7 @@ def test_drawer_on_request_needs_a_manager(devices):
     api, printer, *_ = devices
     r = api.post("/api/v1/drawer/open", {})
     assert r.status_code == 403
-    r = api.post("/api/v1/drawer/open", {"approval_pin": "9999"})
+    r = api.post("/api/v1/drawer/open", {"approval_pin": "9999", "approval_login": "maria"})
     assert r.status_code == 202
     jobs = printer.wait_for_jobs(1, timeout=10)
     assert jobs[0].startswith(b"\x1b@") or b"\x1bp" in jobs[0]

@@ -93,7 +93,7 @@ def test_no_drawer_configured_means_no_drawer_kicks(tmp_path, printer):
         printer.wait_for_jobs(1, timeout=15)
         until(lambda: PrintJob.select().where(PrintJob.status == "queued").count() == 0,
               "the queue never emptied")
-        r = api.post("/api/v1/drawer/open", {"approval_pin": "9999"})
+        r = api.post("/api/v1/drawer/open", {"approval_pin": "9999", "approval_login": "maria"})
         assert r.status_code == 409 and r.json()["error"]["code"] == "no_drawer"
         assert [j.kind for j in PrintJob.select()] == ["receipt"]
         assert not any(b"\x1bp" in j for j in printer.jobs)

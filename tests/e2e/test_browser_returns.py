@@ -41,9 +41,10 @@ def test_return_part_of_a_receipt_with_the_managers_pin(agent, screen):
     expect(page.locator("#ret-total")).to_have_text(re.compile(r"179,80\s₽"))
 
     # A cashier needs a manager: a wrong PIN is refused in place, nothing is returned.
+    page.fill("#ret-login", "maria")
     page.fill("#ret-pin", "1111")
     page.keyboard.press("F5")
-    expect(page.locator("#ret-sale .form-msg")).to_have_text("Неверный PIN менеджера.")
+    expect(page.locator("#ret-sale .form-msg")).to_have_text("Неверный логин или PIN менеджера.")
     assert http.get(f"/api/v1/sales/{sale['sale_id']}")[1]["returns"] == []
     page.locator("#ret-method-card").click()
     for digit in "9999":

@@ -41,6 +41,8 @@ def test_open_sell_x_report_cash_out_close_and_z_report(agent, screen):
     page.keyboard.press("F4")                     # cash out
     page.fill("#cash-move-amount", "500")
     page.locator(".chip", has_text="Инкассация").click()
+    page.fill("#cash-move-login", "maria")        # cash out needs a manager by default
+    page.fill("#cash-move-pin", "9999")
     page.keyboard.press("Enter")
     expect(page.locator("#x-expected")).to_have_text(re.compile(r"1\s054,50\s₽"))
     screen.shot("07-shift-x-report")

@@ -50,3 +50,25 @@ def test_printer_and_hub_states_are_shown_in_words(agent, screen):
     page.click("#status")                     # a tap refreshes it now (else every 5 s)
     expect(page.locator("#st-hub")).to_have_text("Хаб: нет связи · в очереди 12")
     expect(page.locator("#st-printer")).to_have_text("Принтер: —")
+
+
+def test_a_poison_event_shows_sync_blocked_at_its_seq(make_agent, screen_for, tmp_path):
+    """The store's own pusher meets a real hub that refuses one event for good."""
+    from tests.sync.hubkit import HubServer
+    from tests.sync.test_poison_events import plant_poison
+    hub = HubServer(f"sqlite:///{tmp_path / 'hub.db'}", tmp_path)
+    try:
+        agent = make_agent(hub={"url": hub.url, "token": hub.add_store("S1"),
+                                "push_interval": 0.1})
+        seq = plant_poison(agent.store)
+        screen = screen_for(agent).open()
+        page = screen.page
+        screen.login("anna")
+        pill = page.locator("#st-hub")
+        expect(pill).to_contain_text(f"синхронизация остановлена на событии {seq}", timeout=15000)
+        expect(pill).to_contain_text("U+0000")
+        expect(pill).to_have_attribute("data-state", "bad")
+        screen.shot("10-status-sync-blocked")
+        assert not screen.errors
+    finally:
+        hub.stop()

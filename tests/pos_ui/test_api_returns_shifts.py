@@ -15,12 +15,18 @@ def test_cashier_return_needs_a_manager_pin(cashier, open_shift):
     before = ret_counts()
     r = cashier.post("/api/v1/returns", json=body)
     assert r.status_code == 403 and r.get_json()["error"]["field"] == "approval_pin"
-    r = cashier.post("/api/v1/returns", json={**body, "approval_pin": "1111"})  # her own PIN
-    assert r.status_code == 403
-    r = cashier.post("/api/v1/returns", json={**body, "approval_pin": "2222"})  # a senior's
-    assert r.status_code == 403
+    r = cashier.post("/api/v1/returns", json={**body, "approval_pin": "9999"})  # whose?
+    assert r.status_code == 400 and r.get_json()["error"]["field"] == "approval_login"
+    r = cashier.post("/api/v1/returns", json={**body, "approval_pin": "1111",
+                                              "approval_login": "maria"})  # her own PIN
+    assert r.status_code == 403 and r.get_json()["error"]["code"] == "approval_refused"
+    r = cashier.post("/api/v1/returns", json={**body, "approval_pin": "2222",
+                                              "approval_login": "boris"})  # a senior's
+    assert r.status_code == 403 and r.get_json()["error"]["code"] == "approval_not_allowed"
+    assert "not a manager" in r.get_json()["error"]["message"]
     assert ret_counts() == before
-    r = cashier.post("/api/v1/returns", json={**body, "approval_pin": "9999"})
+    r = cashier.post("/api/v1/returns", json={**body, "approval_pin": "9999",
+                                              "approval_login": "maria"})
     assert r.status_code == 201, r.get_json()
     got = r.get_json()
     assert got["approved_by"] == "maria" and got["total"] == 8990
@@ -85,11 +91,15 @@ def test_shift_x_and_z_reports_add_up(cashier, manager):
     cashier.sell([{"sku": "COFFEE", "qty": 1}], payments=[{"method": "card", "amount": 45900}])
     r = cashier.post("/api/v1/returns", json={"client_ref": "r", "sale_id": s1["sale_id"],
                                               "lines": [{"line_id": s1["lines"][0]["line_id"],
-                                                         "qty": 1}], "approval_pin": "9999"})
+                                                         "qty": 1}], "approval_pin": "9999",
+                                              "approval_login": "maria"})
     assert r.status_code == 201
     assert cashier.post("/api/v1/shifts/cash", json={"kind": "in", "amount": 5000,
                                                      "reason": "размен"}).status_code == 201
     r = cashier.post("/api/v1/shifts/cash", json={"kind": "out", "amount": 10**7, "reason": "x"})
+    assert r.status_code == 403 and r.get_json()["error"]["code"] == "approval_required"
+    r = cashier.post("/api/v1/shifts/cash", json={"kind": "out", "amount": 10**7, "reason": "x",
+                                                  "approval_pin": "9999", "approval_login": "maria"})
     assert r.status_code == 409
     x = cashier.get("/api/v1/shifts/current").get_json()
     assert (x["sales_count"], x["sales_total"], x["returns_total"]) == (2, 54890, 8990)

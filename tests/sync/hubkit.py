@@ -153,8 +153,10 @@ class HubProcess:
                 self.kill()
 
 
-def signed(tok: str, body: bytes = b"", t: int | None = None) -> dict:
-    return {"Authorization": f"Bearer {tok}", signing.HEADER: signing.header_value(tok, body, t),
+def signed(tok: str, body: bytes = b"", t: int | None = None, method: str = "POST",
+           target: str = "/hub/v1/events") -> dict:
+    return {"Authorization": f"Bearer {tok}",
+            signing.HEADER: signing.header_value(tok, body, t, method, target),
             "Content-Type": "application/json"}
 
 

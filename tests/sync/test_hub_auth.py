@@ -70,9 +70,54 @@ def test_a_replayed_request_is_401_even_though_the_first_succeeded(hub, tok):
 
 
 def test_a_replayed_get_is_401(hub, tok):
-    h = signed(tok, b"")
+    h = signed(tok, b"", method="GET", target="/hub/v1/feed?after=0")
     assert requests.get(hub.url + "/hub/v1/feed?after=0", headers=h).status_code == 200
     assert requests.get(hub.url + "/hub/v1/feed?after=0", headers=h).status_code == 401
+
+
+def test_a_replay_to_another_path_or_query_is_401_and_survives_a_restart(hub, tok, tmp_path):
+    """Issue 14 item 5: a captured push resent to /hub/v1/events?x=1 was answered 200."""
+    body = body_of()
+    h = signed(tok, body)
+    assert post(hub, h, body).status_code == 200
+    for url in ("/hub/v1/events?x=1", "/hub/v1/events?", "/hub/v1//events"):
+        r = requests.post(hub.url + url, data=body, headers=h, timeout=30)
+        assert r.status_code in (400, 401, 404), (url, r.status_code)
+    from sync.hub.app import HubConfig, create_app
+    again = create_app(HubConfig(db_url=hub.db_url, secret=hub.secret)).test_client()
+    r = again.post("/hub/v1/events", data=body, headers=h)  # a fresh process, same database
+    assert r.status_code == 401 and r.get_json()["error"]["code"] == "replay"
+
+
+def test_v1_alone_is_refused_unless_the_hub_accepts_old_agents(hub, tok):
+    body = body_of()
+    h = {"Authorization": f"Bearer {tok}", "Content-Type": "application/json",
+         signing.HEADER: signing.header_value(tok, body)}  # v1 only: binds the body alone
+    r = post(hub, h, body)
+    assert r.status_code == 401 and "v2" in r.json()["error"]["message"]
+    from sync.hub.app import HubConfig, create_app
+    old = create_app(HubConfig(db_url=hub.db_url, secret=hub.secret,
+                               accept_v1_signatures=True)).test_client()
+    assert old.post("/hub/v1/events", data=body, headers=h).status_code == 200
+
+
+def test_unknown_query_parameters_are_400(hub, tok):
+    for path in ("/hub/v1/events?x=1", "/hub/v1/feed?after=0&evil=1", "/hub/v1/stores?a=b"):
+        r = requests.post(hub.url + path, data=b"{}", timeout=30) if "events" in path else \
+            requests.get(hub.url + path, timeout=30)
+        assert r.status_code == 400, path
+        assert r.json()["error"]["code"] == "invalid"
+
+
+@pytest.mark.parametrize("value", ["t=" + "9" * 400 + ",v1=" + "0" * 64,
+                                   "t=-5,v1=" + "0" * 64, "t=1e3,v1=" + "0" * 64,
+                                   "t=1,v1=" + "0" * 64 + ",v2=zz", "x" * 5000])
+def test_a_malformed_signature_header_is_401_never_500(hub, tok, value):
+    body = body_of()
+    h = {"Authorization": f"Bearer {tok}", "Content-Type": "application/json",
+         signing.HEADER: value}
+    r = post(hub, h, body)
+    assert r.status_code == 401 and r.json()["error"]["code"] == "bad_signature"
 
 
 def test_a_token_of_one_store_cannot_push_for_another(hub, tok):

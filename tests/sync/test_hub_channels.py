@@ -40,7 +40,7 @@ class Site:
 def store_call(hub, tok, method, path, body=None):
     raw = json.dumps(body).encode() if body is not None else b""
     r = requests.request(method, hub.url + path, data=raw or None, timeout=30,
-                         headers=signed_for(tok, method, path.split("?")[0], raw))
+                         headers=signed_for(tok, method, path, raw))  # v2 binds path and query
     return r.status_code, r.json()
 
 
@@ -226,3 +226,38 @@ def test_manual_adjustments_are_the_loyalty_offices_and_audited(site):
             view["ledger"][-1]["reason"]) == ("adjustment", "ivanova", "жалоба")
     assert [(n["kind"], n["by"], n["amount"]) for n in view["notes"]] == [
         ("adjustment", "ivanova", 500)]
+
+
+def test_the_channel_routes_get_the_hubs_input_and_signature_rules(site):
+    """Issue 14's rules on issue 17's routes: one text rule on every body (control
+    characters, bidi overrides refused; names, reasons and refs stored NFC), no unknown query
+    parameter, and a store's call needs a v2 signature (a v1 one is not enough)."""
+    from sync import signing
+    s1 = site.hub.add_store("S1")
+    for body in ({"phone": PHONE, "name": "Оль\u0000га"}, {"phone": PHONE, "name": "a\u202eb"}):
+        code, got = site.call("POST", "/hub/v1/customers", body)
+        assert (code, got["error"]["field"]) == (400, "name"), got
+    code, got = store_call(site.hub, s1, "POST", "/hub/v1/customers",
+                           {"phone": PHONE, "name": "x\u0007"})
+    assert (code, got["error"]["field"]) == (400, "name")
+    code, got = site.entry(ref="o\u0000", kind="accrual", amount=5, order_total=100)
+    assert (code, got["error"]["field"]) == (400, "ref")
+    assert site.register(name="Зое\u0308")[0] == 201  # e + combining diaeresis
+    assert ledger(site.hub)["name"] == "Зоё"  # stored NFC
+    path = f"/hub/v1/customers/{quote(PHONE)}/adjustments"
+    assert site.hub.admin(path, "POST", {"amount": 5, "reason": "bad\u0085", "by": "iv"}
+                          )[1]["error"]["field"] == "reason"
+    assert site.hub.admin(path, "POST", {"amount": 5, "reason": "ok reason", "by": "i\u202ev"}
+                          )[1]["error"]["field"] == "by"
+    code, got = site.call("GET", f"/hub/v1/loyalty/customers/{quote(PHONE)}?debug=1")
+    assert (code, got["error"]["field"]) == (400, "debug")
+    code, got = store_call(site.hub, s1, "GET", f"/hub/v1/loyalty/customers/{quote(PHONE)}?x=1")
+    assert code == 400
+    raw = json.dumps({"phone": "+79161234568"}).encode()
+    v1_only = {"Authorization": f"Bearer {s1}", "Content-Type": "application/json",
+               signing.HEADER: signing.header_value(s1, raw)}
+    r = requests.post(site.hub.url + "/hub/v1/customers", data=raw, headers=v1_only, timeout=30)
+    assert r.status_code == 401 and r.json()["error"]["code"] == "bad_signature"
+    other = {**signed_for(s1, "POST", "/hub/v1/loyalty/authorize", raw)}  # signed for another path
+    r = requests.post(site.hub.url + "/hub/v1/customers", data=raw, headers=other, timeout=30)
+    assert r.status_code == 401

@@ -44,8 +44,8 @@ def test_two_stores_registering_one_phone_at_once_give_one_welcome(engine, tmp_p
         def online(worker, store, phone):
             def call():
                 body = json.dumps({"phone": phone, "name": store}).encode()
-                r = requests.post(worker.url + "/hub/v1/customers", data=body,
-                                  headers=signed(toks[store], body), timeout=60)
+                r = requests.post(worker.url + "/hub/v1/customers", data=body, timeout=60,
+                                  headers=signed(toks[store], body, target="/hub/v1/customers"))
                 return r.status_code
             return call
 

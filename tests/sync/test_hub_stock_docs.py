@@ -79,6 +79,27 @@ def test_a_bad_transfer_event_is_refused_and_applies_nothing(chain, store, etype
     assert chain.hub.admin("/hub/v1/stores")[1]["items"][0]["acked_through"] == 1
 
 
+def test_a_transfer_to_an_unknown_store_is_listed_as_rejected_and_can_be_quarantined(chain):
+    """Not a silent block: the hub records the refused event (GET /hub/v1/rejected); once
+    the operator quarantines it, the store's next events apply past it."""
+    from .hubkit import event, push_raw
+    seq = chain.seq["S1"] + 1
+    bad = event("S1", seq, "transfer.sent", transfer_sent(to="S9"))
+    r = push_raw(chain.hub.url, chain.tok["S1"], "S1", [bad])
+    assert r.status_code == 400 and r.json()["error"]["code"] == "event_rejected", r.text
+    assert r.json()["seq"] == seq
+    [rej] = chain.hub.admin("/hub/v1/rejected?store_id=S1")[1]["items"]
+    assert (rej["seq"], rej["status"]) == (seq, "rejected")
+    assert rej["type"] == "transfer.sent" and "S9" in rej["reason"]
+    assert chain.hub.admin(f"/hub/v1/rejected/{rej['id']}/quarantine", method="POST")[0] == 200
+    nxt = event("S1", seq + 1, "stock.moved", {"doc_id": 2, "kind": "receipt",
+                                                "lines": [{"sku": "MILK", "qty": "1.000"}]})
+    r = push_raw(chain.hub.url, chain.tok["S1"], "S1", [bad, nxt])
+    assert r.status_code == 200, r.text
+    assert stock(chain.hub, "MILK")["stores"]["S1"] == "101.000"  # the transfer never applied
+    assert chain.hub.admin("/hub/v1/transfers")[1]["pairs"] == []
+
+
 def test_an_expected_delivery_reaches_only_its_store_and_repeats_answer_the_first(chain):
     hub = chain.hub
     body = {"store_id": "S1", "number": "УПД-77", "supplier": "ООО Молоко",

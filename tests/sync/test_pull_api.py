@@ -65,7 +65,7 @@ def test_an_ack_moves_the_same_marker_as_a_push_and_never_back(agent):
 def test_the_pull_api_refuses_anyone_but_the_hub(agent, case):
     proc, tok = agent
     base = proc.url.rstrip("/")
-    h = signed(tok, b"")
+    h = signed(tok, b"", method="GET", target="/sync/v1/events")
     if case == "unsigned":
         del h[signing.HEADER]
     elif case == "wrong_token":
@@ -76,7 +76,8 @@ def test_the_pull_api_refuses_anyone_but_the_hub(agent, case):
         assert requests.get(base + "/sync/v1/events", headers=h).status_code == 200
     elif case == "bad_body":
         body = b'{"through": "x"}'
-        r = requests.post(base + "/sync/v1/ack", data=body, headers=signed(tok, body))
+        r = requests.post(base + "/sync/v1/ack", data=body,
+                          headers=signed(tok, body, target="/sync/v1/ack"))
         assert r.status_code == 400 and r.json()["error"]["field"] == "through"
         return
     r = requests.get(base + "/sync/v1/events", headers=h)
@@ -127,3 +128,15 @@ def test_push_and_pull_at_once_apply_each_event_once(hub, tmp_path):
     finally:
         proc.stop()
         store.close()
+
+
+def test_the_pull_api_requires_v2_and_a_replay_to_another_query_is_refused(agent):
+    proc, tok = agent
+    base = proc.url.rstrip("/")
+    v1_only = {"Authorization": f"Bearer {tok}", signing.HEADER: signing.header_value(tok, b"")}
+    r = requests.get(base + "/sync/v1/events", headers=v1_only)
+    assert r.status_code == 401 and "v2" in r.json()["error"]["message"]
+    h = signed(tok, b"", method="GET", target="/sync/v1/events?after=0")
+    assert requests.get(base + "/sync/v1/events?after=0", headers=h).status_code == 200
+    for url in ("/sync/v1/events?after=0&x=1", "/sync/v1/events?after=1", "/sync/v1/events"):
+        assert requests.get(base + url, headers=h).status_code == 401, url

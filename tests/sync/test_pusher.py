@@ -149,3 +149,23 @@ def test_an_unconfigured_hub_leaves_events_queued(tmp_path):
 def test_hub_config_is_the_one_the_hub_uses(hub):
     assert isinstance(hub.app.config["HUB_AUTH"].secret, bytes)
     assert HubConfig("sqlite:///x", b"s").max_body > 1_000_000
+
+
+def test_the_old_last_error_is_cleared_once_the_hub_answers_again(hub, tmp_path):
+    """Issue 13 item 9 (owned by issue 14): the status kept the old last_error after the
+    hub was back."""
+    proxy = FaultProxy(hub.port)
+    proxy.down = True
+    store = synced_store(tmp_path, proxy.url, hub.add_store("S1"))
+    Till(store).sell()
+    pusher = pusher_for(store)
+    with pytest.raises(HubUnavailable):
+        pusher.run_once()
+    assert sync_status(store)["last_error"]
+    proxy.down = False
+    assert pusher.run_once() > 0
+    st = sync_status(store)
+    assert st["last_error"] is None and st["pending"] == 0 and st["blocked"] is None
+    assert st["last_error_at"]  # when it last went wrong stays, for the record
+    proxy.close()
+    store.close()

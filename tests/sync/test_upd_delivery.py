@@ -77,6 +77,10 @@ def test_a_upd_file_received_with_gaps_leaves_stock_act_and_hub_equal(hub, tmp_p
      'КНД="1115131" Функция="СЧФДОП"><СвСчФакт НомерСчФ="1"/><ТаблСчФакт><СведТов НомСтр="1" '
      'НаимТов="Молоко" КолТов="1.5"><ДопСведТов КодТов="4607001234562"/></СведТов></ТаблСчФакт>'
      '</Документ></Файл>'.encode(), "whole number of pieces"),
+    ('<?xml version="1.0" encoding="utf-8"?><Файл ИдФайл="x" ВерсФорм="5.01"><Документ '
+     'КНД="1115131" Функция="СЧФДОП"><СвСчФакт НомерСчФ="1"/><ТаблСчФакт><СведТов НомСтр="1" '
+     'НаимТов="Мол&#144;око" КолТов="2"/></ТаблСчФакт></Документ></Файл>'.encode(),
+     "must not contain control characters"),
 ])
 def test_a_bad_upd_file_is_one_line_and_writes_nothing(tmp_path, content, says):
     from tests.conftest import make_store
@@ -88,6 +92,26 @@ def test_a_bad_upd_file_is_one_line_and_writes_nothing(tmp_path, content, says):
     assert done.returncode == 1 and says in done.stderr, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
     assert sql.scalar("SELECT COUNT(*) FROM delivery_line") == before == 0
+    store.close()
+
+
+def test_upd_texts_follow_the_one_text_rule_bidi_stripped_and_nfc(tmp_path):
+    """Like the CSV and CommerceML importers: bidi controls are stripped from the file's
+    texts (supplier, number, names), what is stored is NFC."""
+    from agent import upd_import
+    from tests.conftest import make_store
+    store = make_store(tmp_path / "s")
+    path = tmp_path / "ON_NSCHFDOPPR_bidi.xml"
+    path.write_bytes(
+        ('<?xml version="1.0" encoding="utf-8"?><Файл ИдФайл="bidi1" ВерсФорм="5.01"><Документ '
+         'КНД="1115131" Функция="СЧФДОП"><СвСчФакт НомерСчФ="A\u202e17"><СвПрод><ИдСв>'
+         '<СвЮЛУч НаимОрг="ООО \u2066Ромашка\u2069" ИННЮЛ="7701234567"/></ИдСв></СвПрод>'
+         '</СвСчФакт><ТаблСчФакт><СведТов НомСтр="1" НаимТов="Cafe\u0301 \u202eмолоко" '
+         'КолТов="2"/></ТаблСчФакт></Документ></Файл>').encode())
+    done = upd_import.import_file(store, path)
+    d = done["delivery"]
+    assert (d["number"], d["supplier"]) == ("A17", "ООО Ромашка")
+    assert d["lines"][0]["name"] == "Caf\u00e9 молоко"
     store.close()
 
 

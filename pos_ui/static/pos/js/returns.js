@@ -6,7 +6,7 @@ import { h, btn, text, clear, keepFocus } from "./dom.js";
 import { t, errorText } from "./i18n.js";
 import { get, post, qs, newRef } from "./api.js";
 import * as fmt from "./format.js";
-import { keypad, messageLine, emptyState, beep, burstGuard } from "./widgets.js";
+import { keypad, messageLine, emptyState, beep, burstGuard, approverField } from "./widgets.js";
 import { state, isManager } from "./state.js";
 
 let root = null;
@@ -168,6 +168,7 @@ function renderSale() {
   const pin = h("input", { class: "input input-lg input-pin", type: "password", inputmode: "numeric", id: "ret-pin",
                            autocomplete: "off", maxlength: "8", "aria-label": t("approve.pin"), placeholder: "••••" });
   pin.value = keptPin;
+  els.who = approverField("ret-login");
   els.pinGuard = burstGuard(pin);
   pin.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); e.stopPropagation(); submit(); } });
   const msg = messageLine();
@@ -196,7 +197,7 @@ function renderSale() {
           btn(t("ret.all"), { key: "F4", cls: "btn-sm", id: "ret-all", onclick: () => pickAll() }),
           h("div", { class: "ret-sum" }, h("span", { text: t("ret.refund") }), h("strong", { id: "ret-total", text: fmt.money(total) }))),
         h("div", { class: "segs", role: "group", "aria-label": t("ret.method") }, methods),
-        needPin ? h("label", { class: "field field-inline" }, h("span", { class: "field-label", text: t("approve.pin") }), pin)
+        needPin ? h("div", {}, els.who.field, h("label", { class: "field field-inline" }, h("span", { class: "field-label", text: t("approve.pin") }), pin))
                 : h("p", { class: "muted", text: t("ret.self_approved") }),
         msg.el, submitBtn),
       needPin ? keypad(() => pin, { onEnter: () => submit() }) : null));
@@ -239,7 +240,7 @@ async function submit() {
   const body = { client_ref: clientRef, sale_id: sale.sale_id, lines };
   const total = refundTotal();
   if (method !== "auto") body.refunds = [{ method, amount: total }];
-  if (needPin) body.approval_pin = els.pin.value;
+  if (needPin) { body.approval_pin = els.pin.value; body.approval_login = els.who.value(); }
   sending = true;
   state.busy = true;
   els.submit.disabled = true;

@@ -11,7 +11,7 @@ import {
   isEmpty, clearCart, setRedeem,
 } from "./cart.js";
 import { openDialog, anyDialog } from "./dialog.js";
-import { keypad, burstGuard, beep, toast, messageLine, emptyState } from "./widgets.js";
+import { keypad, burstGuard, beep, toast, messageLine, emptyState, approverField } from "./widgets.js";
 import { state, isManager } from "./state.js";
 import { openPayment, resolvePendingSale } from "./payment.js";
 import { renderReceiptInto, reprint } from "./receipt.js";
@@ -474,6 +474,7 @@ function voidCart() {
   const needPin = !isManager();
   const pin = h("input", { class: "input input-lg input-pin", type: "password", inputmode: "numeric",
                            id: "void-pin", maxlength: "8", autocomplete: "off", "aria-label": t("approve.pin") });
+  const who = approverField("void-login");
   const msg = messageLine();
   const guard = burstGuard(pin);
   const confirm = async (d) => {
@@ -481,7 +482,8 @@ function voidCart() {
     const btnEl = d.button("Enter");
     btnEl.disabled = true;
     try {
-      const r = await post("/approvals", needPin ? { approval_pin: pin.value, action: "void a sale" }
+      const r = await post("/approvals", needPin ? { approval_pin: pin.value, approval_login: who.value(),
+                                                     action: "void a sale" }
                                                  : { action: "void a sale" });
       clearCart();
       lastSale = null;
@@ -499,6 +501,7 @@ function voidCart() {
     body: h("div", { class: needPin ? "two-col" : "" },
       h("div", {},
         h("p", { class: "dialog-text", text: t("void.text", { n: cart.lines.length, total: fmt.money(total()) }) }),
+        needPin ? who.field : null,
         needPin ? h("label", { class: "field" }, h("span", { class: "field-label", text: t("approve.pin") }), pin) : null,
         msg.el),
       needPin ? keypad(() => pin, { onEnter: () => confirm(dlg) }) : null),

@@ -5,9 +5,9 @@ import { h, btn, keepFocus, text } from "./dom.js";
 import { t, errorText } from "./i18n.js";
 import { get, post } from "./api.js";
 import * as fmt from "./format.js";
-import { keypad, messageLine, burstGuard, beep, toast } from "./widgets.js";
+import { keypad, messageLine, burstGuard, beep, toast, approverField } from "./widgets.js";
 import { openDialog } from "./dialog.js";
-import { state, changed } from "./state.js";
+import { state, changed, isManager } from "./state.js";
 import { notify } from "./sale.js";
 import { fiscalWarning, canManageFiscal, openFiscalList } from "./fiscal.js";
 
@@ -233,13 +233,19 @@ function cashMove(kind) {
   const chips = (kind === "in" ? ["shift.reason_change"] : ["shift.reason_collection", "shift.reason_change"])
     .map((k) => h("button", { type: "button", class: "chip", text: t(k), onclick: () => { reason.value = t(k); } }));
   const msg = messageLine();
+  const needPin = kind === "out" && !isManager();   // the agent says if cash out needs a manager
+  const who = approverField("cash-move-login");
+  const pin = h("input", { class: "input input-lg input-pin", type: "password", inputmode: "numeric",
+                           id: "cash-move-pin", maxlength: "8", autocomplete: "off", "aria-label": t("approve.pin") });
   const ok = async (d) => {
     if (f.guard.isScan()) { f.input.value = ""; f.guard.reset(); msg.show(t("err.scan_in_field")); return; }
     const v = fmt.parseMoney(f.input.value);
     if (!v) { msg.show(t("pay.bad_amount")); return; }
     if (!reason.value.trim()) { msg.show(t("shift.need_reason")); reason.focus(); return; }
+    const body = { kind, amount: v, reason: reason.value.trim() };
+    if (needPin && pin.value) { body.approval_pin = pin.value; body.approval_login = who.value(); }
     try {
-      state.shift = await post("/shifts/cash", { kind, amount: v, reason: reason.value.trim() });
+      state.shift = await post("/shifts/cash", body);
       changed("shift");
       flash = t(kind === "in" ? "shift.cash_in_ok" : "shift.cash_out_ok", { amount: fmt.money(v) });
       d.close(true);
@@ -251,7 +257,10 @@ function cashMove(kind) {
     body: h("div", { class: "two-col" },
       h("div", {}, f.field,
         h("label", { class: "field" }, h("span", { class: "field-label", text: t("shift.reason") }), reason),
-        h("div", { class: "chips" }, chips), msg.el),
+        h("div", { class: "chips" }, chips),
+        needPin ? who.field : null,
+        needPin ? h("label", { class: "field" }, h("span", { class: "field-label", text: t("approve.pin") }), pin) : null,
+        msg.el),
       keypad(() => f.input, { decimal: true, onEnter: () => ok(dlg) })),
     onKey: (e, d) => { if (e.key === "Enter") { ok(d); return true; } return false; },
     buttons: [

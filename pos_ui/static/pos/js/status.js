@@ -36,6 +36,11 @@ export function renderStatus(s) {
     if (sync.hub_configured === false) { word = t("st.not_configured"); }
     else if (sync.hub_reachable === true) { kind = pending ? "warn" : "ok"; word = t("st.online"); }
     else if (sync.hub_reachable === false) { kind = "bad"; word = t("st.offline"); }
+    const blocked = sync.blocked && typeof sync.blocked === "object" ? sync.blocked : null;
+    if (blocked) {   // a poison event: say it plainly, the operator must clear it at the hub
+      kind = "bad";
+      word = t("st.blocked", { seq: String(blocked.seq), reason: String(blocked.reason || "") });
+    }
     const title = [sync.last_push_at ? t("st.last_push", { at: fmt.dateTime(sync.last_push_at) }) : "",
                    sync.last_error ? String(sync.last_error) : ""].filter(Boolean).join("\n");
     pill("st-hub", kind, `${t("st.hub")}: ${word}${queue}`, title);

@@ -102,4 +102,16 @@ export function emptyState(icon, title, hint) {
            h("p", { class: "empty-title", text: title }), hint ? h("p", { class: "empty-hint", text: hint }) : null);
 }
 
+let lastApprover = "";
+
+/** The approving manager's login (the server tries a PIN against that account only). */
+export function approverField(id) {
+  const input = h("input", { class: "input input-lg", id, autocomplete: "off", maxlength: "64",
+                             autocapitalize: "off", spellcheck: "false", "aria-label": t("approve.login") });
+  input.value = lastApprover;
+  input.addEventListener("change", () => { lastApprover = input.value.trim(); });
+  const field = h("label", { class: "field" }, h("span", { class: "field-label", text: t("approve.login") }), input);
+  return { input, field, value: () => input.value.trim() };
+}
+
 export { clear };

@@ -1,0 +1,114 @@
+"""The hub's API described as OpenAPI 3.0 (``docs/openapi-hub.json``, served at
+``GET /hub/v1/openapi.json``).  Store routes take the store's bearer token and the
+``X-Store-Signature`` (v2 binds method, path, query and body); channel routes a channel's
+bearer token; admin routes the admin token.
+"""
+
+from __future__ import annotations
+
+from ..apidoc import ID, build
+
+TEXT = {"type": "string", "maxLength": 100}
+EVENT = {"type": "object", "properties": {
+    "event_id": {"type": "string", "maxLength": 64}, "store_id": TEXT, "seq": ID,
+    "type": {"type": "string", "maxLength": 64}, "schema": {"type": "integer", "minimum": 1},
+    "occurred_at": {"type": "string", "maxLength": 40}, "payload": {"type": "object"}}}
+STORE_ROUTES = {("post", "/hub/v1/events"), ("get", "/hub/v1/feed"),
+                ("post", "/hub/v1/loyalty/authorize")}
+CHANNEL_ROUTES = {("post", "/hub/v1/loyalty/entries")}
+ADMIN_OR_CHANNEL_ROUTES = {("post", "/hub/v1/deliveries"), ("get", "/hub/v1/deliveries")}
+EITHER_ROUTES = {("get", "/hub/v1/loyalty/customers/{phone}"),  # a channel's or a store's
+                 ("post", "/hub/v1/customers")}
+AMOUNT = {"type": "integer", "minimum": 1, "maximum": 10**12}
+ENTRY_LINE = {"type": "object", "properties": {
+    "line_id": {"type": "string", "maxLength": 64},
+    "amount": {"type": "integer", "minimum": 0, "maximum": 10**12}}}
+DELIVERY_LINE = {"type": "object", "properties": {
+    "sku": {"type": "string", "maxLength": 64}, "name": {"type": "string", "maxLength": 200},
+    "qty": {"type": "string", "pattern": "^[0-9]{1,5}(\\.[0-9]{1,3})?$"},
+    "price": {"type": "integer", "minimum": 0, "maximum": 10**12}}}
+ROUTES = [
+    ("post", "/hub/v1/events", "Push a contiguous batch of a store's events",
+     {"store_id": TEXT, "batch_id": TEXT, "events": {"type": "array", "items": EVENT,
+                                                      "maxItems": 20}}, {}, ("200",)),
+    ("get", "/hub/v1/feed", "Catalog, stock and balances changed since a cursor", None,
+     {"after": {"type": "integer", "minimum": 0, "maximum": 2**62},
+      "limit": {"type": "integer", "minimum": 1, "maximum": 5000}}, ("200",)),
+    ("post", "/hub/v1/loyalty/authorize", "Hold bonus for an online redemption",
+     {"phone": TEXT, "amount": {"type": "integer", "minimum": 1, "maximum": 10**12},
+      "client_ref": TEXT}, {}, ("200",)),
+    ("get", "/hub/v1/loyalty/customers/{phone}", "A customer's chain-wide balance (a store's "
+     "lookup marks the phone seen: its balance then comes down the store's feed)", None, {},
+     ("200",)),
+    ("post", "/hub/v1/loyalty/entries", "A channel's bonus entry: accrual, redemption or "
+     "reversal by ref (idempotent per channel)",
+     {"ref": TEXT, "phone": {"type": "string", "maxLength": 40},
+      "kind": {"enum": ["accrual", "redemption", "reversal"]}, "channel": TEXT,
+      "amount": AMOUNT, "order_total": {"type": "integer", "minimum": 0, "maximum": 10**12},
+      "lines": {"type": "array", "maxItems": 5, "items": ENTRY_LINE}, "reverses": TEXT,
+      "withheld": {"type": "integer", "minimum": 0, "maximum": 10**12}}, {}, ("200", "201")),
+    ("post", "/hub/v1/customers", "Register a customer with the chain: 201 new (one welcome "
+     "bonus per phone), 200 known",
+     {"phone": {"type": "string", "maxLength": 40}, "name": {"type": "string", "maxLength": 200},
+      "welcome_bonus": {"type": "integer", "minimum": 0, "maximum": 10**12}}, {},
+     ("200", "201")),
+    ("post", "/hub/v1/customers/{phone}/adjustments", "A manual adjustment by the loyalty "
+     "office, audited",
+     {"amount": {"type": "integer", "minimum": -10**12, "maximum": 10**12},
+      "reason": {"type": "string", "maxLength": 200}, "by": TEXT}, {}, ("201",)),
+    ("get", "/hub/v1/stores", "Every store and how far it is held", None, {}, ("200",)),
+    ("get", "/hub/v1/stores/{store_id}/summary", "A store's totals (and quarantined count)",
+     None, {}, ("200",)),
+    ("get", "/hub/v1/stores/{store_id}/stock", "A store's on-hand per SKU", None, {},
+     ("200",)),
+    ("get", "/hub/v1/stock", "On hand of a SKU per store", None, {"sku": TEXT}, ("200",)),
+    ("get", "/hub/v1/customers/{phone}", "A customer's ledger", None, {}, ("200",)),
+    ("get", "/hub/v1/loyalty/overdrafts", "Balances taken below zero", None, {}, ("200",)),
+    ("post", "/hub/v1/catalog", "Publish catalog items to every store",
+     {"items": {"type": "array", "maxItems": 5, "items": {"type": "object"}}}, {}, ("200",)),
+    ("get", "/hub/v1/rejected", "Poison events: refused, or quarantined by the operator",
+     None, {"store_id": TEXT, "status": {"enum": ["rejected", "quarantined"]}}, ("200",)),
+    ("post", "/hub/v1/rejected/{rejected_id}/quarantine",
+     "Accept a rejected event into quarantine: its seq is held, it is never applied", None,
+     {}, ("200",)),
+    ("post", "/hub/v1/deliveries", "An expected delivery down one store's feed (admin or a "
+     "channel); the same store, supplier and number again answers the first",
+     {"store_id": TEXT, "number": {"type": "string", "maxLength": 60},
+      "supplier": {"type": "string", "maxLength": 200},
+      "lines": {"type": "array", "maxItems": 5, "items": DELIVERY_LINE}}, {}, ("200", "201")),
+    ("get", "/hub/v1/deliveries", "Expected deliveries and received ones with their acts",
+     None, {"store_id": TEXT}, ("200",)),
+    ("get", "/hub/v1/transfers", "Transfers in transit per line, and per store pair", None,
+     {"sku": TEXT}, ("200",)),
+    ("get", "/hub/v1/stock-docs", "A store's counts and write-offs with their lines", None,
+     {"store_id": TEXT}, ("200",)),
+    ("get", "/hub/v1/openapi.json", "This document", None, {}, ("200",)),
+    ("get", "/healthz", "Liveness", None, {}, ("200",)),
+]
+PATH_PARAMS = {"phone": {"type": "string", "maxLength": 20},
+               "store_id": {"type": "string", "maxLength": 64}, "rejected_id": ID}
+
+
+def document() -> dict:
+    doc = build(ROUTES, title="store-hub API", public={("get", "/healthz"),
+                                                       ("get", "/hub/v1/openapi.json")},
+                security={"admin": {"type": "http", "scheme": "bearer"}},
+                path_params=PATH_PARAMS,
+                description="The reference hub. Store routes: the store's bearer token and "
+                            "X-Store-Signature t=<unix s>,v1=<hex>,v2=<hex> where v2 = "
+                            "HMAC-SHA256(token, '<t>.<METHOD>.<path?query>.<sha256 hex of "
+                            "body>'). Channel routes: a channel's bearer token. "
+                            "Admin routes: the admin token.")
+    doc["components"]["securitySchemes"]["store"] = {
+        "type": "apiKey", "in": "header", "name": "X-Store-Signature",
+        "description": "with Authorization: Bearer <store token>"}
+    doc["components"]["securitySchemes"]["channel"] = {
+        "type": "http", "scheme": "bearer",
+        "description": "a channel's token (store-hub add-channel): a website or an ERP"}
+    for routes, security in ((STORE_ROUTES, [{"store": []}]),
+                             (CHANNEL_ROUTES, [{"channel": []}]),
+                             (EITHER_ROUTES, [{"channel": []}, {"store": []}]),
+                             (ADMIN_OR_CHANNEL_ROUTES, [{"admin": []}, {"channel": []}])):
+        for method, path in routes:
+            doc["paths"][path][method]["security"] = security
+    return doc
