@@ -160,3 +160,12 @@ def test_counts_and_write_offs_are_kept_per_store_with_their_lines(chain):
         (8, "writeoff", "expired", None), (7, "count", None, "partial"), (1, "receipt", None, None)]
     assert stock(chain.hub, "MILK")["total"] == "195.000"  # a count and a write-off do move it
     assert chain.hub.admin("/hub/v1/stock-docs")[0] == 400
+
+
+@pytest.mark.parametrize("path", ["/hub/v1/deliveries?store_id=S1&x=1", "/hub/v1/transfers?store=S1",
+                                  "/hub/v1/stock-docs?store_id=S1&limit=5"])
+def test_the_stock_document_routes_refuse_unknown_query_parameters(chain, path):
+    code, body = chain.hub.admin(path)
+    assert code == 400 and body["error"]["code"] == "invalid", body
+    assert chain.hub.admin(path.split("?")[0] + "?store_id=S1" if "transfers" not in path
+                           else "/hub/v1/transfers?sku=MILK")[0] == 200
