@@ -102,6 +102,24 @@ def cmd_import_catalog(args):
     return 1 if total_rejected else 0
 
 
+def cmd_import_delivery(args):
+    """A supplier's УПД XML as an expected delivery; unmatched lines are listed."""
+    from .store import Store
+    from .upd_import import import_file
+    store = Store.open(_data_dir(args))
+    try:
+        got = import_file(store, args.file)
+    finally:
+        store.close()
+    d = got["delivery"]
+    verb = "imported" if got["created"] else "already imported"
+    print(f"delivery {d['delivery_id']} {verb}: {d['supplier']} № {d['number']} "
+          f"(format {got['version']}), {len(d['lines'])} lines, {len(got['unmatched'])} unmatched")
+    for u in got["unmatched"]:
+        print(f"  unmatched line {u['line']}: {u['name']} (barcode {u['barcode'] or '-'}, "
+              f"code {u['article'] or '-'}) qty {u['qty']}")
+
+
 def build_parser(add_process_commands=None) -> argparse.ArgumentParser:
     """The whole ``store-agent`` parser; ``add_process_commands(sub, after)`` adds the
     commands of the store process (``after`` names the core command it follows)."""
@@ -138,6 +156,11 @@ def build_parser(add_process_commands=None) -> argparse.ArgumentParser:
     s.set_defaults(fn=cmd_import_catalog)
 
     add_process(sub, "import-catalog")
+
+    s = sub.add_parser("import-delivery", help="a supplier's УПД XML as an expected delivery")
+    s.add_argument("--data-dir")
+    s.add_argument("file")
+    s.set_defaults(fn=cmd_import_delivery)
     return p
 
 

@@ -43,6 +43,8 @@ SCHEMA: dict[str, dict[str, tuple[type, object, str]]] = {
     },
     "stock": {
         "allow_negative": (bool, True, "sell below zero on-hand (reported); false = refuse"),
+        "writeoff_reasons": (list, ["damaged", "expired", "theft", "internal_use"],
+                             "reasons a write-off may give (the back-office screen lists them)"),
     },
     "security": {
         "pin_attempts": (int, 5, "wrong PINs in a row before a cashier is locked out"),
@@ -179,6 +181,10 @@ def validate(raw: dict) -> dict:
     if values["devices"]["printer_columns"] not in (0, 32, 42, 48):
         raise Invalid("config.toml: [devices] printer_columns must be 0, 32, 42 or 48",
                       field="devices.printer_columns")
+    reasons = values["stock"]["writeoff_reasons"]
+    if not reasons or not all(isinstance(r, str) and 0 < len(r) <= 40 for r in reasons):
+        raise Invalid("config.toml: [stock] writeoff_reasons must be a non-empty list of short "
+                      "texts", field="stock.writeoff_reasons")
     if not 1 <= values["server"]["port"] <= 65535:
         raise Invalid("config.toml: [server] port must be 1..65535", field="server.port")
     return values

@@ -30,7 +30,8 @@ MAX_DEPTH = 8
 TEXT_LIMITS = {"created_at": 40, "voided_at": 40, "expires_at": 40, "opened_at": 40,
                "closed_at": 40, "sku": 64, "phone": 20, "kind": 20, "register_id": 64,
                "cashier": 64, "approved_by": 64, "client_ref": 100, "fiscal_sign": 64,
-               "method": 32, "unit": 8, "vat": 8}
+               "method": 32, "unit": 8, "vat": 8, "transfer_id": 64, "from_store": 64,
+               "to_store": 64, "sent_at": 40, "received_at": 40, "scope": 20}
 MONEY_KEYS = frozenset({"total", "subtotal", "paid", "change", "bonus_earned", "bonus_redeemed",
                         "amount", "price", "discount", "bonus_reversed", "bonus_restored",
                         "bonus_withheld", "opening_cash", "counted_cash"})
@@ -38,15 +39,22 @@ INT32_KEYS = frozenset({"number", "shift_number", "line_no"})
 TEXT_KEYS = frozenset({"register_id", "cashier", "approved_by", "client_ref", "created_at",
                        "voided_at", "expires_at", "opened_at", "closed_at", "fiscal_sign",
                        "reason", "name", "email", "phone", "customer_phone", "sku",
-                       "hub_entry_id", "method", "source", "note"})
+                       "hub_entry_id", "method", "source", "note", "transfer_id", "from_store",
+                       "to_store", "sent_at", "received_at", "supplier", "ref", "scope"})
 INT_KEYS = MONEY_KEYS | INT32_KEYS | {"shift_id", "sale_id", "return_id", "entry_id", "doc_id",
-                                      "line_id", "document_number"}
+                                      "line_id", "document_number", "delivery_id",
+                                      "act_number"}
+# Keys that are text in one event type although elsewhere they are numbers: a delivery's
+# "number" is the supplier's document number ("УПД-17"), a receipt's is an integer.
+TYPE_TEXT_KEYS = {"delivery.received": frozenset({"number"})}
 QTY_RE = re.compile(r"^-?[0-9]{1,13}(?:\.[0-9]{1,3})?$")
 PHONE_RE = re.compile(r"^\+[1-9][0-9]{6,14}$")
 LOYALTY_KINDS = ("welcome", "accrual", "redemption", "reversal", "restore", "adjustment", "expiry")
 TYPES = ("sale.completed", "sale.voided", "sale.fiscalized", "return.fiscalized",
          "sale.returned", "stock.moved", "stock.counted", "customer.upserted", "loyalty.posted",
-         "shift.opened", "shift.closed", "cash.moved")
+         "shift.opened", "shift.closed", "cash.moved", "transfer.sent", "transfer.received",
+         "delivery.received")
+ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 
 class SchemaError(ValueError):
@@ -62,14 +70,22 @@ def check(event_type: str, payload) -> list[tuple[str, int]]:
     is the move's on the shelf).  Raises :class:`SchemaError`."""
     if not isinstance(payload, dict):
         raise SchemaError("payload", "must be an object")
-    _walk(payload, "", 0)
+    _walk(payload, "", 0, "", TYPE_TEXT_KEYS.get(event_type, frozenset()))
     specific = CHECKS.get(event_type)
     return specific(payload) if specific else []
 
 
-def _walk(value, f: str, depth: int, key: str = "") -> None:
+def _walk(value, f: str, depth: int, key: str = "", texts: frozenset = frozenset()) -> None:
     """The rules every value of every payload obeys, whatever the event type.  ``key`` is
-    the name the value is under (lists pass their own on to their items)."""
+    the name the value is under (lists pass their own on to their items); ``texts`` are the
+    keys this event type holds as text although they are numbers elsewhere."""
+    if key in texts:
+        if value is not None:
+            label(value, f, limit=TEXT_LIMITS.get(key, MAX_TEXT))
+            reason = text.problem(value)
+            if reason:
+                raise SchemaError(f, reason)
+        return
     if isinstance(value, str):
         if key in INT_KEYS:
             raise SchemaError(f, "must be a whole number")
@@ -99,14 +115,14 @@ def _walk(value, f: str, depth: int, key: str = "") -> None:
         for k, v in value.items():
             if not isinstance(k, str) or len(k) > 64 or text.problem(k):
                 raise SchemaError(f or "payload", "has a key that is not a short plain text")
-            _walk(v, f"{f}.{k}" if f else k, depth + 1, k)
+            _walk(v, f"{f}.{k}" if f else k, depth + 1, k, texts)
     elif isinstance(value, list):
         if key in INT_KEYS or key in TEXT_KEYS:
             raise SchemaError(f, "must be a whole number" if key in INT_KEYS else "must be a text")
         if len(value) > 10_000:
             raise SchemaError(f, "has more than 10000 items")
         for i, v in enumerate(value):
-            _walk(v, f"{f}[{i}]", depth + 1, key)
+            _walk(v, f"{f}[{i}]", depth + 1, key, texts)
     elif isinstance(value, Decimal):
         raise SchemaError(f, "must be a whole number (or a quantity as text like \"1.000\")")
     else:
@@ -209,7 +225,74 @@ def _return(p: dict) -> list:
 
 
 def _stock(p: dict) -> list:
-    return _lines(p, positive=False, sign=1)
+    """stock.moved / stock.counted: receipts, write-offs (with their configured ``reason``)
+    and counts (each line with the ``counted`` quantity; ``scope`` full or partial)."""
+    optional(p, "doc_id", ident)
+    label(p.get("kind"), "kind", optional=True, limit=TEXT_LIMITS["kind"])
+    label(p.get("reason"), "reason", optional=True)
+    if p.get("scope") is not None and p["scope"] not in ("full", "partial"):
+        raise SchemaError("scope", "must be full or partial")
+    out = _lines(p, positive=False, sign=1)
+    for i, ln in enumerate(p["lines"]):
+        if ln.get("counted") is not None:
+            qty_milli(ln["counted"], f"lines[{i}].counted")
+    return out
+
+
+# ---- stock documents (issue 15): transfers between stores and received deliveries.  The
+# hub adds the checks that need the pushing store (its side of the transfer).
+
+def _transfer(p: dict) -> None:
+    tid = p.get("transfer_id")
+    if not isinstance(tid, str) or not ID_RE.match(tid):
+        raise SchemaError("transfer_id", "must be an id")
+    for key in ("from_store", "to_store"):
+        label(p.get(key), key, limit=TEXT_LIMITS[key])
+    if p["from_store"] == p["to_store"]:
+        raise SchemaError("to_store", "a store cannot transfer to itself")
+    label(p.get("client_ref"), "client_ref", optional=True, limit=TEXT_LIMITS["client_ref"])
+    label(p.get("cashier"), "cashier", optional=True, limit=TEXT_LIMITS["cashier"])
+
+
+def _transfer_sent(p: dict) -> list:
+    _transfer(p)
+    return _lines(p, positive=True, sign=-1)
+
+
+def _transfer_received(p: dict) -> list:
+    _transfer(p)
+    disc = p.get("discrepancies")
+    if disc is not None and not isinstance(disc, list):
+        raise SchemaError("discrepancies", "must be a list")
+    for i, d in enumerate(disc or []):
+        if not isinstance(d, dict):
+            raise SchemaError(f"discrepancies[{i}]", "must be an object")
+        for key in ("qty", "received", "shortage", "surplus"):
+            if d.get(key) is not None:
+                qty_milli(d[key], f"discrepancies[{i}].{key}")
+    return _lines(p, positive=True, sign=1)
+
+
+def _delivery_received(p: dict) -> list:
+    ident(p.get("delivery_id"), "delivery_id")
+    ident(p.get("act_number"), "act_number")
+    label(p.get("ref"), "ref")
+    label(p.get("supplier"), "supplier", optional=True)
+    label(p.get("client_ref"), "client_ref", optional=True, limit=TEXT_LIMITS["client_ref"])
+    act = p.get("act")
+    if not isinstance(act, list):
+        raise SchemaError("act", "must be a list of act lines")
+    for i, row in enumerate(act):
+        af = f"act[{i}]"
+        if not isinstance(row, dict):
+            raise SchemaError(af, "must be an object")
+        whole(row.get("line_no"), f"{af}.line_no", 1, MAX_INT32)
+        label(row.get("sku"), f"{af}.sku", optional=True, limit=TEXT_LIMITS["sku"])
+        for key in ("expected", "received", "damaged", "shortage", "surplus"):
+            if row.get(key) is not None:
+                qty_milli(row[key], f"{af}.{key}")
+        optional(row, "price", amount)
+    return _lines(p, positive=True, sign=1)
 
 
 def _customer(p: dict) -> list:
@@ -258,4 +341,6 @@ CHECKS = {"sale.completed": _sale, "sale.voided": _void,
           "sale.fiscalized": _fiscalized("sale_id"), "return.fiscalized": _fiscalized("return_id"),
           "sale.returned": _return, "stock.moved": _stock, "stock.counted": _stock,
           "customer.upserted": _customer, "loyalty.posted": _loyalty,
-          "shift.opened": _shift, "shift.closed": _shift, "cash.moved": _cash}
+          "shift.opened": _shift, "shift.closed": _shift, "cash.moved": _cash,
+          "transfer.sent": _transfer_sent, "transfer.received": _transfer_received,
+          "delivery.received": _delivery_received}

@@ -132,7 +132,25 @@ STEP_7 = [
     'CREATE INDEX "shift_fiscal_z_status" ON "shift" ("fiscal_z_status")',
 ]
 
-STEPS: list[list[str]] = [STEP_1, STEP_2, STEP_3, STEP_4, STEP_5, STEP_6, STEP_7]
+# Step 8: stock documents: supplier deliveries with their discrepancy acts, two-sided
+# transfers between stores (counts and write-offs stay stock_doc rows).
+STEP_8 = [
+    'CREATE TABLE "delivery" ("id" INTEGER NOT NULL PRIMARY KEY, "ref" VARCHAR(255) NOT NULL, "source" VARCHAR(255) NOT NULL, "number" VARCHAR(255) NOT NULL, "supplier" VARCHAR(255) NOT NULL, "supplier_inn" VARCHAR(255), "doc_date" VARCHAR(255), "status" VARCHAR(255) NOT NULL, "act_number" INTEGER, "receive_ref" VARCHAR(255), "received_by" VARCHAR(255), "received_at" VARCHAR(255), "unmatched" TEXT, "created_at" VARCHAR(255) NOT NULL)',
+    'CREATE UNIQUE INDEX "delivery_ref" ON "delivery" ("ref")',
+    'CREATE UNIQUE INDEX "delivery_act_number" ON "delivery" ("act_number")',
+    'CREATE UNIQUE INDEX "delivery_receive_ref" ON "delivery" ("receive_ref")',
+    'CREATE TABLE "delivery_line" ("id" INTEGER NOT NULL PRIMARY KEY, "delivery_id" INTEGER NOT NULL, "line_no" INTEGER NOT NULL, "product_id" INTEGER, "name" VARCHAR(255) NOT NULL, "barcode" VARCHAR(255), "article" VARCHAR(255), "expected_milli" INTEGER NOT NULL, "price" INTEGER, "received_milli" INTEGER, "damaged_milli" INTEGER, FOREIGN KEY ("delivery_id") REFERENCES "delivery" ("id") ON DELETE CASCADE, FOREIGN KEY ("product_id") REFERENCES "product" ("id"))',
+    'CREATE INDEX "delivery_line_delivery_id" ON "delivery_line" ("delivery_id")',
+    'CREATE INDEX "delivery_line_product_id" ON "delivery_line" ("product_id")',
+    'CREATE TABLE "transfer" ("id" INTEGER NOT NULL PRIMARY KEY, "transfer_id" VARCHAR(255) NOT NULL, "direction" VARCHAR(255) NOT NULL, "from_store" VARCHAR(255) NOT NULL, "to_store" VARCHAR(255) NOT NULL, "status" VARCHAR(255) NOT NULL, "client_ref" VARCHAR(255), "receive_ref" VARCHAR(255), "cashier" VARCHAR(255), "sent_at" VARCHAR(255) NOT NULL, "received_at" VARCHAR(255))',
+    'CREATE UNIQUE INDEX "transfer_transfer_id" ON "transfer" ("transfer_id")',
+    'CREATE UNIQUE INDEX "transfer_client_ref" ON "transfer" ("client_ref")',
+    'CREATE UNIQUE INDEX "transfer_receive_ref" ON "transfer" ("receive_ref")',
+    'CREATE TABLE "transfer_line" ("id" INTEGER NOT NULL PRIMARY KEY, "transfer_id" INTEGER NOT NULL, "sku" VARCHAR(255) NOT NULL, "sent_milli" INTEGER NOT NULL, "received_milli" INTEGER, FOREIGN KEY ("transfer_id") REFERENCES "transfer" ("id") ON DELETE CASCADE)',
+    'CREATE INDEX "transfer_line_transfer_id" ON "transfer_line" ("transfer_id")',
+]
+
+STEPS: list[list[str]] = [STEP_1, STEP_2, STEP_3, STEP_4, STEP_5, STEP_6, STEP_7, STEP_8]
 
 
 def current_version() -> int:

@@ -323,3 +323,63 @@ class CmlItem(BaseModel):
 
 
 ALL_MODELS += [CmlItem]
+
+
+class Delivery(BaseModel):
+    """A supplier delivery: expected (from the hub or a УПД file) or received as counted."""
+
+    id = AutoField()
+    ref = CharField(unique=True)  # hub:<id> | upd:<ИдФайл> | counted:<client_ref>
+    source = CharField()  # hub | upd | counted
+    number = CharField()  # the supplier's document number
+    supplier = CharField()
+    supplier_inn = CharField(null=True)
+    doc_date = CharField(null=True)
+    status = CharField()  # expected | received
+    act_number = IntegerField(null=True, unique=True)  # the discrepancy act (ТОРГ-2) number
+    receive_ref = CharField(null=True, unique=True)  # client_ref of the receiving
+    received_by = CharField(null=True)
+    received_at = CharField(null=True)
+    unmatched = TextField(null=True)  # JSON: document lines no product here matched
+    created_at = CharField()
+
+
+class DeliveryLine(BaseModel):
+    id = AutoField()
+    delivery = ForeignKeyField(Delivery, backref="lines", on_delete="CASCADE")
+    line_no = IntegerField()
+    product = ForeignKeyField(Product, null=True)
+    name = CharField()
+    barcode = CharField(null=True)
+    article = CharField(null=True)
+    expected_milli = IntegerField()  # 0 for goods that came without being on the document
+    price = IntegerField(null=True)  # kopecks per unit, from the document
+    received_milli = IntegerField(null=True)  # everything that arrived, damaged included
+    damaged_milli = IntegerField(null=True)
+
+
+class Transfer(BaseModel):
+    """Goods moving between two stores of the chain; ``transfer_id`` is chain-wide."""
+
+    id = AutoField()
+    transfer_id = CharField(unique=True)  # "<from store>:T<n>"
+    direction = CharField()  # out (we sent it) | in (sent to us)
+    from_store = CharField()
+    to_store = CharField()
+    status = CharField()  # sent | received
+    client_ref = CharField(null=True, unique=True)  # the sender's client_ref (outgoing)
+    receive_ref = CharField(null=True, unique=True)  # the receiver's client_ref (incoming)
+    cashier = CharField(null=True)
+    sent_at = CharField()
+    received_at = CharField(null=True)
+
+
+class TransferLine(BaseModel):
+    id = AutoField()
+    transfer = ForeignKeyField(Transfer, backref="lines", on_delete="CASCADE")
+    sku = CharField()
+    sent_milli = IntegerField()
+    received_milli = IntegerField(null=True)
+
+
+ALL_MODELS += [Delivery, DeliveryLine, Transfer, TransferLine]

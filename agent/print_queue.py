@@ -13,6 +13,9 @@ kick is only worth anything while the customer is at the till: one not delivered
 ``drawer_timeout`` seconds is dropped (``expired``, logged), never fired later.  The
 receipt is stored with the job as JSON (``Receipt.to_dict``) when it is queued, so it
 shows the bonus balance right after the sale; the fiscal data is added at print time.
+A ``document`` job (a received delivery's act summary, agent/act_print.py) keeps its plain
+``{"kind": "document", ...}`` dict in the job; it is never read as a receipt, never waits
+for the fiscal register, and one that cannot be read fails at once like a receipt.
 """
 
 from __future__ import annotations
@@ -88,12 +91,15 @@ def pending_count() -> int:
     return PrintJob.select().where(PrintJob.status == "queued").count()
 
 
-def document(store, job: PrintJob) -> Receipt | None:
+def document(store, job: PrintJob) -> Receipt | dict | None:
     """The job's receipt: the one stored with it, with the fiscal data known now.  A job
-    from before receipts were stored is built from the database.  Raises ReceiptError when
-    the stored receipt is not of this shape."""
+    from before receipts were stored is built from the database.  A ``document`` job (a
+    delivery's act summary) is the plain dict kept in it.  Raises ReceiptError when the
+    stored receipt or document is not of this shape."""
     if job.kind == "drawer":
         return None
+    if job.kind == "document":  # a plain document kept in the job (a delivery's act)
+        return _plain_document(job)
     if not job.document:
         return _build(store, job.kind, job.sale_id, job.return_id)
     try:
@@ -106,6 +112,19 @@ def document(store, job: PrintJob) -> Receipt | None:
     if row is not None:
         doc = dataclasses.replace(doc, fiscal=receipts._fiscal(row))
     return doc
+
+
+def _plain_document(job: PrintJob) -> dict:
+    """A ``document`` job's text: ``{"kind": "document", "title", "rows"}``, never read as a
+    receipt; one that is missing or of another shape fails at once (ReceiptError)."""
+    try:
+        data = json.loads(job.document or "")
+    except ValueError:
+        raise ReceiptError("the stored document is not JSON") from None
+    if (not isinstance(data, dict) or data.get("kind") != "document"
+            or not isinstance(data.get("rows"), list)):
+        raise ReceiptError("the stored document is not a plain document")
+    return data
 
 
 def _never_prints(exc: BaseException) -> bool:
@@ -125,7 +144,7 @@ def _age(job: PrintJob) -> float:
 
 def _waiting_for_fiscal(store, job: PrintJob) -> bool:
     """With a fiscal register, print the receipt once the register confirmed (or failed)."""
-    if not store.fiscal_enabled or job.kind == "drawer":
+    if not store.fiscal_enabled or job.kind in ("drawer", "document"):
         return False
     row = (SaleReturn.get_or_none(SaleReturn.id == job.return_id) if job.return_id
            else Sale.get_or_none(Sale.id == job.sale_id))

@@ -5,7 +5,8 @@ after the copy was taken; the hub holds them.  ``apply_events`` writes each one 
 was first written: its outbox row (same seq, event_id and payload, already acknowledged)
 and the rows it describes (sale, lines, payments, stock moves, returns, shifts, cash moves,
 stock documents, customers, bonus entries) under the ids the event carries, so the store's
-stock, sales and balances become what the hub holds, and the next event takes the seq
+stock, sales and balances become what the hub holds (also deliveries with their acts,
+transfers sent and received with their lines, counts and write-offs), and the next event takes the seq
 after the hub's last.  One batch is one transaction: a crash leaves a prefix, and the next
 run goes on after the last seq in the outbox.  An event type this agent does not know is
 kept in the outbox (the seq stays taken) and counted as ``unknown``; one the event schema
@@ -280,12 +281,129 @@ def _stock_doc(store, p, ev):
     kind = p.get("kind") or ("count" if ev["type"] == "stock.counted" else "receipt")
     if doc_id is None or sql.scalar("SELECT 1 FROM stock_doc WHERE id = ?", (doc_id,)):
         doc_id = None  # let SQLite number it
+    # a count notes its scope and a write-off its reason, as agent.counts writes them
+    note = {"count": p.get("scope"), "writeoff": p.get("reason")}.get(kind)
     doc_id = sql.insert("INSERT INTO stock_doc (id, client_ref, kind, cashier_id, note,"
                         " created_at) VALUES (?, ?, ?, ?, ?, ?)",
                         (doc_id, ref, kind, _cashier_id(p.get("cashier")),
-                         "recovered from the hub", ev["occurred_at"]))
+                         note or "recovered from the hub", ev["occurred_at"]))
     _moves([(_product_id(ln), _qty(ln)) for ln in p.get("lines") or []], kind,
            ev["occurred_at"], doc_id=doc_id)
+
+
+def _doc(ref: str, kind: str, cashier, note: str, at: str) -> int:
+    """The stock document a delivery or transfer writes, numbered by SQLite as it was."""
+    return sql.insert("INSERT INTO stock_doc (client_ref, kind, cashier_id, note, created_at)"
+                      " VALUES (?, ?, ?, ?, ?)", (ref, kind, _cashier_id(cashier), note, at))
+
+
+def _free_id(table: str, wanted) -> int | None:
+    """The row id the event names when this database has not used it (else SQLite's next)."""
+    try:
+        wanted = int(wanted)
+    except (TypeError, ValueError):
+        return None
+    return None if sql.scalar(f"SELECT 1 FROM {table} WHERE id = ?", (wanted,)) else wanted
+
+
+@handles("transfer.sent")
+def _transfer_sent(store, p, ev):
+    """Goods this store sent: the transfer, its lines as sent, and the stock leaving."""
+    tid, at = p["transfer_id"], p.get("sent_at") or ev["occurred_at"]
+    if sql.scalar("SELECT 1 FROM transfer WHERE transfer_id = ?", (tid,)):
+        return
+    row = _free_id("transfer", tid.rsplit(":T", 1)[-1] if ":T" in tid else None)
+    row = sql.insert("INSERT INTO transfer (id, transfer_id, direction, from_store, to_store,"
+                     " status, client_ref, cashier, sent_at) VALUES (?,?,'out',?,?,'sent',?,?,?)",
+                     (row, tid, p["from_store"], p["to_store"], p.get("client_ref"),
+                      p.get("cashier"), at))
+    doc = _doc(p.get("client_ref") or f"hub:{ev['event_id']}", "transfer_out", p.get("cashier"),
+               tid, at)
+    moves = []
+    for ln in p.get("lines") or []:
+        qty = abs(_qty(ln))
+        sql.insert("INSERT INTO transfer_line (transfer_id, sku, sent_milli) VALUES (?, ?, ?)",
+                   (row, ln["sku"], qty))
+        moves.append((_product_id(ln), -qty))
+    _moves(moves, "transfer_out", at, doc_id=doc)
+
+
+@handles("transfer.received")
+def _transfer_received(store, p, ev):
+    """An incoming transfer received here: the transfer as the feed brought it (made from the
+    event when the backup predates the feed item), its lines as counted, the stock arriving."""
+    tid, at = p["transfer_id"], p.get("received_at") or ev["occurred_at"]
+    received = {ln["sku"]: abs(_qty(ln)) for ln in p.get("lines") or []}
+    sent = dict(received)  # a line without a discrepancy came as sent
+    for d in p.get("discrepancies") or []:
+        sent[d["sku"]] = _qty(d)
+    row = sql.scalar("SELECT id FROM transfer WHERE transfer_id = ?", (tid,))
+    if row is None:
+        row = sql.insert("INSERT INTO transfer (transfer_id, direction, from_store, to_store,"
+                         " status, sent_at) VALUES (?, 'in', ?, ?, 'sent', ?)",
+                         (tid, p["from_store"], p["to_store"], p.get("sent_at") or at))
+        for sku, milli in sent.items():
+            if milli:
+                sql.insert("INSERT INTO transfer_line (transfer_id, sku, sent_milli)"
+                           " VALUES (?, ?, ?)", (row, sku, milli))
+    held = {r["sku"] for r in sql.rows("SELECT sku FROM transfer_line WHERE transfer_id = ?",
+                                       (row,))}
+    doc = _doc(p.get("client_ref") or f"hub:{ev['event_id']}", "transfer_in", p.get("cashier"),
+               tid, at)
+    moves = []
+    for ln in p.get("lines") or []:
+        qty = received[ln["sku"]]
+        if ln["sku"] in held:
+            sql.insert("UPDATE transfer_line SET received_milli = ? WHERE transfer_id = ? AND"
+                       " sku = ?", (qty, row, ln["sku"]))
+        else:  # surplus: not on the transfer as sent
+            sql.insert("INSERT INTO transfer_line (transfer_id, sku, sent_milli, received_milli)"
+                       " VALUES (?, ?, 0, ?)", (row, ln["sku"], qty))
+        moves.append((_product_id(ln), qty))
+    _moves(moves, "transfer_in", at, doc_id=doc)
+    sql.insert("UPDATE transfer_line SET received_milli = 0 WHERE transfer_id = ? AND"
+               " received_milli IS NULL", (row,))
+    sql.insert("UPDATE transfer SET status = 'received', receive_ref = ?, received_at = ?"
+               " WHERE id = ?", (p.get("client_ref"), at, row))
+
+
+@handles("delivery.received")
+def _delivery_received(store, p, ev):
+    """A supplier's delivery received here: the delivery with its act lines (made from the
+    act when the backup predates the expected delivery), its numbered act, the stock."""
+    at = p.get("received_at") or ev["occurred_at"]
+    ref = p["ref"]
+    row = sql.scalar("SELECT id FROM delivery WHERE ref = ?", (ref,))
+    if row is None:
+        source = ref.split(":", 1)[0] if ":" in ref else "hub"
+        row = sql.insert("INSERT INTO delivery (id, ref, source, number, supplier, status,"
+                         " created_at) VALUES (?, ?, ?, ?, ?, 'expected', ?)",
+                         (_free_id("delivery", p.get("delivery_id")), ref, source,
+                          p.get("number") or "", p.get("supplier") or "?", at))
+    lines = {r["line_no"]: r["id"] for r in sql.rows(
+        "SELECT id, line_no FROM delivery_line WHERE delivery_id = ?", (row,))}
+    for a in p.get("act") or []:
+        got, bad = _qty(a, "received"), _qty(a, "damaged")
+        if a["line_no"] in lines:
+            sql.insert("UPDATE delivery_line SET received_milli = ?, damaged_milli = ?"
+                       " WHERE id = ?", (got, bad, lines[a["line_no"]]))
+            continue
+        pid = _product_id({"sku": a["sku"], "name": a.get("name"), "price": a.get("price"),
+                           "qty": a.get("received")}) if a.get("sku") else None
+        sql.insert("INSERT INTO delivery_line (delivery_id, line_no, product_id, name,"
+                   " expected_milli, price, received_milli, damaged_milli)"
+                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                   (row, a["line_no"], pid, a.get("name") or a.get("sku") or "?",
+                    _qty(a, "expected"), a.get("price"), got, bad))
+    sql.insert("UPDATE delivery_line SET received_milli = 0, damaged_milli = 0"
+               " WHERE delivery_id = ? AND received_milli IS NULL", (row,))
+    doc = _doc(p.get("client_ref") or f"hub:{ev['event_id']}", "delivery", p.get("cashier"),
+               f"delivery {row}", at)
+    _moves([(_product_id(ln), abs(_qty(ln))) for ln in p.get("lines") or []], "receipt", at,
+           doc_id=doc)
+    sql.insert("UPDATE delivery SET status = 'received', act_number = ?, receive_ref = ?,"
+               " received_by = ?, received_at = ? WHERE id = ?",
+               (p["act_number"], p.get("client_ref"), p.get("cashier"), at, row))
 
 
 def _ensure_customer(phone: str, name=None, email=None, created_at=None) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html
 import textwrap
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
 from typing import TYPE_CHECKING
@@ -29,8 +30,8 @@ if TYPE_CHECKING:
     from agent.documents import Receipt
 
 __all__ = [
-    "CUT_MARK", "QR", "Cut", "Op", "Separator", "Text", "layout_receipt", "receipt_escpos",
-    "receipt_html", "receipt_text", "render_escpos", "render_html", "render_text", "rows",
+    "CUT_MARK", "QR", "Cut", "Op", "Separator", "Text", "layout_document", "layout_receipt",
+    "receipt_escpos", "receipt_html", "receipt_text", "render_escpos", "render_html", "render_text", "rows",
 ]
 
 CUT_MARK = "[cut]"
@@ -130,6 +131,9 @@ def layout_receipt(receipt: "Receipt | dict", columns: int = 42, lang: str = "ru
         raise ValueError(f"columns must be 32, 42 or 48, not {columns}")
     if lang not in LABELS:
         raise ValueError(f"lang must be one of {sorted(LABELS)}, not {lang!r}")
+    if isinstance(receipt, Mapping) and receipt.get("kind") == "document":
+        # a plain summary (e.g. a delivery's act), not a receipt
+        return layout_document(receipt)
     r = receipt_view(receipt)
     kind = r.kind or "sale"
     if kind not in ("sale", "return"):
@@ -205,6 +209,21 @@ def layout_receipt(receipt: "Receipt | dict", columns: int = 42, lang: str = "ru
                 ops.append(Text(lb[label], str(value)))
     if r.qr:
         ops.append(QR(clean(r.qr)))
+    ops.append(Cut())
+    return ops
+
+
+def layout_document(doc: dict) -> list[Op]:
+    """A plain document, not a receipt: ``{"kind": "document", "title", "rows": [[left,
+    right?], ...]}``; an empty row is a separator.  Never carries a fiscal receipt's words."""
+    ops: list[Op] = [Text(clean(str(doc.get("title") or "")), align="center", bold=True),
+                     Separator()]
+    for row in doc.get("rows") or []:
+        if not row:
+            ops.append(Separator())
+            continue
+        right = clean(str(row[1])) if len(row) > 1 and row[1] not in (None, "") else ""
+        ops.append(Text(clean(str(row[0])), right))
     ops.append(Cut())
     return ops
 

@@ -119,6 +119,8 @@ def stock_level():
 @with_session(role="senior", action="a stock document")
 def stock_moves():
     data = body()
+    from .api_stock_docs import refuse_document_fields
+    refuse_document_fields(data)
     doc = stock.post_document(store(), data.get("kind"), data.get("client_ref"),
                               data.get("lines"), cashier=g.session.cashier,
                               note=data.get("note"))

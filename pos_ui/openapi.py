@@ -18,6 +18,14 @@ LINE = {"type": "object", "properties": {"sku": TEXT, "barcode": TEXT, "qty": QT
 PAYMENT = {"type": "object", "properties": {"method": {"enum": ["cash", "card", "bonus"]},
                                             "amount": MONEY}, "required": ["method", "amount"],
            "additionalProperties": False}
+DOC_QTY = {"oneOf": [{"type": "string", "pattern": "^[0-9]{1,5}([.,][0-9]{1,3})?$"},
+                     {"type": "integer", "minimum": 0, "maximum": 10000}]}
+DOC_LINE = {"type": "object", "properties": {"sku": TEXT, "barcode": TEXT, "qty": QTY,
+                                             "damaged_qty": DOC_QTY},
+            "additionalProperties": False}
+COUNT_LINE = {"type": "object", "properties": {"sku": TEXT, "barcode": TEXT, "counted": DOC_QTY},
+              "additionalProperties": False}
+DOC_LINES = {"type": "array", "items": DOC_LINE, "maxItems": 10}
 APPROVAL = {"approval_pin": {"type": "string", "pattern": "^[0-9]{4,8}$"},
             "approval_login": {"type": "string", "maxLength": 64}}
 SALE = {"client_ref": {"type": "string", "minLength": 1, "maxLength": 100},
@@ -45,6 +53,35 @@ ROUTES = [
      {"kind": {"enum": ["receipt", "writeoff", "count"]}, "client_ref": TEXT,
       "lines": {"type": "array", "items": LINE, "maxItems": 10}, "note": TEXT}, {},
      ("200", "201")),
+    ("get", "/api/v1/stock-docs/product", "A scanned or typed code -> the product, without "
+     "its book quantity (senior or manager)", None, {"code": TEXT}, ("200",)),
+    ("get", "/api/v1/deliveries", "Deliveries, newest first (senior or manager)", None,
+     {"status": {"enum": ["expected", "received"]}}, ("200",)),
+    ("post", "/api/v1/deliveries", "Receive goods that came with no expected document "
+     "(idempotent by client_ref)",
+     {"client_ref": TEXT, "supplier": TEXT, "number": TEXT, "lines": DOC_LINES}, {},
+     ("200", "201")),
+    ("post", "/api/v1/deliveries/{delivery_id}/receive", "Receive an expected delivery as "
+     "counted, with its numbered discrepancy act", {"client_ref": TEXT, "lines": DOC_LINES},
+     {}, ("200", "201")),
+    ("get", "/api/v1/deliveries/{delivery_id}/act", "The discrepancy act (ТОРГ-2) as "
+     "printable HTML", None, {}, (("200", "text/html"),)),
+    ("post", "/api/v1/deliveries/{delivery_id}/act/print", "Print the act's summary again",
+     {}, {}, ("202",)),
+    ("post", "/api/v1/transfers", "Send goods to another store of the chain (idempotent by "
+     "client_ref)", {"client_ref": TEXT, "to_store": TEXT, "lines": DOC_LINES}, {},
+     ("200", "201")),
+    ("get", "/api/v1/transfers", "Transfers out and in, newest first", None,
+     {"direction": {"enum": ["in", "out"]}}, ("200",)),
+    ("post", "/api/v1/transfers/{transfer_id}/receive", "Receive an incoming transfer as "
+     "counted", {"client_ref": TEXT, "lines": DOC_LINES}, {}, ("200", "201")),
+    ("post", "/api/v1/counts", "A blind count, full or partial",
+     {"client_ref": TEXT, "scope": {"enum": ["full", "partial"]},
+      "lines": {"type": "array", "items": COUNT_LINE, "maxItems": 10}}, {}, ("200", "201")),
+    ("get", "/api/v1/writeoffs/reasons", "The configured write-off reasons", None, {},
+     ("200",)),
+    ("post", "/api/v1/writeoffs", "A write-off with a configured reason",
+     {"client_ref": TEXT, "reason": TEXT, "lines": DOC_LINES}, {}, ("200", "201")),
     ("get", "/api/v1/status", "Hub, outbox, printer and fiscal state", None, {}, ("200",)),
     ("post", "/api/v1/sales/quote", "Price a cart", SALE, {}, ("200",)),
     ("post", "/api/v1/sales", "Commit a sale (idempotent by client_ref)", SALE, {},
@@ -99,7 +136,8 @@ ROUTES = [
      ("200",)),
 ]
 PUBLIC = {("post", "/api/v1/session"), ("get", "/healthz"), ("get", "/api/v1/openapi.json")}
-PATH_PARAMS = {"sale_id": ID, "return_id": ID, "shift_id": ID, "phone": {"type": "string", "maxLength": 40}}
+PATH_PARAMS = {"sale_id": ID, "return_id": ID, "shift_id": ID, "phone": {"type": "string", "maxLength": 40},
+               "delivery_id": ID, "transfer_id": {"type": "string", "maxLength": 64}}
 
 
 REQUIRED = {"/api/v1/session": ("login", "pin"), "/api/v1/shifts/open": ("opening_cash",),
@@ -108,7 +146,13 @@ REQUIRED = {"/api/v1/session": ("login", "pin"), "/api/v1/shifts/open": ("openin
             "/api/v1/sales/quote": ("lines",), "/api/v1/sales": ("client_ref", "lines", "payments"),
             "/api/v1/returns": ("client_ref", "sale_id", "lines"),
             "/api/v1/customers": ("phone",),
-            "/api/v1/customers/{phone}/adjustments": ("amount", "reason")}
+            "/api/v1/customers/{phone}/adjustments": ("amount", "reason"),
+            "/api/v1/deliveries": ("client_ref", "supplier", "number", "lines"),
+            "/api/v1/deliveries/{delivery_id}/receive": ("client_ref", "lines"),
+            "/api/v1/transfers": ("client_ref", "to_store", "lines"),
+            "/api/v1/transfers/{transfer_id}/receive": ("client_ref", "lines"),
+            "/api/v1/counts": ("client_ref", "scope", "lines"),
+            "/api/v1/writeoffs": ("client_ref", "reason", "lines")}
 
 
 def document() -> dict:

@@ -17,9 +17,12 @@ def build(routes, title="store-agent API", version="1", public=frozenset(),
     path_params = path_params or {}
     paths: dict = {}
     for method, path, summary, body, query, ok in routes:
-        op: dict = {"summary": summary, "responses": {
-            s: {"description": "done", "content": {"application/json": {
-                "schema": {"type": "object"}}}} for s in ok}}
+        op: dict = {"summary": summary, "responses": {}}
+        for s in ok:  # "200", or ("200", "text/html") for a page
+            status, media = s if isinstance(s, tuple) else (s, "application/json")
+            schema = {"type": "object"} if media == "application/json" else {"type": "string"}
+            op["responses"][status] = {"description": "done", "content": {media: {
+                "schema": schema}}}
         op["responses"]["default"] = {"description": "refused: 4xx, or 503 when storage "
                                       "fails", "content": {"application/json": {"schema": ERROR}}}
         params = [{"name": n, "in": "path", "required": True, "schema": path_params[n]}

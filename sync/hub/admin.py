@@ -73,8 +73,13 @@ def register_admin(app, db, auth) -> None:
             raise BadRequest("sku is required", field="sku")
         rows = Sql(db).rows("SELECT store_id, on_hand_milli FROM hub_stock WHERE sku = ? "
                             "ORDER BY store_id", (sku,))
+        from .stock_docs import in_transit  # goods between two stores count for the chain
+        moving = in_transit(Sql(db), sku)
+        on_hand = sum(int(m) for _, m in rows)
+        transit = sum(validate.qty_milli(t["in_transit"], "in_transit") for t in moving)
         return jsonify({"sku": sku, "stores": {s: _qty(m) for s, m in rows},
-                        "total": _qty(sum(int(m) for _, m in rows))})
+                        "on_hand": _qty(on_hand), "in_transit": moving,
+                        "total": _qty(on_hand + transit)})
 
     @app.get("/hub/v1/customers/<phone>")
     def admin_customer(phone):

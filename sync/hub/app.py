@@ -23,6 +23,7 @@ from .errors import BadRequest, HubApiError
 from .ingest import Inconsistent, ingest
 from .migrations import current_version, upgrade
 from .models import HubSetting, hub_db, schema_version
+from .stock_docs import register_stock_docs
 from .vault import check_value
 
 log = logging.getLogger("store_hub")
@@ -40,7 +41,9 @@ class HubConfig:
 # every other route takes none
 QUERY_ARGS = {"/hub/v1/feed": {"after", "limit"}, "/hub/v1/stock": {"sku"},
               "/hub/v1/rejected": {"store_id", "status"},
-              "/hub/v1/stores/<store_id>/events": {"after", "limit"}}
+              "/hub/v1/stores/<store_id>/events": {"after", "limit"},
+              "/hub/v1/deliveries": {"store_id"}, "/hub/v1/transfers": {"sku"},
+              "/hub/v1/stock-docs": {"store_id"}}
 
 
 class HubNotReady(Exception):
@@ -168,6 +171,7 @@ def create_app(config: HubConfig) -> Flask:
     register_admin(app, db, auth)
     from .loyalty_channel import register_loyalty_channel
     register_loyalty_channel(app, db, auth)
+    register_stock_docs(app, db, auth)
 
     @app.errorhandler(HubApiError)
     def refused(e):

@@ -25,6 +25,18 @@ class BadRequest(HubApiError):
     status, code = 400, "invalid"
 
 
+class Inconsistent(BadRequest):
+    """An event that contradicts what the hub holds (a return or void of a sale the store
+    never sent, a transfer to a store this hub does not know): refused for good, like a
+    malformed one; the hub records it as a rejected (quarantinable) event."""
+
+    code = "event_rejected"
+
+    def __init__(self, event, message: str, field: str):
+        super().__init__(message, field=field)
+        self.event = event
+
+
 class Unauthorized(HubApiError):
     status, code = 401, "unauthorized"
 

@@ -23,6 +23,8 @@ TABLES = {  # table -> key columns
     "hub_product": ("sku",),
     "hub_stock": ("store_id", "sku"),
     "hub_customer": ("phone",),
+    "hub_delivery": ("id",),  # expected deliveries and incoming transfers: stock_docs.py
+    "hub_transfer": ("transfer_id",),
 }
 PUBLISH_CHUNK = 2000
 UNITS, VATS = ("pcs", "kg"), ("22", "20", "10", "0", "none")
@@ -96,6 +98,8 @@ def read(db, store_id: str, after: int, limit: int = 500) -> dict:
             "phone": phone, "name": name, "balance": int(balance), "as_of": updated,
             "ledger_seq": int(ledger_seq), "store_entries": json.loads(entries or "{}"),
             **({"notes": said[phone]} if phone in said else {})}})
+    from .stock_docs import feed_items
+    items += feed_items(sql, store_id, after, top, limit)
     items.sort(key=lambda it: it["cursor"])
     if len(items) >= limit:
         items = items[:limit]

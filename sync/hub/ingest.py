@@ -18,9 +18,10 @@ import json
 from collections import defaultdict
 
 from .db import retrying
-from .errors import BadRequest, Conflict, Gap, NotFound
+from .errors import Conflict, Gap, Inconsistent, NotFound
 from .loyalty import LoyaltyBatch
 from .sql import Sql, iso
+from .stock_doc_events import HANDLERS as STOCK_DOC_HANDLERS
 from .validate import Event
 
 CHUNK = 200
@@ -56,17 +57,6 @@ def _ingest(sql: Sql, store_id: str, events: list[Event]) -> int:
         sql.run("UPDATE hub_store SET acked_through = ?, last_event_at = ? "
                 "WHERE store_id = ? AND acked_through < ?", (last, now, store_id, last))
     return max(acked, events[-1].seq)
-
-
-class Inconsistent(BadRequest):
-    """An event that contradicts what the hub holds of its store (a return or void of a
-    sale the store never sent): refused for good, like a malformed one."""
-
-    code = "event_rejected"
-
-    def __init__(self, event: Event, message: str, field: str):
-        super().__init__(message, field=field)
-        self.event = event
 
 
 def _check_sales_known(sql: Sql, store_id: str, events: list[Event]) -> None:
@@ -147,6 +137,8 @@ class Projections:
             handler = getattr(self, "on_" + e.type.replace(".", "_"), None)
             if handler:
                 handler(e)
+            elif e.type in STOCK_DOC_HANDLERS:  # deliveries, transfers, counts, write-offs
+                STOCK_DOC_HANDLERS[e.type](self, e)
             elif e.type in ("loyalty.posted", "customer.upserted"):
                 loyalty.apply(e)
         self._write_sales()

@@ -50,7 +50,16 @@ def _step_4_rejected_events(db) -> None:
         db.create_tables([HubRejectedEvent])
 
 
-STEPS = [_step_1_base, _step_2_chain, _step_3_store_contact, _step_4_rejected_events]
+def _step_5_stock_documents(db) -> None:
+    """Stock documents: expected and received deliveries, transfers in transit, counts and
+    write-offs.  ``CREATE TABLE IF NOT EXISTS`` (safe) looks in the URL's schema on
+    PostgreSQL (search_path) and makes what a hub of the issue-15 branch may already have."""
+    from .stock_doc_models import STOCK_DOC_TABLES
+    db.create_tables(STOCK_DOC_TABLES, safe=True)
+
+
+STEPS = [_step_1_base, _step_2_chain, _step_3_store_contact, _step_4_rejected_events,
+         _step_5_stock_documents]
 
 
 def current_version() -> int:

@@ -17,12 +17,17 @@ STORE_ROUTES = {("post", "/hub/v1/events"), ("get", "/hub/v1/feed"),
                 ("post", "/hub/v1/loyalty/authorize"),
                 ("get", "/hub/v1/stores/{store_id}/events")}
 CHANNEL_ROUTES = {("post", "/hub/v1/loyalty/entries")}
+ADMIN_OR_CHANNEL_ROUTES = {("post", "/hub/v1/deliveries"), ("get", "/hub/v1/deliveries")}
 EITHER_ROUTES = {("get", "/hub/v1/loyalty/customers/{phone}"),  # a channel's or a store's
                  ("post", "/hub/v1/customers")}
 AMOUNT = {"type": "integer", "minimum": 1, "maximum": 10**12}
 ENTRY_LINE = {"type": "object", "properties": {
     "line_id": {"type": "string", "maxLength": 64},
     "amount": {"type": "integer", "minimum": 0, "maximum": 10**12}}}
+DELIVERY_LINE = {"type": "object", "properties": {
+    "sku": {"type": "string", "maxLength": 64}, "name": {"type": "string", "maxLength": 200},
+    "qty": {"type": "string", "pattern": "^[0-9]{1,5}(\\.[0-9]{1,3})?$"},
+    "price": {"type": "integer", "minimum": 0, "maximum": 10**12}}}
 ROUTES = [
     ("post", "/hub/v1/events", "Push a contiguous batch of a store's events",
      {"store_id": TEXT, "batch_id": TEXT, "events": {"type": "array", "items": EVENT,
@@ -72,6 +77,17 @@ ROUTES = [
     ("post", "/hub/v1/rejected/{rejected_id}/quarantine",
      "Accept a rejected event into quarantine: its seq is held, it is never applied", None,
      {}, ("200",)),
+    ("post", "/hub/v1/deliveries", "An expected delivery down one store's feed (admin or a "
+     "channel); the same store, supplier and number again answers the first",
+     {"store_id": TEXT, "number": {"type": "string", "maxLength": 60},
+      "supplier": {"type": "string", "maxLength": 200},
+      "lines": {"type": "array", "maxItems": 5, "items": DELIVERY_LINE}}, {}, ("200", "201")),
+    ("get", "/hub/v1/deliveries", "Expected deliveries and received ones with their acts",
+     None, {"store_id": TEXT}, ("200",)),
+    ("get", "/hub/v1/transfers", "Transfers in transit per line, and per store pair", None,
+     {"sku": TEXT}, ("200",)),
+    ("get", "/hub/v1/stock-docs", "A store's counts and write-offs with their lines", None,
+     {"store_id": TEXT}, ("200",)),
     ("get", "/hub/v1/openapi.json", "This document", None, {}, ("200",)),
     ("get", "/healthz", "Liveness: ok, the hub's version and schema_version", None, {},
      ("200",)),
@@ -99,7 +115,8 @@ def document() -> dict:
         "description": "a channel's token (store-hub add-channel): a website or an ERP"}
     for routes, security in ((STORE_ROUTES, [{"store": []}]),
                              (CHANNEL_ROUTES, [{"channel": []}]),
-                             (EITHER_ROUTES, [{"channel": []}, {"store": []}])):
+                             (EITHER_ROUTES, [{"channel": []}, {"store": []}]),
+                             (ADMIN_OR_CHANNEL_ROUTES, [{"admin": []}, {"channel": []}])):
         for method, path in routes:
             doc["paths"][path][method]["security"] = security
     return doc

@@ -77,6 +77,25 @@ def phone(value, f, optional=False) -> str | None:
     return _schema(lambda: event_schema.phone(value, f, optional))
 
 
+# ---- stock documents (issue 15): the payload shapes of transfer.sent / transfer.received /
+# delivery.received are in agent.event_schema; what needs the pushing store is checked here:
+# a transfer names both stores and the pushing store must be its side.
+
+def _transfer_sent(ev: Event, f: str) -> None:
+    p = ev.payload
+    if p["from_store"] != ev.store_id or not p["transfer_id"].startswith(ev.store_id + ":"):
+        raise BadRequest(f"{f}.from_store must be the sending store", field=f"{f}.from_store")
+
+
+def _transfer_received(ev: Event, f: str) -> None:
+    if ev.payload["to_store"] != ev.store_id:
+        raise BadRequest(f"{f}.to_store: a store receives only transfers meant for it",
+                         field=f"{f}.to_store")
+
+
+STORE_SIDE_CHECKS = {"transfer.sent": _transfer_sent, "transfer.received": _transfer_received}
+
+
 def event(raw, i: int, store_id: str) -> Event:
     f = f"events[{i}]"
     if not isinstance(raw, dict):
@@ -102,6 +121,9 @@ def event(raw, i: int, store_id: str) -> Event:
         raise BadRequest(f"{f}.payload must be an object", field=f"{f}.payload")
     ev = Event(store_id, seq, event_id, etype, schema, occurred, payload)
     ev.lines = _schema(lambda: event_schema.check(etype, payload), f"{f}.payload")
+    side = STORE_SIDE_CHECKS.get(etype)
+    if side:
+        side(ev, f"{f}.payload")
     ev.text = canonical(payload)
     head = canonical({"event_id": event_id, "store_id": store_id, "seq": seq, "type": etype,
                       "schema": schema, "occurred_at": occurred})

@@ -55,7 +55,8 @@ def test_a_batch_is_applied_to_sales_returns_stock_and_loyalty(s1):
         (2, 8990 + 31915, 1, 8990)
     assert hub.admin("/hub/v1/stores/S1/stock")[1]["items"] == {"CHEESE": "2.145", "MILK": "9.500"}
     assert hub.admin("/hub/v1/stock?sku=CHEESE")[1] == {
-        "sku": "CHEESE", "stores": {"S1": "2.145"}, "total": "2.145"}
+        "sku": "CHEESE", "stores": {"S1": "2.145"}, "on_hand": "2.145", "in_transit": [],
+        "total": "2.145"}
     cust = hub.admin(f"/hub/v1/customers/{PHONE}")[1]
     assert (cust["name"], cust["balance"], len(cust["ledger"])) == ("Иван", 450, 1)
 

@@ -23,6 +23,8 @@ from sync.wiring import build_workers
 from .hubkit import HubServer
 from .till import Till
 
+STOCK_DOC_TABLES = ("hub_delivery", "hub_delivery_receipt", "hub_transfer",
+                    "hub_transfer_line", "hub_stock_doc")  # the hub's schema step 5
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "v0.1.0"
 
 
@@ -58,6 +60,9 @@ def test_a_0_1_0_store_and_hub_upgrade_in_place_and_sell_and_sync(tmp_path):
     try:
         assert hub_migrations.version(hub.db) == hub_migrations.current_version()
         assert hub.db.table_exists("hub_welcome") and hub.db.table_exists("hub_rejected_event")
+        for table in STOCK_DOC_TABLES:  # step 5: issue 15's stock documents
+            assert hub.db.table_exists(table)
+        assert hub.admin("/hub/v1/deliveries?store_id=S1") == (200, {"items": [], "received": []})
         status, before = hub.admin("/hub/v1/stores/S1/summary")
         assert status == 200 and before["sales_count"] > 0
         _point_at(old / "store" / "config.toml", hub.url)
@@ -113,11 +118,13 @@ def test_a_failed_hub_migration_leaves_the_hub_as_it_was(tmp_path):
     with pytest.raises(Exception, match="syntax"):
         hub_migrations.upgrade(db, hub_migrations.STEPS + [failing])
     assert hub_migrations.version(db) == 1
-    for table in ("hub_welcome", "hub_channel", "hub_rejected_event", "hub_later"):
+    for table in ("hub_welcome", "hub_channel", "hub_rejected_event", "hub_later",
+                  *STOCK_DOC_TABLES):
         assert not db.table_exists(table)
     assert "agent_version" not in {c.name for c in db.get_columns("hub_store")}
     assert hub_migrations.upgrade(db) == 1  # and the real steps still apply afterwards
     assert hub_migrations.version(db) == hub_migrations.current_version()
+    assert all(db.table_exists(table) for table in STOCK_DOC_TABLES)
     db.close_all()
 
 
@@ -143,10 +150,14 @@ def test_a_failed_hub_migration_on_postgresql_changes_nothing(pg_url):
         assert sql.scalar("SELECT to_regclass('hub_later')") is None
         assert sql.scalar("SELECT to_regclass('hub_welcome')") is None
         assert sql.scalar("SELECT to_regclass('hub_rejected_event')") is None
+        for table in STOCK_DOC_TABLES:
+            assert sql.scalar(f"SELECT to_regclass('{table}')") is None
         assert hub_migrations.upgrade(db) == 1
         assert hub_migrations.version(db) == hub_migrations.current_version()
         assert sql.scalar("SELECT to_regclass('hub_welcome')") is not None
         assert sql.scalar("SELECT to_regclass('hub_rejected_event')") is not None
+        for table in STOCK_DOC_TABLES:
+            assert sql.scalar(f"SELECT to_regclass('{table}')") is not None
         assert hub_migrations.upgrade(db) == hub_migrations.current_version()  # idempotent
     finally:
         db.close_all()

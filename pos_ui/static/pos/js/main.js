@@ -11,6 +11,7 @@ import { keypad, burstGuard } from "./widgets.js";
 import * as sale from "./sale.js";
 import * as returns from "./returns.js";
 import * as shift from "./shift.js";
+import * as backoffice from "./backoffice.js";
 import { startStatus, stopStatus, setAgentReachable, renderStatus, pollStatus } from "./status.js";
 
 const $ = (id) => document.getElementById(id);
@@ -32,6 +33,7 @@ const nav = {
     if (view === "sale") sale.onShow();
     else if (view === "returns") returns.onShow();
     else if (view === "shift") shift.onShow();
+    else if (view === "backoffice") backoffice.onShow();
   },
 };
 
@@ -44,6 +46,7 @@ function showLogin(message) {
   $("lock").hidden = true;
   $("view-login").hidden = false;
   $("tb-lock").hidden = true;
+  $("tb-backoffice").hidden = true;
   $("tb-cashier").textContent = "";
   $("tb-role").textContent = "";
   $("tb-meta").textContent = "";
@@ -79,6 +82,7 @@ async function enter(cashier) {
   $("lock").hidden = true;
   $("view-pos").hidden = false;
   $("tb-lock").hidden = false;
+  $("tb-backoffice").hidden = !backoffice.canUse();
   lastActivity = Date.now();
   startStatus();
   try { await shift.loadShift(); } catch (e) { state.shift = undefined; }
@@ -190,9 +194,11 @@ function onKey(e) {
   else if (!state.me) handled = loginKey(e);
   else if (e.altKey && (e.code === "KeyL" || e.key.toLowerCase() === "l")) { lock(); handled = true; }
   else if (topDialog()) handled = topDialog().handleKey(e);
+  else if (e.key === "F11" && backoffice.canUse() && !state.busy) { nav.go("backoffice"); handled = true; }
   else if (state.view === "sale") handled = sale.saleKey(e);
   else if (state.view === "returns") handled = returns.returnsKey(e);
   else if (state.view === "shift") handled = shift.shiftKey(e);
+  else if (state.view === "backoffice") handled = backoffice.backOfficeKey(e);
   if (handled) {
     e.preventDefault();
     e.stopPropagation();
@@ -224,7 +230,14 @@ function boot() {
   const saleHost = h("div", { class: "view-part", id: "part-sale" });
   const retHost = h("div", { class: "view-part", id: "part-returns", hidden: true });
   const shiftHost = h("div", { class: "view-part", id: "part-shift", hidden: true });
-  pos.append(saleHost, retHost, shiftHost);
+  const boHost = h("div", { class: "view-part", id: "part-backoffice", hidden: true });
+  pos.append(saleHost, retHost, shiftHost, boHost);
+  views.backoffice = boHost;
+  backoffice.buildBackOfficeView(boHost, nav);
+  const boButton = h("button", { type: "button", class: "btn btn-top", id: "tb-backoffice", hidden: true,
+                                 title: "F11", onclick: () => nav.go("backoffice") },
+                     h("kbd", { text: "F11" }), h("span", { text: t("bo.title") }));
+  $("tb-lock").before(boButton);
   views.sale = saleHost;
   views.returns = retHost;
   views.shift = shiftHost;
