@@ -23,6 +23,7 @@ from .errors import BadRequest, HubApiError
 from .ingest import Inconsistent, ingest
 from .migrations import current_version, upgrade
 from .models import HubSetting, hub_db, schema_version
+from .params import int_arg
 from .stock_docs import register_stock_docs
 from .vault import check_value
 
@@ -64,18 +65,6 @@ def check_ready(db, secret: bytes) -> None:
     if row is not None and row.value != check_value(secret):
         raise HubNotReady("this hub secret is not the one the database was initialised with")
 
-
-def _int_arg(name: str, default: int, lo: int, hi: int) -> int:
-    raw = request.args.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequest(f"{name} must be a whole number", field=name) from None
-    if not lo <= value <= hi:
-        raise BadRequest(f"{name} must be between {lo} and {hi}", field=name)
-    return value
 
 
 def _body():
@@ -146,8 +135,8 @@ def create_app(config: HubConfig) -> Flask:
     @app.get("/hub/v1/feed")
     def read_feed():
         store_id = auth.store()
-        after = _int_arg("after", 0, 0, 2**62)
-        return jsonify(feed.read(db, store_id, after, _int_arg("limit", 500, 1, 5000)))
+        after = int_arg("after", 0, 0, 2**62)
+        return jsonify(feed.read(db, store_id, after, int_arg("limit", 500, 1, 5000)))
 
     @app.post("/hub/v1/loyalty/authorize")
     def authorize():

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 
-from flask import jsonify, request
+from flask import jsonify
 
-from .errors import BadRequest, Forbidden, NotFound
+from .errors import Forbidden, NotFound
+from .params import int_arg
 from .sql import Sql
 
 MAX_LIMIT = 2000
@@ -53,18 +54,6 @@ def _envelope(store_id: str, seq: int, event_id: str, type_: str, schema: int, a
             "schema": schema, "occurred_at": at, "payload": json.loads(payload)}
 
 
-def _int_arg(name: str, default: int, hi: int) -> int:
-    raw = request.args.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequest(f"{name} must be a whole number", field=name) from None
-    if not 0 <= value <= hi:
-        raise BadRequest(f"{name} must be between 0 and {hi}", field=name)
-    return value
-
 
 def register_store_copy(app, db, auth) -> None:
     @app.get("/hub/v1/stores/<store_id>/events")
@@ -72,6 +61,6 @@ def register_store_copy(app, db, auth) -> None:
         caller = auth.store()
         if caller != store_id:
             raise Forbidden("a store reads only its own events", field="store_id")
-        after = _int_arg("after", 0, 2**62)
-        limit = max(1, _int_arg("limit", 500, MAX_LIMIT))
+        after = int_arg("after", 0, 0, 2**62)
+        limit = int_arg("limit", 500, 1, MAX_LIMIT)
         return jsonify(read(db, store_id, after, limit))

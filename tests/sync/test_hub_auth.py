@@ -173,3 +173,15 @@ def test_store_routes_need_a_signed_store_token(hub, tok):
         r = requests.request(method, hub.url + path, json={},
                              headers={"Authorization": f"Bearer {tok}"})
         assert r.status_code == 401, path
+
+
+@pytest.mark.parametrize("query", ["after=%D9%A1%D9%A2", "after=1e3", "after=-1", "after=%2B5",
+                                   "limit=0", "after=" + "9" * 400])
+def test_numbers_in_hub_queries_are_plain_ascii_digits_in_range(hub, tok, query):
+    """One reader for the hub's numeric query parameters (the feed and a store's event copy
+    parsed them with int(), which takes Arabic-Indic digits and signs)."""
+    for path in (f"/hub/v1/feed?{query}", f"/hub/v1/stores/S1/events?{query}"):
+        h = signed(tok, b"", method="GET", target=path)
+        r = requests.get(hub.url + path, headers=h)
+        assert r.status_code == 400, (path, r.status_code, r.text)
+        assert r.json()["error"]["code"]
