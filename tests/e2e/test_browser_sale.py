@@ -175,6 +175,7 @@ def test_split_payment_card_and_cash(agent, screen):
     page.keyboard.press("F4")                      # split
     expect(page.locator("#pay-card")).to_be_focused()
     page.locator("#pay-card").type("600", delay=40)
+    expect(page.locator("#pay-card")).to_have_value("600")
     page.locator("#pay-cash").click()
     page.locator("#pay-cash").type("400", delay=40)   # 918 - 600 = 318 due in cash
     expect(page.locator("#pay-change")).to_have_text(re.compile(r"82,00\s₽"))

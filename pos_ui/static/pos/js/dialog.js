@@ -79,6 +79,9 @@ export function openDialog({ title, body, buttons = [], cls = "", onKey, onClose
   stack.push(dlg);
   host.append(overlay);
   requestAnimationFrame(() => {
+    // a key pressed before this frame (F4 for a split payment) may already have put the
+    // focus in the dialog: never pull it back to the first field
+    if (box.contains(document.activeElement)) return;
     const f = initialFocus?.() || box.querySelector("input:not([disabled]), select")
       || footer.querySelector(".btn-primary") || box;
     if (f === box) box.tabIndex = -1;
