@@ -21,13 +21,9 @@ import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
-from typing import TYPE_CHECKING
 
 from drivers.formatting import clean, fit, format_money, format_qty, justify
-from drivers.receipt_view import receipt_view
-
-if TYPE_CHECKING:
-    from agent.documents import Receipt
+from drivers.receipt_view import ReceiptDocument, receipt_view
 
 __all__ = [
     "CUT_MARK", "QR", "Cut", "Op", "Separator", "Text", "layout_document", "layout_receipt",
@@ -123,7 +119,7 @@ def _mask_phone(phone: str) -> str:
     return phone[:5] + "***" + phone[-4:]
 
 
-def layout_receipt(receipt: "Receipt | dict", columns: int = 42, lang: str = "ru",
+def layout_receipt(receipt: ReceiptDocument, columns: int = 42, lang: str = "ru",
                    tz: tzinfo | None = None) -> list[Op]:
     """Lay out a sale or return receipt. ``tz`` is the zone for the printed time
     (default: this machine's local zone; ``created_at`` is UTC)."""

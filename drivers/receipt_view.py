@@ -12,6 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+#: What drivers are handed: the core's typed receipt, read by attribute, or its dict form
+#: (docs/receipt-shape.md).  Named here so drivers need no import of the core, not even
+#: for type hints.
+ReceiptDocument = Any
+
 
 class _Attrs(dict):
     """A dict read by attribute; a missing key reads as None."""

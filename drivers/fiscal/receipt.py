@@ -21,14 +21,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping
 
-from drivers.receipt_view import receipt_view
+from drivers.receipt_view import ReceiptDocument, receipt_view
 
 from .errors import Category, ConfigError
-
-if TYPE_CHECKING:
-    from agent.documents import Receipt
 
 DEFAULT_VAT_MAP: dict[str, int] = {
     "22": 0x01, "20": 0x01, "10": 0x02, "0": 0x04, "none": 0x08,
@@ -128,7 +125,7 @@ def _price_lines(price: int, qty_micro: int, amount: int) -> list[tuple[int, int
                       f"amount {amount} cannot be expressed as price x {qty_micro / 1e6}")
 
 
-def receipt_key(receipt: "Receipt | Mapping[str, Any]") -> str:
+def receipt_key(receipt: ReceiptDocument) -> str:
     """Identity of a business receipt, to recognise a retry of the same sale."""
     r = receipt_view(receipt)
     store = getattr(r.store, "id", None) if r.store is not None else None
@@ -137,7 +134,7 @@ def receipt_key(receipt: "Receipt | Mapping[str, Any]") -> str:
     return hashlib.sha256(ident.encode()).hexdigest()[:24]
 
 
-def plan_receipt(receipt: "Receipt | Mapping[str, Any]", *, vat_map: Mapping[str, int] | None = None,
+def plan_receipt(receipt: ReceiptDocument, *, vat_map: Mapping[str, int] | None = None,
                  payment_slots: Mapping[str, int] | None = None, department: int = 0,
                  payment_method: int = 4, subject: int = 1, tax_system: int = 1) -> ReceiptPlan:
     """Validate the receipt and compute the exact operations to send."""
