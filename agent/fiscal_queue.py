@@ -281,24 +281,26 @@ def z_state(shift_id: int) -> dict:
     return out
 
 
+def _back_to_pending(store, model, status_field, row_id: int, what: str) -> None:
+    """Send a document the register has not taken (failed, or pending after trouble) back
+    to the fiscal worker."""
+    field = getattr(model, status_field)
+    with store.db.write():
+        row = model.get_or_none(model.id == row_id)
+        if row is None or getattr(row, status_field) not in ("failed", "pending"):
+            raise Conflict(f"only {what} waiting for the fiscal register can be retried",
+                           code="not_pending")
+        model.update({field: "pending"}).where(model.id == row_id).execute()
+
+
 def retry_z(store, shift_id: int) -> None:
     """A senior sends a failed Z back to the register."""
-    with store.db.write():
-        shift = Shift.get_or_none(Shift.id == shift_id)
-        if shift is None or shift.fiscal_z_status not in ("failed", "pending"):
-            raise Conflict("only a Z report waiting for the fiscal register can be retried",
-                           code="not_pending")
-        Shift.update(fiscal_z_status="pending").where(Shift.id == shift_id).execute()
+    _back_to_pending(store, Shift, "fiscal_z_status", shift_id, "a Z report")
     store.notify("fiscal.retry", kind="z", id=shift_id)
 
 
 def retry(store, kind: str, row_id: int) -> None:
     """A manager sends a failed sale or return back to the register."""
-    model = Sale if kind == "sale" else SaleReturn
-    with store.db.write():
-        row = model.get_or_none(model.id == row_id)
-        if row is None or row.fiscal_status not in ("failed", "pending"):
-            raise Conflict("only a sale waiting for the fiscal register can be retried",
-                           code="not_pending")
-        model.update(fiscal_status="pending").where(model.id == row_id).execute()
+    _back_to_pending(store, Sale if kind == "sale" else SaleReturn, "fiscal_status", row_id,
+                     "a sale")
     store.notify("fiscal.retry", kind=kind, id=row_id)

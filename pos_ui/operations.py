@@ -132,49 +132,58 @@ def _catch_up_now(data_dir: Path, skip: bool) -> int:
         store.close()
 
 
+_NOT_ANSWERING = "is it on and connected? (the service may hold the port)"
+
+
+def _probe(name: str, url: str, open_device, ask, judge) -> doctor.Check:
+    """Open a device, ask it one thing, close it; any failure is the check's answer."""
+    try:
+        device = open_device()
+        try:
+            answer = ask(device)
+        finally:
+            getattr(device, "close", lambda: None)()
+    except Exception as e:  # noqa: BLE001 - any failure is the check's answer
+        return doctor.Check(name, doctor.FAIL, f"{url}: {e}", _NOT_ANSWERING)
+    return judge(answer)
+
+
+def _open_printer(url, lang):
+    from drivers.printer_transports import open_printer
+    return open_printer(url, lang=lang)
+
+
+def _open_fiscal(url, state_path):
+    from drivers.fiscal import open_fiscal
+    return open_fiscal(url, state_path=state_path)
+
+
+def _open_scale(url):
+    from drivers.scale import open_scale
+    return open_scale(url)
+
+
 def device_checks(config, timeout: float = 3.0) -> list[doctor.Check]:
     """The configured printer, fiscal register and scale: do they answer?"""
     cfg = config.section("devices")
     out = []
-    if cfg["printer"]:
-        try:
-            from drivers.printer_transports import open_printer
-            printer = open_printer(cfg["printer"], lang=config.get("ui", "language"))
-            try:
-                st = printer.status()
-            finally:
-                printer.close()
-            out.append(doctor.Check("printer", doctor.OK if st.ready else doctor.FAIL,
-                                    f"{cfg['printer']}: {st.state.value} {st.message}".strip(),
-                                    "" if st.ready else "paper, cover, cable, power"))
-        except Exception as e:  # noqa: BLE001 - any failure is the check's answer
-            out.append(doctor.Check("printer", doctor.FAIL, f"{cfg['printer']}: {e}",
-                                    "is it on and connected? (the service may hold the port)"))
-    if cfg["fiscal"]:
-        try:
-            from drivers.fiscal import open_fiscal
-            register = open_fiscal(cfg["fiscal"], state_path=str(config.data_dir
-                                                                  / "fiscal-state.json"))
-            try:
-                st = register.status()
-            finally:
-                getattr(register, "close", lambda: None)()
-            out.append(doctor.Check("fiscal register", doctor.OK, f"{cfg['fiscal']}: {st}"))
-        except Exception as e:  # noqa: BLE001
-            out.append(doctor.Check("fiscal register", doctor.FAIL, f"{cfg['fiscal']}: {e}",
-                                    "is it on and connected? (the service may hold the port)"))
-    if cfg["scale"]:
-        try:
-            from drivers.scale import open_scale
-            scale = open_scale(cfg["scale"])
-            try:
-                weight = scale.read_weight(timeout=timeout)
-            finally:
-                getattr(scale, "close", lambda: None)()
-            out.append(doctor.Check("scale", doctor.OK, f"{cfg['scale']}: {weight} kg"))
-        except Exception as e:  # noqa: BLE001
-            out.append(doctor.Check("scale", doctor.FAIL, f"{cfg['scale']}: {e}",
-                                    "is it on and connected? (the service may hold the port)"))
+    if url := cfg["printer"]:
+        out.append(_probe(
+            "printer", url, lambda: _open_printer(url, config.get("ui", "language")),
+            lambda p: p.status(),
+            lambda st: doctor.Check("printer", doctor.OK if st.ready else doctor.FAIL,
+                                    f"{url}: {st.state.value} {st.message}".strip(),
+                                    "" if st.ready else "paper, cover, cable, power")))
+    if url := cfg["fiscal"]:
+        out.append(_probe(
+            "fiscal register", url,
+            lambda: _open_fiscal(url, str(config.data_dir / "fiscal-state.json")),
+            lambda r: r.status(),
+            lambda st: doctor.Check("fiscal register", doctor.OK, f"{url}: {st}")))
+    if url := cfg["scale"]:
+        out.append(_probe(
+            "scale", url, lambda: _open_scale(url), lambda sc: sc.read_weight(timeout=timeout),
+            lambda weight: doctor.Check("scale", doctor.OK, f"{url}: {weight} kg")))
     return out
 
 
