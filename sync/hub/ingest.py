@@ -10,6 +10,11 @@ event_id or seq with a different body is a conflict (409) and nothing of the bat
 Batches are contiguous per store: one starting past ``acked_through + 1`` is answered with
 the seq the hub expects (409 ``expected_seq``), so the hub's events of a store are always
 ``1..acked_through`` without holes.
+
+Set-based: a batch is a handful of statements whatever its size (the push's replay record
+and the store's position in one, the events in one multi-row insert, then one per
+projection table that the batch touches, and one commit); loyalty rows are locked and
+written only for a batch that carries loyalty events.
 """
 
 from __future__ import annotations
@@ -27,13 +32,34 @@ from .validate import Event
 CHUNK = 200
 
 
-def ingest(db, store_id: str, events: list[Event]) -> int:
-    """Apply a checked, contiguous batch; returns the store's ``acked_through``."""
-    return retrying(db, lambda: _ingest(Sql(db), store_id, events))
+LOYALTY_TYPES = ("loyalty.posted", "customer.upserted")
 
 
-def _ingest(sql: Sql, store_id: str, events: list[Event]) -> int:
-    acked = sql.scalar("SELECT acked_through FROM hub_store WHERE store_id = ?", (store_id,))
+def ingest(db, store_id: str, events: list[Event], replay=None) -> int:
+    """Apply a checked, contiguous batch; returns the store's ``acked_through``.
+    ``replay`` (``auth.Replay``): the push's signature, remembered in the same transaction
+    (a replay raises 401 and nothing applies)."""
+    return retrying(db, lambda: _ingest(Sql(db), store_id, events, replay))
+
+
+def _position(sql: Sql, store_id: str, replay) -> int | None:
+    """The store's ``acked_through``, claiming the push's signature on the way."""
+    if replay is None:
+        return sql.scalar("SELECT acked_through FROM hub_store WHERE store_id = ?", (store_id,))
+    if not sql.pg:
+        replay.claim(sql)
+        return sql.scalar("SELECT acked_through FROM hub_store WHERE store_id = ?", (store_id,))
+    from .auth import REMEMBER
+    row = sql.one(f"WITH seen AS ({REMEMBER} RETURNING 1) SELECT (SELECT count(*) FROM seen), "
+                  "(SELECT acked_through FROM hub_store WHERE store_id = ?)",
+                  (*replay.params, store_id))
+    if not row[0]:
+        raise replay.refused()
+    return row[1]
+
+
+def _ingest(sql: Sql, store_id: str, events: list[Event], replay=None) -> int:
+    acked = _position(sql, store_id, replay)
     if acked is None:
         raise NotFound(f"store {store_id} is not registered", field="store_id")
     if not events:
@@ -129,8 +155,11 @@ class Projections:
         self.sale_refs: dict[int, str] = {}
 
     def apply(self, events: list[Event]) -> None:
-        loyalty = LoyaltyBatch(self.sql, self.store_id, self.now, self.sale_refs)
-        loyalty.lock([e for e in events if e.type in ("loyalty.posted", "customer.upserted")])
+        bonus = [e for e in events if e.type in LOYALTY_TYPES]
+        loyalty = LoyaltyBatch(self.sql, self.store_id, self.now, self.sale_refs) if bonus \
+            else None
+        if loyalty is not None:
+            loyalty.lock(bonus)
         for e in events:
             for sku, milli in e.lines:
                 self.stock[sku] += milli
@@ -139,14 +168,15 @@ class Projections:
                 handler(e)
             elif e.type in STOCK_DOC_HANDLERS:  # deliveries, transfers, counts, write-offs
                 STOCK_DOC_HANDLERS[e.type](self, e)
-            elif e.type in ("loyalty.posted", "customer.upserted"):
+            elif loyalty is not None and e.type in LOYALTY_TYPES:
                 loyalty.apply(e)
         self._write_sales()
         self._write_returns()
         for statement, params in self.after:
             self.sql.run(statement, params)
         self._write_stock()
-        loyalty.finish(self.release)
+        if loyalty is not None:
+            loyalty.finish(self.release)
         if self.release:
             marks = ",".join("?" * len(self.release))
             self.sql.run(f"UPDATE hub_hold SET released = ? WHERE store_id = ? AND client_ref IN ({marks})",
