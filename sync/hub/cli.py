@@ -93,11 +93,22 @@ def cmd_serve(args) -> int:
     from .app import HubConfig, create_app
     from .vault import load_secret
     url = _db_url(args)
-    app = create_app(HubConfig(db_url=url, secret=load_secret(url, args.secret_file),
-                               max_body=args.max_body,
-                               accept_v1_signatures=args.accept_v1_signatures))
-    server = create_server(app, host=args.host, port=args.port, threads=args.threads,
-                           ident="store-hub", clear_untrusted_proxy_headers=True)
+    config = HubConfig(db_url=url, secret=load_secret(url, args.secret_file),
+                       max_body=args.max_body, accept_v1_signatures=args.accept_v1_signatures)
+    app = create_app(config)  # checks the database (and upgrades it) before any worker starts
+    if not 1 <= args.workers <= 64:
+        raise SystemExit("store-hub: --workers must be between 1 and 64")
+    options = {"threads": args.threads, "ident": "store-hub",
+               "clear_untrusted_proxy_headers": True}
+    if args.workers > 1:
+        from .workers import listen, serve_forked
+        app.config["HUB_DB"].close_all()  # no database connection may cross the fork
+        sock = listen(args.host, args.port)
+        host, port = sock.getsockname()[:2]
+        print(f"store-hub serving on http://{host}:{port}/", flush=True)
+        return serve_forked(lambda s: create_server(create_app(config), sockets=[s], **options),
+                            sock, args.workers)
+    server = create_server(app, host=args.host, port=args.port, **options)
     print(f"store-hub serving on http://{server.effective_host}:{server.effective_port}/",
           flush=True)
     try:
@@ -203,7 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
     common(s)
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8700)
-    s.add_argument("--threads", type=int, default=8)
+    s.add_argument("--threads", type=int, default=8, help="threads per worker process")
+    s.add_argument("--workers", type=int, default=1,
+                   help="worker processes sharing the one port (pre-fork, Linux; 1-64)")
     s.add_argument("--max-body", type=int, default=8 * 1024 * 1024,
                    help="largest push in bytes (413 above it)")
     s.add_argument("--accept-v1-signatures", action="store_true",

@@ -114,8 +114,8 @@ class HubServer:
 class HubProcess:
     """``store-hub serve`` in its own process, so it can be killed with SIGKILL."""
 
-    def __init__(self, db_url: str, secret: str, threads: int = 4):
-        self.db_url, self.secret, self.threads = db_url, secret, threads
+    def __init__(self, db_url: str, secret: str, threads: int = 4, workers: int = 1):
+        self.db_url, self.secret, self.threads, self.workers = db_url, secret, threads, workers
         self.env = dict(os.environ, STORE_HUB_SECRET=secret)
         self.proc = None
         self.port = None
@@ -127,7 +127,8 @@ class HubProcess:
     def start(self) -> "HubProcess":
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "sync.hub.cli", "serve", "--db", self.db_url, "--port", "0",
-             "--threads", str(self.threads)], env=self.env, stdout=subprocess.PIPE,
+             "--threads", str(self.threads), "--workers", str(self.workers)],
+            env=self.env, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
         if "serving on" not in line:
