@@ -29,7 +29,7 @@ from .sql import Sql, iso
 from .stock_doc_events import HANDLERS as STOCK_DOC_HANDLERS
 from .validate import Event
 
-CHUNK = 200
+CHUNK = 1000  # rows per multi-row statement (16 columns x 1000 is within SQLite's limit)
 
 
 LOYALTY_TYPES = ("loyalty.posted", "customer.upserted")
