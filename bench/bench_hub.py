@@ -147,7 +147,7 @@ def burst(stores: int, batches: int, size: int) -> dict:
     for workers in (1, 2):
         hub = PgHub(stores)
         work = {sid: store_batches(sid, batches, size, random.Random(7)) for sid in hub.tokens}
-        proc, url = hub_workers(hub.url, workers)
+        proc, url = hub_workers(hub.url, workers, threads=16 // workers)  # same total
         try:
             took, lat = push_all([url], "/hub/v1/events", hub.tokens, bodies_for(work))
         finally:

@@ -78,10 +78,13 @@ def _ingest(sql: Sql, store_id: str, events: list[Event], replay=None) -> int:
     applied = [e for e in fresh if e.seq in inserted]
     if applied:
         _check_sales_known(sql, store_id, applied)
-        Projections(sql, store_id, now).apply(applied)
+        projections = Projections(sql, store_id, now)
+        projections.apply(applied)
         last = applied[-1].seq
-        sql.run("UPDATE hub_store SET acked_through = ?, last_event_at = ? "
-                "WHERE store_id = ? AND acked_through < ?", (last, now, store_id, last))
+        projections.tail.append(("UPDATE hub_store SET acked_through = ?, last_event_at = ? "
+                                 "WHERE store_id = ? AND acked_through < ?",
+                                 (last, now, store_id, last)))
+        sql.script(projections.tail)  # the writes nothing waits for: one round trip
     return max(acked, events[-1].seq)
 
 
@@ -152,6 +155,7 @@ class Projections:
         self.stock = defaultdict(int)
         self.sales, self.returns, self.release = [], [], []
         self.after: list[tuple[str, tuple]] = []  # updates of rows this batch may insert
+        self.tail: list[tuple] = []  # the last writes, sent together (``Sql.script``)
         self.sale_refs: dict[int, str] = {}
 
     def apply(self, events: list[Event]) -> None:
@@ -172,15 +176,15 @@ class Projections:
                 loyalty.apply(e)
         self._write_sales()
         self._write_returns()
-        for statement, params in self.after:
-            self.sql.run(statement, params)
-        self._write_stock()
         if loyalty is not None:
             loyalty.finish(self.release)
+        self.tail.extend(self.after)  # after the sales and returns they update
+        self._write_stock()
         if self.release:
             marks = ",".join("?" * len(self.release))
-            self.sql.run(f"UPDATE hub_hold SET released = ? WHERE store_id = ? AND client_ref IN ({marks})",
-                         [self.sql.true(), self.store_id] + self.release)
+            self.tail.append((f"UPDATE hub_hold SET released = ? WHERE store_id = ? AND "
+                              f"client_ref IN ({marks})",
+                              [self.sql.true(), self.store_id] + self.release))
 
     def on_sale_completed(self, e: Event) -> None:
         p = e.payload
@@ -258,9 +262,9 @@ class Projections:
         items = sorted((sku, d) for sku, d in self.stock.items() if d)
         for i in range(0, len(items), CHUNK):
             part = items[i:i + CHUNK]
-            self.sql.insert_rows(
+            self.tail.append((
                 "INSERT INTO hub_stock (store_id, sku, on_hand_milli, updated_at)",
                 [(self.store_id, sku, delta, self.now) for sku, delta in part],
                 "ON CONFLICT (store_id, sku) DO UPDATE SET "
                 "on_hand_milli = hub_stock.on_hand_milli + excluded.on_hand_milli, "
-                "updated_at = excluded.updated_at, feed_cursor = NULL")
+                "updated_at = excluded.updated_at, feed_cursor = NULL"))
