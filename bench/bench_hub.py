@@ -78,18 +78,19 @@ class PgHub:
         conn.close()
 
 
-def push_all(urls: list[str], path: str, tokens: dict, bodies: dict) -> tuple[float, list]:
-    """Every store pushes its bodies back to back, all stores at once; (seconds, latencies)."""
+CLIENT_PROCESSES = 4  # the stores' threads spread over processes: no GIL convoy in the client
+
+
+def _stores_client(urls, path, stores, ready, go, out) -> None:
     from sync import signing
     latencies, errors, lock = [], [], threading.Lock()
-    start = threading.Barrier(len(tokens) + 1)
 
-    def store(sid, k):
+    def store(k, sid, tok, bodies):
         with requests.Session() as s:
-            start.wait()
-            for body in bodies[sid]:
-                h = {"Authorization": f"Bearer {tokens[sid]}", "Content-Type": "application/json",
-                     signing.HEADER: signing.header_value(tokens[sid], body, None, "POST", path)}
+            go.wait()
+            for body in bodies:
+                h = {"Authorization": f"Bearer {tok}", "Content-Type": "application/json",
+                     signing.HEADER: signing.header_value(tok, body, None, "POST", path)}
                 t0 = time.perf_counter()
                 r = s.post(urls[k % len(urls)] + path, data=body, headers=h, timeout=300)
                 took = time.perf_counter() - t0
@@ -97,12 +98,35 @@ def push_all(urls: list[str], path: str, tokens: dict, bodies: dict) -> tuple[fl
                     latencies.append(took)
                     if r.status_code != 200:
                         errors.append((sid, r.status_code, r.text[:200]))
-    threads = [threading.Thread(target=store, args=(sid, k)) for k, sid in enumerate(tokens)]
+    threads = [threading.Thread(target=store, args=st) for st in stores]
     [t.start() for t in threads]
-    start.wait()
-    t0 = time.perf_counter()
+    ready.put(1)
     [t.join() for t in threads]
+    out.put((latencies, errors))
+
+
+def push_all(urls: list[str], path: str, tokens: dict, bodies: dict) -> tuple[float, list]:
+    """Every store pushes its bodies back to back, all stores at once (threads in
+    ``CLIENT_PROCESSES`` processes); (seconds, latencies)."""
+    import multiprocessing
+    ctx = multiprocessing.get_context("fork")
+    ready, out, go = ctx.Queue(), ctx.Queue(), ctx.Event()
+    stores = [(k, sid, tok, bodies[sid]) for k, (sid, tok) in enumerate(tokens.items())]
+    procs = [ctx.Process(target=_stores_client,
+                         args=(urls, path, stores[i::CLIENT_PROCESSES], ready, go, out))
+             for i in range(CLIENT_PROCESSES)]
+    [p.start() for p in procs]
+    for _ in procs:
+        ready.get(timeout=120)
+    t0 = time.perf_counter()
+    go.set()
+    latencies, errors = [], []
+    for _ in procs:
+        lat, err = out.get(timeout=1800)
+        latencies += lat
+        errors += err
     took = time.perf_counter() - t0
+    [p.join(30) for p in procs]
     if errors:
         raise RuntimeError(f"push failed: {errors[:3]}")
     return took, latencies
