@@ -92,14 +92,16 @@ def cmd_serve(args) -> int:
 
     from .app import HubConfig, create_app
     from .vault import load_secret
+    if not 1 <= args.workers <= 64:
+        raise SystemExit("store-hub: --workers must be between 1 and 64")
+    if not 10 <= args.connection_limit <= 1000:  # select() in waitress: fds stay below 1024
+        raise SystemExit("store-hub: --connection-limit must be between 10 and 1000")
     url = _db_url(args)
     config = HubConfig(db_url=url, secret=load_secret(url, args.secret_file),
                        max_body=args.max_body, accept_v1_signatures=args.accept_v1_signatures)
     app = create_app(config)  # checks the database (and upgrades it) before any worker starts
-    if not 1 <= args.workers <= 64:
-        raise SystemExit("store-hub: --workers must be between 1 and 64")
-    options = {"threads": args.threads, "ident": "store-hub",
-               "clear_untrusted_proxy_headers": True}
+    options = {"threads": args.threads, "ident": "store-hub", "clear_untrusted_proxy_headers": True,
+               "connection_limit": args.connection_limit}
     if args.workers > 1:
         from .workers import listen, serve_forked
         app.config["HUB_DB"].close_all()  # no database connection may cross the fork
@@ -215,6 +217,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8700)
     s.add_argument("--threads", type=int, default=8, help="threads per worker process")
+    s.add_argument("--connection-limit", type=int, default=512,
+                   help="open connections per worker (each store keeps one open between "
+                        "pushes; waitress' own default of 100 left the 101st store waiting)")
     s.add_argument("--workers", type=int, default=1,
                    help="worker processes sharing the one port (pre-fork, Linux; 1-64)")
     s.add_argument("--max-body", type=int, default=8 * 1024 * 1024,

@@ -112,6 +112,33 @@ def test_two_workers_behind_one_port_apply_a_stores_concurrent_batches_once(tmp_
             pg_drop(schema)
 
 
+def test_a_chains_worth_of_idle_keep_alive_connections_does_not_lock_the_next_store_out(
+        tmp_path):
+    """Each store's pusher keeps its connection open between pushes; waitress' default
+    connection limit (100) made the 101st store wait until another connection closed."""
+    import socket
+    url = f"sqlite:///{tmp_path / 'hub.db'}"
+    hub = HubProcess(url, "secret-" + "s" * 24)
+    assert hub.run_cli("init", "--admin-token", ADMIN).returncode == 0
+    hub.start()
+    idle = []
+    try:
+        for _ in range(150):
+            idle.append(socket.create_connection(("127.0.0.1", hub.port), timeout=10))
+        wait_for(lambda: _answers(hub), timeout=30, what="an answer past 150 open connections")
+    finally:
+        for s in idle:
+            s.close()
+        hub.stop()
+
+
+def _answers(hub) -> bool:
+    try:
+        return requests.get(hub.url + "/healthz", timeout=1).status_code == 200
+    except requests.RequestException:
+        return False
+
+
 def test_workers_out_of_range_is_one_line(tmp_path):
     url = f"sqlite:///{tmp_path / 'hub.db'}"
     hub = HubProcess(url, "secret-" + "s" * 24)
