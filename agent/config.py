@@ -51,6 +51,11 @@ SCHEMA: dict[str, dict[str, tuple[type, object, str]]] = {
         "lockout_minutes": (int, 15, "how long a lockout lasts"),
         "session_idle_minutes": (int, 720, "server-side session expiry after inactivity"),
     },
+    "sales": {
+        "cashier_discount_limit": (int, 10, "most a cashier may take off a line by hand "
+                                            "(percent of its catalog amount); more, and any "
+                                            "price override, needs a manager's approval"),
+    },
     "shifts": {
         "cash_out_needs_manager": (bool, True, "taking cash out of the drawer needs a manager's "
                                                "approval (PIN and login)"),
@@ -101,6 +106,7 @@ RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("security", "pin_attempts"): (1, 100), ("security", "lockout_minutes"): (0, 10_080),
     ("security", "session_idle_minutes"): (1, 525_600),
     ("ui", "idle_lock_seconds"): (0, 86_400),
+    ("sales", "cashier_discount_limit"): (0, 100),
     ("devices", "print_retry_max"): (0.01, 3600),
     ("devices", "drawer_timeout"): (0.1, 600),
     ("loyalty", "welcome_bonus"): (0, 100_000_000), ("loyalty", "accrual_percent"): (0, 100),

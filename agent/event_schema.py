@@ -29,18 +29,21 @@ MAX_TEXT = 255  # the hub's text columns are VARCHAR(255)
 MAX_DEPTH = 8
 TEXT_LIMITS = {"created_at": 40, "voided_at": 40, "expires_at": 40, "opened_at": 40,
                "closed_at": 40, "sku": 64, "phone": 20, "kind": 20, "register_id": 64,
+               "discount_approved_by": 64,
                "cashier": 64, "approved_by": 64, "client_ref": 100, "fiscal_sign": 64,
                "method": 32, "unit": 8, "vat": 8, "transfer_id": 64, "from_store": 64,
                "to_store": 64, "sent_at": 40, "received_at": 40, "scope": 20}
 MONEY_KEYS = frozenset({"total", "subtotal", "paid", "change", "bonus_earned", "bonus_redeemed",
                         "amount", "price", "discount", "bonus_reversed", "bonus_restored",
-                        "bonus_withheld", "opening_cash", "counted_cash"})
+                        "bonus_withheld", "opening_cash", "counted_cash", "gross",
+                        "manual_discount", "catalog_price"})
 INT32_KEYS = frozenset({"number", "shift_number", "line_no"})
 TEXT_KEYS = frozenset({"register_id", "cashier", "approved_by", "client_ref", "created_at",
                        "voided_at", "expires_at", "opened_at", "closed_at", "fiscal_sign",
                        "reason", "name", "email", "phone", "customer_phone", "sku",
                        "hub_entry_id", "method", "source", "note", "transfer_id", "from_store",
-                       "to_store", "sent_at", "received_at", "supplier", "ref", "scope"})
+                       "to_store", "sent_at", "received_at", "supplier", "ref", "scope",
+                       "discount_reason", "discount_approved_by"})
 INT_KEYS = MONEY_KEYS | INT32_KEYS | {"shift_id", "sale_id", "return_id", "entry_id", "doc_id",
                                       "line_id", "document_number", "delivery_id",
                                       "act_number"}

@@ -150,7 +150,20 @@ STEP_8 = [
     'CREATE INDEX "transfer_line_transfer_id" ON "transfer_line" ("transfer_id")',
 ]
 
-STEPS: list[list[str]] = [STEP_1, STEP_2, STEP_3, STEP_4, STEP_5, STEP_6, STEP_7, STEP_8]
+# Step 9: manual discounts and price overrides (agent/discounts.py): per line the gross
+# (price x qty), the kopecks taken off by hand, why, and the catalog price an override
+# replaced; per sale the manual total and the manager who approved it.
+STEP_9 = [
+    'ALTER TABLE "sale_line" ADD COLUMN "gross" INTEGER',
+    'ALTER TABLE "sale_line" ADD COLUMN "manual_discount" INTEGER NOT NULL DEFAULT 0',
+    'ALTER TABLE "sale_line" ADD COLUMN "discount_reason" VARCHAR(255)',
+    'ALTER TABLE "sale_line" ADD COLUMN "catalog_price" INTEGER',
+    'ALTER TABLE "sale" ADD COLUMN "manual_discount" INTEGER NOT NULL DEFAULT 0',
+    'ALTER TABLE "sale" ADD COLUMN "discount_approved_by" VARCHAR(255)',
+]
+
+STEPS: list[list[str]] = [STEP_1, STEP_2, STEP_3, STEP_4, STEP_5, STEP_6, STEP_7, STEP_8,
+                          STEP_9]
 
 
 def current_version() -> int:

@@ -8,6 +8,7 @@ numbered steps in ``migrations.py``; these classes describe it for queries.
 from __future__ import annotations
 
 from peewee import (
+    SQL,
     AutoField,
     BooleanField,
     CharField,
@@ -153,6 +154,8 @@ class Sale(BaseModel):
     fiscal_sign = CharField(null=True)
     fiscal_error = CharField(null=True)
     created_at = CharField()
+    manual_discount = IntegerField(default=0, constraints=[SQL("DEFAULT 0")])  # step 9:
+    discount_approved_by = CharField(null=True)  # kopecks off by hand; the approving manager
 
 
 class SaleLine(BaseModel):
@@ -167,9 +170,13 @@ class SaleLine(BaseModel):
     vat = CharField()
     qty_milli = IntegerField()
     price = IntegerField()
-    amount = IntegerField()  # price x qty, rounded once (the documented rule)
+    amount = IntegerField()  # gross less the manual discount: what it costs before bonus
     discount = IntegerField(default=0)  # bonus redeemed allocated to this line
     bonus_earned = IntegerField(default=0)
+    gross = IntegerField(null=True)  # price x qty, rounded once (None: older sales = amount)
+    manual_discount = IntegerField(default=0, constraints=[SQL("DEFAULT 0")])  # line + share
+    discount_reason = CharField(null=True)
+    catalog_price = IntegerField(null=True)  # set when the price was overridden
 
 
 class Payment(BaseModel):

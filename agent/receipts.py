@@ -52,12 +52,18 @@ def _balance_after(phone: str, column: str, row_id: int, created_at: str) -> int
     return loyalty.balance(phone) - (later or 0)
 
 
+def _gross(line) -> int:
+    """price x qty of a sale line (sales before manual discounts stored none: = amount)."""
+    return line.amount if line.gross is None else line.gross
+
+
 def for_sale(store, sale_id: int, copy: bool = False) -> Receipt:
     sale = Sale.get_or_none(Sale.id == sale_id)
     if sale is None:
         raise NotFound(f"no sale {sale_id}", field="sale_id")
     lines = tuple(ReceiptLine(name=ln.name, sku=ln.sku, qty=qty_str(ln.qty_milli), unit=ln.unit,
-                              price=ln.price, gross=ln.amount, discount=ln.discount,
+                              price=ln.price, gross=_gross(ln),
+                              discount=_gross(ln) - ln.amount + ln.discount,
                               amount=ln.amount - ln.discount, vat=ln.vat)
                   for ln in sale.lines.order_by(sale.lines.model.line_no))
     bonus = None
@@ -91,8 +97,8 @@ def for_return(store, return_id: int, copy: bool = False) -> Receipt:
     for rl, kept in zip(rls, withheld, strict=True):
         sl = rl.sale_line
         before = _returned_before(ret, sl.id)
-        gross = max(share(sl.amount, before + rl.qty_milli, sl.qty_milli)
-                    - share(sl.amount, before, sl.qty_milli), rl.amount)
+        gross = max(share(_gross(sl), before + rl.qty_milli, sl.qty_milli)
+                    - share(_gross(sl), before, sl.qty_milli), rl.amount)
         amount = rl.amount - kept
         lines.append(ReceiptLine(name=sl.name, sku=sl.sku, qty=qty_str(rl.qty_milli),
                                  unit=sl.unit, price=sl.price, gross=gross,

@@ -204,23 +204,28 @@ def _sale(store, p, ev):
     status = "failed" if store.fiscal_enabled else None  # never fiscalised twice by itself
     sql.insert("INSERT INTO sale (id, client_ref, shift_id, register_id, number, cashier_id,"
                " customer_phone, subtotal, total, paid, change, bonus_earned, bonus_redeemed,"
-               " fiscal_status, fiscal_error, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+               " fiscal_status, fiscal_error, created_at, manual_discount, discount_approved_by)"
+               " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                (p["sale_id"], p.get("client_ref") or f"hub:{ev['event_id']}", p["shift_id"],
                 p.get("register_id") or "1", p.get("number") or 0,
                 _cashier_id(p.get("cashier")) or _cashier_id("unknown"), p.get("customer_phone"),
                 p.get("subtotal") or p["total"], p["total"], p.get("paid") or 0,
                 p.get("change") or 0, p.get("bonus_earned") or 0, p.get("bonus_redeemed") or 0,
-                status, "recovered from the hub: check the register" if status else None, at))
+                status, "recovered from the hub: check the register" if status else None, at,
+                p.get("manual_discount") or 0, p.get("discount_approved_by")))
     moves = []
     for n, ln in enumerate(p.get("lines") or [], start=1):
         pid, qty = _product_id(ln), _qty(ln)
         unit = sql.scalar("SELECT unit FROM product WHERE id = ?", (pid,))
         sql.insert("INSERT INTO sale_line (id, sale_id, line_no, product_id, sku, name, barcode,"
-                   " unit, vat, qty_milli, price, amount, discount, bonus_earned)"
-                   " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                   " unit, vat, qty_milli, price, amount, discount, bonus_earned, gross,"
+                   " manual_discount, discount_reason, catalog_price)"
+                   " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                    (ln.get("line_id"), p["sale_id"], n, pid, ln["sku"], ln.get("name") or ln["sku"],
                     ln.get("barcode"), unit, ln.get("vat") or "none", qty, ln.get("price") or 0,
-                    ln.get("amount") or 0, ln.get("discount") or 0, ln.get("bonus_earned") or 0))
+                    ln.get("amount") or 0, ln.get("discount") or 0, ln.get("bonus_earned") or 0,
+                    ln.get("gross"), ln.get("manual_discount") or 0, ln.get("discount_reason"),
+                    ln.get("catalog_price")))
         moves.append((pid, -qty))
     _moves(moves, "sale", at, sale_id=p["sale_id"])
     for pay in p.get("payments") or []:

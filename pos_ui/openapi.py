@@ -28,10 +28,16 @@ COUNT_LINE = {"type": "object", "properties": {"sku": TEXT, "barcode": TEXT, "co
 DOC_LINES = {"type": "array", "items": DOC_LINE, "maxItems": 10}
 APPROVAL = {"approval_pin": {"type": "string", "pattern": "^[0-9]{4,8}$"},
             "approval_login": {"type": "string", "maxLength": 64}}
+DISCOUNT = {"type": "object", "properties": {
+    "percent": {"type": "string", "pattern": "^[0-9]{1,3}([.][0-9]{1,2})?$"},
+    "amount": MONEY, "reason": TEXT}, "additionalProperties": False}
+SALE_LINE = {"type": "object", "properties": {
+    "sku": TEXT, "barcode": TEXT, "qty": QTY, "price": MONEY, "reason": TEXT,
+    "discount": DISCOUNT}, "additionalProperties": False}
 SALE = {"client_ref": {"type": "string", "minLength": 1, "maxLength": 100},
-        "lines": {"type": "array", "items": LINE, "maxItems": 20},
+        "lines": {"type": "array", "items": SALE_LINE, "maxItems": 20},
         "payments": {"type": "array", "items": PAYMENT, "maxItems": 4},
-        "customer_phone": TEXT, "bonus_redeem": MONEY}
+        "customer_phone": TEXT, "bonus_redeem": MONEY, "discount": DISCOUNT, **APPROVAL}
 # method, path, summary, body fields (None: no body), query parameters, success statuses
 ROUTES = [
     ("post", "/api/v1/session", "Sign in with login and PIN (application/json only)",

@@ -16,7 +16,8 @@ def store_summary(db, store_id: str) -> dict:
                   (store_id,))
     if row is None:
         raise NotFound(f"no store {store_id}", field="store_id")
-    sales = sql.one("SELECT COUNT(*), SUM(total), SUM(bonus_earned), SUM(bonus_redeemed) "
+    sales = sql.one("SELECT COUNT(*), SUM(total), SUM(bonus_earned), SUM(bonus_redeemed), "
+                    "SUM(manual_discount) "
                     "FROM hub_sale WHERE store_id = ? AND voided_seq IS NULL", (store_id,))
     rets = sql.one("SELECT COUNT(*), SUM(total) FROM hub_return WHERE store_id = ?", (store_id,))
     open_shifts = sql.scalar("SELECT COUNT(*) FROM hub_shift WHERE store_id = ? AND "
@@ -25,6 +26,7 @@ def store_summary(db, store_id: str) -> dict:
     return {"store_id": store_id, "acked_through": n(row[0]), "last_event_at": row[1],
             "sales_count": n(sales[0]), "sales_total": n(sales[1]),
             "bonus_earned": n(sales[2]), "bonus_redeemed": n(sales[3]),
+            "discounts_total": n(sales[4]),
             "returns_count": n(rets[0]), "returns_total": n(rets[1]),
             "open_shifts": n(open_shifts),
             "quarantined": rejected.count_quarantined(db, store_id)}

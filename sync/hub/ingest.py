@@ -159,7 +159,7 @@ class Projections:
                            p.get("shift_id"), p.get("register_id"), p.get("cashier"),
                            p.get("customer_phone"), g("subtotal"), p["total"], g("paid"),
                            g("change"), g("bonus_earned"), g("bonus_redeemed"),
-                           p.get("created_at") or e.occurred_at, e.seq])
+                           p.get("created_at") or e.occurred_at, e.seq, g("manual_discount")])
         if p.get("client_ref"):
             self.sale_refs[p["sale_id"]] = p["client_ref"]
             if not g("bonus_redeemed"):  # else released when the redemption entry arrives
@@ -206,7 +206,7 @@ class Projections:
     def _write_sales(self) -> None:
         cols = ("store_id, sale_id, client_ref, number, shift_id, register_id, cashier, "
                 'customer_phone, subtotal, total, paid, "change", bonus_earned, bonus_redeemed, '
-                "created_at, seq")
+                "created_at, seq, manual_discount")
         self._insert_once("hub_sale", cols, self.sales, "sale_id", "sale")
 
     def _write_returns(self) -> None:

@@ -58,8 +58,19 @@ def _step_5_stock_documents(db) -> None:
     db.create_tables(STOCK_DOC_TABLES, safe=True)
 
 
+def _step_6_sale_discounts(db) -> None:
+    """What each sale took off by hand (discounts and price overrides), for the reports."""
+    if is_postgres(db):
+        db.execute_sql("ALTER TABLE hub_sale ADD COLUMN IF NOT EXISTS manual_discount "
+                       "BIGINT NOT NULL DEFAULT 0")
+        return
+    if "manual_discount" not in {c.name for c in db.get_columns("hub_sale")}:
+        db.execute_sql("ALTER TABLE hub_sale ADD COLUMN manual_discount INTEGER NOT NULL "
+                       "DEFAULT 0")
+
+
 STEPS = [_step_1_base, _step_2_chain, _step_3_store_contact, _step_4_rejected_events,
-         _step_5_stock_documents]
+         _step_5_stock_documents, _step_6_sale_discounts]
 
 
 def current_version() -> int:

@@ -100,6 +100,7 @@ class HubSale(HubModel):
     bonus_redeemed = BigIntegerField()
     created_at = CharField()
     seq = BigIntegerField()
+    manual_discount = BigIntegerField(default=0)  # taken off by hand (hub step 6)
     voided_seq = BigIntegerField(null=True)  # a sale the fiscal register never took, voided
     fiscal_document_number = BigIntegerField(null=True)
     fiscal_sign = CharField(null=True)
