@@ -129,7 +129,7 @@ class VatAmount:
 @dataclass(frozen=True)
 class Receipt:
     kind: str
-    sale_id: int
+    sale_id: int | None  # None: a return with no sale in this store (no receipt, foreign)
     store: StoreHeader
     register_id: str
     cashier: str

@@ -43,7 +43,8 @@ TEXT_KEYS = frozenset({"register_id", "cashier", "approved_by", "client_ref", "c
                        "reason", "name", "email", "phone", "customer_phone", "sku",
                        "hub_entry_id", "method", "source", "note", "transfer_id", "from_store",
                        "to_store", "sent_at", "received_at", "supplier", "ref", "scope",
-                       "discount_reason", "discount_approved_by"})
+                       "discount_reason", "discount_approved_by", "customer_name",
+                       "customer_document", "origin_store", "origin_sale"})
 INT_KEYS = MONEY_KEYS | INT32_KEYS | {"shift_id", "sale_id", "return_id", "entry_id", "doc_id",
                                       "line_id", "document_number", "delivery_id",
                                       "act_number"}
@@ -56,7 +57,7 @@ LOYALTY_KINDS = ("welcome", "accrual", "redemption", "reversal", "restore", "adj
 TYPES = ("sale.completed", "sale.voided", "sale.fiscalized", "return.fiscalized",
          "sale.returned", "stock.moved", "stock.counted", "customer.upserted", "loyalty.posted",
          "shift.opened", "shift.closed", "cash.moved", "transfer.sent", "transfer.received",
-         "delivery.received")
+         "delivery.received", "return.without_sale")
 ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 
@@ -340,7 +341,19 @@ def _fiscalized(key: str):
     return check_fiscal
 
 
+def _return_without_sale(p: dict) -> list:
+    """A return with no sale of this store behind it: without a receipt, or a foreign one."""
+    ident(p.get("return_id"), "return_id")
+    amount(p.get("total"), "total")
+    if p.get("kind") not in ("no_receipt", "foreign"):
+        raise SchemaError("kind", "must be no_receipt or foreign")
+    for key in ("reason", "customer_name", "customer_document", "origin_store", "origin_sale"):
+        label(p.get(key), key, optional=True)
+    return _lines(p, positive=True, sign=1)
+
+
 CHECKS = {"sale.completed": _sale, "sale.voided": _void,
+          "return.without_sale": _return_without_sale,
           "sale.fiscalized": _fiscalized("sale_id"), "return.fiscalized": _fiscalized("return_id"),
           "sale.returned": _return, "stock.moved": _stock, "stock.counted": _stock,
           "customer.upserted": _customer, "loyalty.posted": _loyalty,

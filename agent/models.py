@@ -187,9 +187,13 @@ class Payment(BaseModel):
 
 
 class SaleReturn(BaseModel):
+    """A return: of a sale of this store (``sale``), or, with no sale here (step 10), without
+    a receipt (``kind`` no_receipt) or of another store's or the site's sale (foreign); those
+    keep their lines in ``ReturnItem``."""
+
     id = AutoField()
     client_ref = CharField(unique=True)
-    sale = ForeignKeyField(Sale, backref="returns")
+    sale = ForeignKeyField(Sale, backref="returns", null=True)
     shift = ForeignKeyField(Shift, backref="returns")
     number = IntegerField()
     cashier = ForeignKeyField(Cashier)
@@ -203,6 +207,12 @@ class SaleReturn(BaseModel):
     fiscal_sign = CharField(null=True)
     fiscal_error = CharField(null=True)
     created_at = CharField()
+    kind = CharField(default="sale", constraints=[SQL("DEFAULT 'sale'")])  # | no_receipt | foreign
+    reason = CharField(null=True)
+    customer_name = CharField(null=True)
+    customer_document = CharField(null=True)
+    origin_store = CharField(null=True)  # a foreign return: the store (or "online") that sold
+    origin_sale = CharField(null=True)  # ... and its sale id or receipt number there
 
 
 class ReturnLine(BaseModel):
@@ -213,6 +223,22 @@ class ReturnLine(BaseModel):
     amount = IntegerField()
     bonus_reversed = IntegerField(default=0)
     bonus_restored = IntegerField(default=0)
+
+
+class ReturnItem(BaseModel):
+    """A line of a return with no sale line here: the product, the price it is refunded at."""
+
+    id = AutoField()
+    sale_return = ForeignKeyField(SaleReturn, backref="items", on_delete="CASCADE")
+    product = ForeignKeyField(Product)
+    sku = CharField()
+    name = CharField()
+    unit = CharField()
+    vat = CharField()
+    price = IntegerField()
+    qty_milli = IntegerField()
+    amount = IntegerField()
+    origin_line_id = IntegerField(null=True)  # a foreign return: the line of the original
 
 
 class Refund(BaseModel):
@@ -252,7 +278,7 @@ class Audit(BaseModel):
 
 
 ALL_MODELS = [Cashier, ApiSession, Product, Barcode, StockLevel, StockDoc, StockMove, Shift,
-              CashMove, Sale, SaleLine, Payment, SaleReturn, ReturnLine, Refund, Outbox,
+              CashMove, Sale, SaleLine, Payment, SaleReturn, ReturnLine, ReturnItem, Refund, Outbox,
               SyncState, Audit]
 
 

@@ -22,7 +22,7 @@ from .documents import (
     allocate,
 )
 from .errors import NotFound
-from .models import ReturnLine, Sale, SaleReturn
+from .models import ReturnItem, ReturnLine, Sale, SaleReturn
 from .money import qty_str, share
 
 
@@ -81,6 +81,20 @@ def for_sale(store, sale_id: int, copy: bool = False) -> Receipt:
         fiscal=_fiscal(sale), fiscal_register=sale.fiscal_status is not None)
 
 
+def _for_return_without_sale(store, ret: SaleReturn, copy: bool) -> Receipt:
+    """A return without a receipt or of another store's sale: its items at their price."""
+    lines = tuple(ReceiptLine(name=it.name, sku=it.sku, qty=qty_str(it.qty_milli), unit=it.unit,
+                              price=it.price, gross=it.amount, discount=0, amount=it.amount,
+                              vat=it.vat) for it in ret.items.order_by(ReturnItem.id))
+    return Receipt(
+        kind="return", sale_id=None, return_id=ret.id, copy=copy, store=_store(store),
+        register_id=ret.shift.register_id, cashier=ret.cashier.name,
+        shift_number=ret.shift.number, receipt_number=ret.number, created_at=ret.created_at,
+        lines=lines, total=ret.total,
+        payments=tuple(ReceiptPayment(r.method, r.amount) for r in ret.refunds), change=0,
+        fiscal=_fiscal(ret), fiscal_register=ret.fiscal_status is not None)
+
+
 def _returned_before(ret: SaleReturn, sale_line_id: int) -> int:
     return ReturnLine.select(fn.SUM(ReturnLine.qty_milli)).where(
         (ReturnLine.sale_line == sale_line_id) & (ReturnLine.sale_return < ret.id)).scalar() or 0
@@ -90,6 +104,8 @@ def for_return(store, return_id: int, copy: bool = False) -> Receipt:
     ret = SaleReturn.get_or_none(SaleReturn.id == return_id)
     if ret is None:
         raise NotFound(f"no return {return_id}", field="return_id")
+    if ret.sale_id is None:
+        return _for_return_without_sale(store, ret, copy)
     rls = list(ret.lines.order_by(ReturnLine.id))
     # the bonus withheld from the refund comes off the lines like a discount
     withheld = allocate(sum(rl.amount for rl in rls) - ret.total, [rl.amount for rl in rls])

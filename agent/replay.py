@@ -263,6 +263,39 @@ def _return(store, p, ev):
     _bump_receipt_number(p["shift_id"], p.get("number"))
 
 
+@handles("return.without_sale")
+def _return_without_sale(store, p, ev):
+    at = p.get("created_at") or ev["occurred_at"]
+    cashier = _cashier_id(p.get("cashier")) or _cashier_id("unknown")
+    status = "failed" if store.fiscal_enabled else None
+    sql.insert("INSERT INTO sale_return (id, client_ref, sale_id, shift_id, number, cashier_id,"
+               " approved_by_id, total, bonus_reversed, bonus_restored, bonus_withheld,"
+               " fiscal_status, fiscal_error, created_at, kind, reason, customer_name,"
+               " customer_document, origin_store, origin_sale)"
+               " VALUES (?,?,NULL,?,?,?,?,?,0,0,0,?,?,?,?,?,?,?,?,?)",
+               (p["return_id"], p.get("client_ref") or f"hub:{ev['event_id']}", p["shift_id"],
+                p.get("number") or 0, cashier, _cashier_id(p.get("approved_by")) or cashier,
+                p["total"], status, "recovered from the hub: check the register" if status
+                else None, at, p.get("kind") or "no_receipt", p.get("reason"),
+                p.get("customer_name"), p.get("customer_document"), p.get("origin_store"),
+                p.get("origin_sale")))
+    moves = []
+    for ln in p.get("lines") or []:
+        pid, qty = _product_id(ln), _qty(ln)
+        product = sql.one("SELECT unit, vat FROM product WHERE id = ?", (pid,))
+        sql.insert("INSERT INTO return_item (sale_return_id, product_id, sku, name, unit, vat,"
+                   " price, qty_milli, amount, origin_line_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                   (p["return_id"], pid, ln["sku"], ln.get("name") or ln["sku"],
+                    product["unit"], product["vat"], ln.get("price") or 0, qty,
+                    ln.get("amount") or 0, ln.get("line_id")))
+        moves.append((pid, qty))
+    _moves(moves, "return", at, return_id=p["return_id"])
+    for r in p.get("refunds") or []:
+        sql.insert("INSERT INTO refund (sale_return_id, method, amount) VALUES (?, ?, ?)",
+                   (p["return_id"], r["method"], r["amount"]))
+    _bump_receipt_number(p["shift_id"], p.get("number"))
+
+
 @handles("sale.voided")
 def _void(store, p, ev):
     sql.insert("UPDATE sale SET fiscal_status = 'voided' WHERE id = ?", (p["sale_id"],))

@@ -15,6 +15,9 @@ QTY = {"oneOf": [{"type": "string", "pattern": "^[0-9]{1,5}([.,][0-9]{1,3})?$"},
                  {"type": "integer", "minimum": 1, "maximum": 10000}]}
 LINE = {"type": "object", "properties": {"sku": TEXT, "barcode": TEXT, "qty": QTY,
                                          "line_id": ID}, "additionalProperties": False}
+RETURN_LINE = {"type": "object", "properties": {"line_id": ID, "sku": TEXT, "barcode": TEXT,
+                                                "qty": QTY, "price": MONEY},
+               "additionalProperties": False}
 PAYMENT = {"type": "object", "properties": {"method": {"enum": ["cash", "card", "bonus"]},
                                             "amount": MONEY}, "required": ["method", "amount"],
            "additionalProperties": False}
@@ -96,10 +99,17 @@ ROUTES = [
     ("get", "/api/v1/sales", "Recent sales of this register", None,
      {"register": TEXT, "shift_number": ID, "number": ID,
       "limit": {"type": "integer", "minimum": 1, "maximum": 100}}, ("200",)),
-    ("post", "/api/v1/returns", "Return goods of a sale (a manager approves)",
-     {"client_ref": TEXT, "sale_id": ID, "lines": {"type": "array", "items": LINE,
-                                                    "maxItems": 10},
-      "refunds": {"type": "array", "items": PAYMENT, "maxItems": 2}, **APPROVAL}, {},
+    ("post", "/api/v1/returns", "Return goods of a sale (a manager approves); sale_id null: "
+     "without a receipt (lines by sku with price, reason, customer); origin: a sale of "
+     "another store or the site",
+     {"client_ref": TEXT, "sale_id": {**ID, "nullable": True},
+      "lines": {"type": "array", "items": RETURN_LINE, "maxItems": 10},
+      "refunds": {"type": "array", "items": PAYMENT, "maxItems": 2}, "reason": TEXT,
+      "customer": {"type": "object", "properties": {"name": TEXT, "document": TEXT},
+                   "additionalProperties": False},
+      "origin": {"type": "object", "properties": {"store_id": TEXT, "sale_id": ID,
+                                                  "sale_number": ID, "phone": TEXT},
+                 "additionalProperties": False}, **APPROVAL}, {},
      ("200", "201")),
     ("get", "/api/v1/returns/{return_id}", "One return", None, {}, ("200",)),
     ("get", "/api/v1/customers", "A customer by phone", None, {"phone": TEXT}, ("200",)),
@@ -150,7 +160,7 @@ REQUIRED = {"/api/v1/session": ("login", "pin"), "/api/v1/shifts/open": ("openin
             "/api/v1/shifts/cash": ("kind", "amount", "reason"),
             "/api/v1/stock/moves": ("kind", "client_ref", "lines"),
             "/api/v1/sales/quote": ("lines",), "/api/v1/sales": ("client_ref", "lines", "payments"),
-            "/api/v1/returns": ("client_ref", "sale_id", "lines"),
+            "/api/v1/returns": ("client_ref", "lines"),
             "/api/v1/customers": ("phone",),
             "/api/v1/customers/{phone}/adjustments": ("amount", "reason"),
             "/api/v1/deliveries": ("client_ref", "supplier", "number", "lines"),

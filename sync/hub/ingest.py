@@ -171,6 +171,13 @@ class Projections:
                              p.get("bonus_reversed") or 0, p.get("bonus_restored") or 0,
                              p.get("created_at") or e.occurred_at, e.seq])
 
+    def on_return_without_sale(self, e: Event) -> None:
+        """A return without a receipt or of another store's sale: counted with the store's
+        returns (``sale_id`` 0: no sale of this store behind it)."""
+        p = e.payload
+        self.returns.append([self.store_id, p["return_id"], 0, p["total"], 0, 0,
+                             p.get("created_at") or e.occurred_at, e.seq])
+
     def on_sale_voided(self, e: Event) -> None:
         self.after.append(("UPDATE hub_sale SET voided_seq = ? WHERE store_id = ? AND sale_id = ?",
                            (e.seq, self.store_id, e.payload["sale_id"])))

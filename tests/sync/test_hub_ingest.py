@@ -210,3 +210,15 @@ def test_the_summary_reports_what_sales_took_off_by_hand(s1):
     assert r.status_code == 200, r.text
     s = summary(hub)
     assert (s["sales_total"], s["discounts_total"]) == (16182 + 8990, 1798)
+
+
+def test_a_return_without_a_sale_counts_with_the_returns_and_the_stock(s1):
+    hub, tok = s1
+    r = push_raw(hub.url, tok, "S1", [event("S1", 1, "return.without_sale", {
+        "return_id": 1, "kind": "no_receipt", "total": 17980, "shift_id": 1,
+        "reason": "чек утерян", "customer_name": "Иванов", "customer_document": "паспорт",
+        "lines": [{"sku": "MILK", "qty": "2.000", "price": 8990, "amount": 17980}]})])
+    assert r.status_code == 200, r.text
+    s = summary(hub)
+    assert (s["returns_count"], s["returns_total"]) == (1, 17980)
+    assert hub.admin("/hub/v1/stores/S1/stock")[1]["items"] == {"MILK": "2.000"}
