@@ -18,6 +18,7 @@ import { renderReceiptInto, reprint } from "./receipt.js";
 import { watchFiscal, fiscalLine } from "./fiscal.js";
 import { openCustomerDialog, openRedeemDialog } from "./customer.js";
 import { pollStatus } from "./status.js";
+import { openDiscountDialog } from "./discount.js";
 
 let els = null;
 let scanQueue = Promise.resolve();
@@ -33,6 +34,7 @@ export function saleKeys() {
     ["F7", t("btn.shift")], ["F8", t("btn.delete")], ["F9", t("btn.receipt")],
     ["F10", t("btn.void")], ["↑ ↓", t("help.select")], ["+ −", t("help.plusminus")],
     ["Del", t("help.del")], ["Esc", t("help.esc")], ["Alt+L", t("btn.lock")],
+    ["Alt+S", t("btn.discount")],
   ];
 }
 
@@ -69,6 +71,7 @@ export function buildSaleView(root, navigator) {
     btn(t("btn.qty"), { key: "F3", id: "btn-qty", onclick: () => editQty() }),
     btn(t("btn.delete"), { key: "F8", id: "btn-delete", onclick: () => deleteSelected() }),
     btn(t("btn.void"), { key: "F10", id: "btn-void", cls: "btn-warn", onclick: () => voidCart() }),
+    btn(t("btn.discount"), { key: "Alt+S", id: "btn-discount", onclick: () => openDiscountDialog(say) }),
     btn(t("btn.return"), { key: "F6", id: "btn-return", onclick: () => nav.go("returns") }),
     btn(t("btn.shift"), { key: "F7", id: "btn-shift", onclick: () => nav.go("shift") }),
     btn(t("btn.receipt"), { key: "F9", id: "btn-receipt", onclick: () => showLastReceipt() }),
@@ -598,6 +601,7 @@ export function openHelp() {
 /** Keys on the sale screen (no dialog open). Returns true when the key was used. */
 export function saleKey(e) {
   const emptyField = !els.scan.value;
+  if (e.altKey && e.code === "KeyS") { openDiscountDialog(say); return true; }
   switch (e.key) {
     case "F1": openHelp(); return true;
     case "F2": openSearch(); return true;
