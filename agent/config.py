@@ -56,6 +56,13 @@ SCHEMA: dict[str, dict[str, tuple[type, object, str]]] = {
                                             "(percent of its catalog amount); more, and any "
                                             "price override, needs a manager's approval"),
     },
+    "returns": {
+        "foreign_offline": (str, "refuse", "a return of another store's sale while the hub is "
+                                           "out of reach: refuse, or approve (a manager "
+                                           "approves; the hub reports any double return)"),
+        "hub_timeout": (float, 3.0, "seconds to wait for the hub's answer about another "
+                                    "store's sale"),
+    },
     "shifts": {
         "cash_out_needs_manager": (bool, True, "taking cash out of the drawer needs a manager's "
                                                "approval (PIN and login)"),
@@ -107,6 +114,7 @@ RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("security", "session_idle_minutes"): (1, 525_600),
     ("ui", "idle_lock_seconds"): (0, 86_400),
     ("sales", "cashier_discount_limit"): (0, 100),
+    ("returns", "hub_timeout"): (0.1, 60),
     ("devices", "print_retry_max"): (0.01, 3600),
     ("devices", "drawer_timeout"): (0.1, 600),
     ("loyalty", "welcome_bonus"): (0, 100_000_000), ("loyalty", "accrual_percent"): (0, 100),
@@ -175,6 +183,9 @@ def validate(raw: dict) -> dict:
         raise Invalid("config.toml: [store] id is required", field="store.id")
     if values["ui"]["language"] not in ("ru", "en"):
         raise Invalid("config.toml: [ui] language must be ru or en", field="ui.language")
+    if values["returns"]["foreign_offline"] not in ("refuse", "approve"):
+        raise Invalid("config.toml: [returns] foreign_offline must be refuse or approve",
+                      field="returns.foreign_offline")
     try:
         from zoneinfo import ZoneInfo
         ZoneInfo(values["store"]["timezone"])

@@ -106,9 +106,6 @@ def _require_not_voided(sale: Sale) -> None:
 
 
 def commit(store, session, body: dict) -> tuple[dict, bool]:
-    if isinstance(body, dict) and "sale_id" in body and body["sale_id"] is None:
-        from . import free_returns  # no receipt: the customer's name and document
-        return free_returns.commit_without_receipt(store, session, body)
     client_ref = require_client_ref(body)
     existing = SaleReturn.get_or_none(SaleReturn.client_ref == client_ref)
     if existing:

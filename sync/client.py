@@ -138,6 +138,23 @@ class HubClient:
             raise HubUnavailable(f"hub refused this store (HTTP {status})", status)
         raise self._refusal(status, data)
 
+    def lookup_sale(self, store_id: str, sale_id: int | None = None, number: int | None = None,
+                    shift_number: int | None = None, timeout: float | None = None) -> dict | None:
+        """Another store's sale with what is still returnable (the hub decides), or None
+        when the hub knows no such sale.  Unreachable or refused: ``HubUnavailable``."""
+        from urllib.parse import urlencode
+        query = {"store_id": store_id, "sale_id": sale_id, "number": number,
+                 "shift_number": shift_number}
+        qs = urlencode({k: v for k, v in query.items() if v is not None})
+        status, data = self.request("GET", f"/hub/v1/sales/lookup?{qs}", None, timeout)
+        if status == 200:
+            return data
+        if status == 404:
+            return None
+        if status in (401, 403):
+            raise HubUnavailable(f"hub refused this store (HTTP {status})", status)
+        raise self._refusal(status, data)
+
     def customer(self, phone: str, timeout: float | None = None) -> dict | None:
         """The hub's view of a customer, or None when the hub does not know the phone."""
         from urllib.parse import quote

@@ -44,7 +44,8 @@ QUERY_ARGS = {"/hub/v1/feed": {"after", "limit"}, "/hub/v1/stock": {"sku"},
               "/hub/v1/rejected": {"store_id", "status"},
               "/hub/v1/stores/<store_id>/events": {"after", "limit"},
               "/hub/v1/deliveries": {"store_id"}, "/hub/v1/transfers": {"sku"},
-              "/hub/v1/stock-docs": {"store_id"}}
+              "/hub/v1/stock-docs": {"store_id"},
+              "/hub/v1/sales/lookup": {"store_id", "sale_id", "number", "shift_number"}}
 
 
 class HubNotReady(Exception):
@@ -161,6 +162,8 @@ def create_app(config: HubConfig) -> Flask:
     from .loyalty_channel import register_loyalty_channel
     register_loyalty_channel(app, db, auth)
     register_stock_docs(app, db, auth)
+    from .foreign_returns import register_foreign_returns
+    register_foreign_returns(app, db, auth)
 
     @app.errorhandler(HubApiError)
     def refused(e):

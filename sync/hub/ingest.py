@@ -177,6 +177,9 @@ class Projections:
         p = e.payload
         self.returns.append([self.store_id, p["return_id"], 0, p["total"], 0, 0,
                              p.get("created_at") or e.occurred_at, e.seq])
+        if p.get("kind") == "foreign":
+            from .foreign_returns import ForeignReturns
+            ForeignReturns(self.sql, self.store_id).apply(e)
 
     def on_sale_voided(self, e: Event) -> None:
         self.after.append(("UPDATE hub_sale SET voided_seq = ? WHERE store_id = ? AND sale_id = ?",

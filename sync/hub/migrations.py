@@ -69,8 +69,15 @@ def _step_6_sale_discounts(db) -> None:
                        "DEFAULT 0")
 
 
+def _step_7_foreign_returns(db) -> None:
+    """Returns of one store's sales made in another, line by line (the hub decides what is
+    still returnable and flags double returns)."""
+    from .foreign_returns import HubForeignReturn
+    db.create_tables([HubForeignReturn], safe=True)
+
+
 STEPS = [_step_1_base, _step_2_chain, _step_3_store_contact, _step_4_rejected_events,
-         _step_5_stock_documents, _step_6_sale_discounts]
+         _step_5_stock_documents, _step_6_sale_discounts, _step_7_foreign_returns]
 
 
 def current_version() -> int:

@@ -15,7 +15,7 @@ EVENT = {"type": "object", "properties": {
     "occurred_at": {"type": "string", "maxLength": 40}, "payload": {"type": "object"}}}
 STORE_ROUTES = {("post", "/hub/v1/events"), ("get", "/hub/v1/feed"),
                 ("post", "/hub/v1/loyalty/authorize"),
-                ("get", "/hub/v1/stores/{store_id}/events")}
+                ("get", "/hub/v1/stores/{store_id}/events"), ("get", "/hub/v1/sales/lookup")}
 CHANNEL_ROUTES = {("post", "/hub/v1/loyalty/entries")}
 ADMIN_OR_CHANNEL_ROUTES = {("post", "/hub/v1/deliveries"), ("get", "/hub/v1/deliveries")}
 EITHER_ROUTES = {("get", "/hub/v1/loyalty/customers/{phone}"),  # a channel's or a store's
@@ -72,6 +72,13 @@ ROUTES = [
     ("get", "/hub/v1/loyalty/overdrafts", "Balances taken below zero", None, {}, ("200",)),
     ("post", "/hub/v1/catalog", "Publish catalog items to every store",
      {"items": {"type": "array", "maxItems": 5, "items": {"type": "object"}}}, {}, ("200",)),
+    ("get", "/hub/v1/sales/lookup", "Another store's sale for a return here: its lines with "
+     "what is still returnable (the hub is the authority)", None,
+     {"store_id": TEXT, "sale_id": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+      "number": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+      "shift_number": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}, ("200",)),
+    ("get", "/hub/v1/returns/doubles", "Double returns: foreign returns of more than was "
+     "sold (accepted offline)", None, {}, ("200",)),
     ("get", "/hub/v1/rejected", "Poison events: refused, or quarantined by the operator",
      None, {"store_id": TEXT, "status": {"enum": ["rejected", "quarantined"]}}, ("200",)),
     ("post", "/hub/v1/rejected/{rejected_id}/quarantine",
