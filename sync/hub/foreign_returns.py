@@ -119,8 +119,13 @@ class ForeignReturns:
 
     def apply(self, e) -> None:
         p = e.payload
-        origin, sale = p.get("origin_store"), p.get("origin_sale")
-        if p.get("kind") != "foreign" or not origin or not str(sale or "").isdigit():
+        origin, sale = p.get("origin_store"), str(p.get("origin_sale") or "")
+        if p.get("kind") != "foreign" or not origin:
+            return
+        if sale[:1] == "n" and sale[1:].isdigit():  # offline, known by its receipt number
+            row = _find_sale(self.sql, origin, number=int(sale[1:]))
+            sale = str(row[0]) if row else ""
+        if not sale.isdigit():
             return
         sale_id = int(sale)
         at = p.get("created_at") or e.occurred_at

@@ -123,8 +123,11 @@ def test_offline_refuse_then_approve_and_the_hub_reports_the_double_return(hub, 
         # offline: the line must say what it is and what it cost; a manager approves
         r = ret(s2, sale, [{"line_id": milk, "qty": 1}])
         assert r.status_code == 400 and r.json()["error"]["field"] == "lines[0].sku"
-        r = ret(s2, sale, [{"line_id": milk, "qty": 1, "sku": "MILK", "price": 8990}])
+        r = s2.post("/api/v1/returns", json={  # by the receipt's number, as the customer has it
+            "client_ref": uuid.uuid4().hex, "origin": {"store_id": "S1", "sale_number": sale["number"]},
+            "lines": [{"line_id": milk, "qty": 1, "sku": "MILK", "price": 8990}]})
         assert r.status_code == 201, r.text
+        assert r.json()["origin"] == {"store_id": "S1", "sale": f"n{sale['number']}"}
         p.proxies["S2"].down = False
         doubles = wait_for(lambda: p.hub.admin("/hub/v1/returns/doubles")[1]["items"],
                            timeout=60, step=0.2, what="the double return at the hub")
