@@ -18,6 +18,9 @@ from .errors import StoreError
 from .version import VERSION
 
 
+DATA_DIR_HELP = "the store's data dir (default: $STORE_AGENT_DATA_DIR)"
+
+
 def _data_dir(args) -> str:
     d = args.data_dir or os.environ.get("STORE_AGENT_DATA_DIR")
     if not d:
@@ -39,6 +42,52 @@ def cmd_cashier_add(args):
     store = Store.open(_data_dir(args))
     c = cashiers.add(store, args.login, args.name, args.role, args.pin)
     print(f"cashier {c.login} ({c.role}) added")
+
+
+def _cashier_line(c: dict) -> str:
+    state = "active" if c["active"] else "inactive"
+    if c["locked"]:
+        state += f", locked until {c['locked_until']}"
+    if not c["has_pin"]:
+        state += ", no PIN"
+    return f"{c['login']:<16} {c['role']:<8} {state:<24} {c['name']}"
+
+
+def cmd_cashier_list(args):
+    from . import cashier_admin
+    from .store import Store
+    Store.open(_data_dir(args))
+    rows = cashier_admin.listing()
+    print(f"{'LOGIN':<16} {'ROLE':<8} {'STATE':<24} NAME")
+    for c in rows:  # names come from outside: shown without control characters
+        print("".join(ch if ch.isprintable() else "?" for ch in _cashier_line(c)))
+    if not rows:
+        print("(no cashiers: add one with `store-agent cashier add`)")
+
+
+def _read_pin(args) -> str:
+    if args.pin is not None:
+        return args.pin
+    import getpass
+    if not sys.stdin.isatty():  # a script: the PIN is one line on stdin, never echoed
+        return sys.stdin.readline().strip()
+    pin = getpass.getpass("new PIN (4-8 digits): ")
+    if getpass.getpass("the same PIN again: ") != pin:
+        raise StoreError("the two PINs differ: nothing changed", field="pin")
+    return pin
+
+
+def cmd_cashier_change(args):
+    from . import cashier_admin
+    from .store import Store
+    store = Store.open(_data_dir(args))
+    if args.action == "set-pin":
+        c = cashier_admin.set_pin(store, args.login, _read_pin(args))
+        print(f"cashier {c['login']}: new PIN set")
+        return
+    c = getattr(cashier_admin, args.action)(store, args.login)
+    done = {"deactivate": "deactivated", "activate": "activated", "unlock": "unlocked"}
+    print(f"cashier {c['login']}: {done[args.action]}")
 
 
 class Progress:
@@ -147,6 +196,20 @@ def build_parser(add_process_commands=None) -> argparse.ArgumentParser:
     a.add_argument("--role", required=True, choices=["cashier", "senior", "manager"])
     a.add_argument("--pin", required=True)
     a.set_defaults(fn=cmd_cashier_add)
+    a = csub.add_parser("list", help="list cashiers with role, state and lockout")
+    a.add_argument("--data-dir", help=DATA_DIR_HELP)
+    a.set_defaults(fn=cmd_cashier_list)
+    for action, what in (("deactivate", "stop a cashier signing in; ends their open sessions"),
+                         ("activate", "let a deactivated cashier sign in again"),
+                         ("set-pin", "set a new PIN (from --pin, stdin or a prompt that does "
+                                     "not echo); clears a lockout"),
+                         ("unlock", "clear a lockout after too many wrong PINs")):
+        a = csub.add_parser(action, help=what)
+        a.add_argument("--data-dir", help=DATA_DIR_HELP)
+        a.add_argument("login", help="the cashier's login")
+        if action == "set-pin":
+            a.add_argument("--pin", help="the new PIN, 4-8 digits (omit to be asked for it)")
+        a.set_defaults(fn=cmd_cashier_change)
 
     s = sub.add_parser("import-catalog", help="import a catalog (CSV or CommerceML)")
     s.add_argument("--data-dir")
