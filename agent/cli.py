@@ -17,7 +17,6 @@ import sys
 from .errors import StoreError
 from .version import VERSION
 
-
 DATA_DIR_HELP = "the store's data dir (default: $STORE_AGENT_DATA_DIR)"
 
 

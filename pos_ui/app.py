@@ -12,8 +12,7 @@ from agent import text
 from agent.errors import Invalid, StoreError
 from agent.version import VERSION
 
-from . import (api, api_customers, api_devices, api_fiscal, api_people, api_sales,
-               api_stock_docs, ui)
+from . import api, api_customers, api_devices, api_fiscal, api_people, api_sales, api_stock_docs, ui
 from .http import error_response
 from .origin import OriginGuard
 
