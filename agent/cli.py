@@ -177,11 +177,11 @@ def build_parser(add_process_commands=None) -> argparse.ArgumentParser:
     add_process = add_process_commands or (lambda sub, after: None)
 
     s = sub.add_parser("init", help="create a data dir with the store database and config")
-    s.add_argument("--data-dir", required=True)
-    s.add_argument("--store-id", required=True)
-    s.add_argument("--store-name")
-    s.add_argument("--hub-url")
-    s.add_argument("--hub-token")
+    s.add_argument("--data-dir", required=True, help="the folder to create (or keep) the store in")
+    s.add_argument("--store-id", required=True, help="the store's id in the chain, e.g. S001")
+    s.add_argument("--store-name", help="the store's name on receipts and the screen")
+    s.add_argument("--hub-url", help="the hub's base URL (none: the store works alone)")
+    s.add_argument("--hub-token", help="this store's token at the hub (store-hub add-store)")
     s.set_defaults(fn=cmd_init)
 
     add_process(sub, "init")
@@ -189,11 +189,12 @@ def build_parser(add_process_commands=None) -> argparse.ArgumentParser:
     s = sub.add_parser("cashier", help="manage cashiers")
     csub = s.add_subparsers(dest="action", required=True)
     a = csub.add_parser("add", help="add a cashier")
-    a.add_argument("--data-dir")
-    a.add_argument("login")
-    a.add_argument("--name", required=True)
-    a.add_argument("--role", required=True, choices=["cashier", "senior", "manager"])
-    a.add_argument("--pin", required=True)
+    a.add_argument("--data-dir", help=DATA_DIR_HELP)
+    a.add_argument("login", help="the login typed on the sign-in screen")
+    a.add_argument("--name", required=True, help="the name shown on the screen and receipts")
+    a.add_argument("--role", required=True, choices=["cashier", "senior", "manager"],
+                   help="what the cashier may do (cashier < senior < manager)")
+    a.add_argument("--pin", required=True, help="the PIN, 4-8 digits")
     a.set_defaults(fn=cmd_cashier_add)
     a = csub.add_parser("list", help="list cashiers with role, state and lockout")
     a.add_argument("--data-dir", help=DATA_DIR_HELP)
@@ -211,17 +212,19 @@ def build_parser(add_process_commands=None) -> argparse.ArgumentParser:
         a.set_defaults(fn=cmd_cashier_change)
 
     s = sub.add_parser("import-catalog", help="import a catalog (CSV or CommerceML)")
-    s.add_argument("--data-dir")
-    s.add_argument("files", nargs="+")
-    s.add_argument("--format", choices=["csv", "commerceml"])
-    s.add_argument("--progress", action="store_true", default=None)
+    s.add_argument("--data-dir", help=DATA_DIR_HELP)
+    s.add_argument("files", nargs="+", help="CSV files, or CommerceML XML files or folders")
+    s.add_argument("--format", choices=["csv", "commerceml"],
+                   help="the files' format (default: commerceml for .xml or a folder, else csv)")
+    s.add_argument("--progress", action="store_true", default=None,
+                   help="show a progress bar even when stderr is not a terminal")
     s.set_defaults(fn=cmd_import_catalog)
 
     add_process(sub, "import-catalog")
 
     s = sub.add_parser("import-delivery", help="a supplier's УПД XML as an expected delivery")
-    s.add_argument("--data-dir")
-    s.add_argument("file")
+    s.add_argument("--data-dir", help=DATA_DIR_HELP)
+    s.add_argument("file", help="the УПД / счёт-фактура XML file (ФНС format 5.01-5.03)")
     s.set_defaults(fn=cmd_import_delivery)
     return p
 
