@@ -58,6 +58,7 @@ SCHEMA: dict[str, dict[str, tuple[type, object, str]]] = {
     "ui": {
         "language": (str, "ru", "cashier screen language: ru or en"),
         "idle_lock_seconds": (int, 300, "lock the cashier screen after this long idle; 0 = never"),
+        "demo": (bool, False, "show the demo's cashiers and barcodes on the sign-in screen (set by store-agent demo)"),
     },
     "devices": {
         "printer": (str, "", "receipt printer URL, e.g. escpos+tcp://127.0.0.1:9100"),

@@ -33,6 +33,15 @@ DEMO_CASHIERS = [
 ]
 
 
+def scans() -> list[dict]:
+    """What to scan in the demo: each demo product's first barcode, its name and unit (a
+    ``kg`` product asks for its weight, read from the emulated scale)."""
+    import csv
+    rows = csv.DictReader(io.StringIO(DEMO_CATALOG))
+    return [{"barcode": r["barcodes"].split("|")[0], "name": r["name"], "sku": r["sku"],
+             "unit": r["unit"], "price": r["price"]} for r in rows]
+
+
 def free_port(preferred: int) -> int:
     for port in (preferred, 0):
         with socket.socket() as s:
@@ -53,7 +62,8 @@ def prepare(data_dir: Path, store_id: str = "DEMO-1", extra_config: dict | None 
     data_dir.mkdir(parents=True, exist_ok=True)
     if not (data_dir / "config.toml").exists():
         values = {"store": {"id": store_id, "name": "Демо-магазин «У дома»",
-                            "address": "Москва, ул. Примерная, 1", "inn": "7700000000"}}
+                            "address": "Москва, ул. Примерная, 1", "inn": "7700000000"},
+                  "ui": {"demo": True}}
         for section, keys in (extra_config or {}).items():
             values.setdefault(section, {}).update(keys)
         write_new(data_dir, values)
