@@ -58,7 +58,11 @@ SCHEMA: dict[str, dict[str, tuple[type, object, str]]] = {
     "ui": {
         "language": (str, "ru", "cashier screen language: ru or en"),
         "idle_lock_seconds": (int, 300, "lock the cashier screen after this long idle; 0 = never"),
+        "touch_keyboard": (bool, False, "an on-screen letter keyboard (ru/en) in the product search, for touch-only tills"),
         "demo": (bool, False, "show the demo's cashiers and barcodes on the sign-in screen (set by store-agent demo)"),
+    },
+    "quick_keys": {
+        "skus": (list, [], "SKUs of the quick-key grid on the sale screen, in order (weighed ones read the scale)"),
     },
     "devices": {
         "printer": (str, "", "receipt printer URL, e.g. escpos+tcp://127.0.0.1:9100"),
@@ -186,6 +190,10 @@ def validate(raw: dict) -> dict:
     if not reasons or not all(isinstance(r, str) and 0 < len(r) <= 40 for r in reasons):
         raise Invalid("config.toml: [stock] writeoff_reasons must be a non-empty list of short "
                       "texts", field="stock.writeoff_reasons")
+    keys = values["quick_keys"]["skus"]
+    if len(keys) > 48 or not all(isinstance(k, str) and 0 < len(k.strip()) <= 64 for k in keys):
+        raise Invalid("config.toml: [quick_keys] skus must be a list of at most 48 SKUs",
+                      field="quick_keys.skus")
     if not 1 <= values["server"]["port"] <= 65535:
         raise Invalid("config.toml: [server] port must be 1..65535", field="server.port")
     return values

@@ -1,12 +1,12 @@
 """The manager's back office over the API: the store's cashiers and the shift reports on
-paper.  Roles are enforced here, on the server, whatever the screen shows; every change is
+paper; and the sale screen's quick keys.  Roles are enforced here, on the server, whatever the screen shows; every change is
 audited by the core (agent/cashier_admin.py) with the manager who made it."""
 
 from __future__ import annotations
 
 from flask import Blueprint, g, jsonify
 
-from agent import cashier_admin, cashiers, report_print
+from agent import cashier_admin, cashiers, quick_keys, report_print
 from agent.models import Shift
 
 from .api_devices import require_printer
@@ -81,3 +81,10 @@ def print_z(shift_id):
     report_print.z_report(shift_id)  # 404 / 409 before the printer question
     require_printer()
     return jsonify({"job_id": report_print.queue_z(store(), shift_id)}), 202
+
+
+@bp.get("/quick-keys")
+@with_session()
+def quick_key_grid():
+    """The sale screen's grid of favourite products (``[quick_keys] skus``)."""
+    return jsonify(quick_keys.grid(store().config))

@@ -149,6 +149,8 @@ ROUTES = [
      "the receipt printer", {}, {}, ("202",)),
     ("post", "/api/v1/shifts/{shift_id}/z-report/print", "Print a closed shift's Z report "
      "again (senior or manager)", {}, {}, ("202",)),
+    ("get", "/api/v1/quick-keys", "The sale screen's quick-key grid ([quick_keys] skus), "
+     "unknown SKUs named in missing", None, {}, ("200",)),
     ("get", "/api/v1/sync/status", "Sync state: pending, acked_through, blocked", None, {},
      ("200",)),
     ("get", "/api/v1/openapi.json", "This document", None, {}, ("200",)),
