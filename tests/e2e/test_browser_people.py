@@ -58,6 +58,12 @@ def test_a_manager_runs_the_cashiers_from_the_screen(agent, screen, screen_for):
     page.click("#bo-unlock-olga")
     expect(page.locator("#bo-cashiers tr[data-login='olga']")).to_have_attribute("data-locked", "false")
     assert Http(agent.base_url).post("/api/v1/session", {"login": "olga", "pin": "5555"})[0] == 200
+    page.fill("#bo-add-login", "petr")  # F6 after the list was redrawn: the form on screen
+    page.fill("#bo-add-name", "Пётр")
+    page.fill("#bo-add-pin", "6666")
+    page.keyboard.press("F6")
+    expect(page.locator("#bo-cashiers tr[data-login='petr']")).to_have_count(1)
+    expect(page.locator("#bo-people-msg")).to_contain_text("Пётр")
     screen.shot("19-backoffice-cashiers")
     assert not screen.errors
 
@@ -97,6 +103,7 @@ def test_reports_and_a_reprint_come_out_of_the_emulated_printer(make_agent, scre
     page.keyboard.press("F11")
     page.wait_for_selector("body[data-view='backoffice']")
     page.keyboard.press("F7")
+    page.wait_for_selector("#bo-print-x")  # the tab has loaded
     page.keyboard.press("F6")  # the X report
     expect(page.locator("#bo-reports-msg")).to_contain_text("X")
     printer.wait_for_jobs(2, timeout=15)

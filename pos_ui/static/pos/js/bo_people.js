@@ -33,8 +33,7 @@ export async function people(body) {
     return;
   }
   if (body.dataset.gen !== mine) return;
-  const redraw = (note) => people(body).then(() => note && body.querySelector("#bo-people-msg")
-    ?.replaceWith(Object.assign(messageLine().el, { hidden: false, textContent: note, id: "bo-people-msg" })));
+  const redraw = (text) => people(body).then(() => note(body, text, "ok"));
   const act = (path, payload, done) => post(path, payload).then((r) => redraw(done(r)), (e) => msg.show(errorText(e)));
   const pinBox = h("div", { id: "bo-pin-box" });
 
@@ -75,8 +74,7 @@ export async function people(body) {
   const role = h("select", { class: "input", id: "bo-add-role" },
     ...ROLES.map((r) => h("option", { value: r, text: t("role." + r) })));
   const pin = pinInput("bo-add-pin");
-  const add = () => act("/cashiers", { login: login.value.trim(), name: name.value, role: role.value, pin: pin.value },
-                        (c) => t("people.added", { name: c.name }));
+  const add = () => addCashier(body);
 
   body.replaceChildren(h("div", { class: "pane bo-form", id: "bo-people-form" },
     h("table", { class: "people-table", id: "bo-cashiers" },
@@ -90,6 +88,24 @@ export async function people(body) {
     btn(t("people.add"), { key: "F6", cls: "btn-primary btn-lg", id: "bo-add-cashier", onclick: add }),
     Object.assign(msg.el, { id: "bo-people-msg" })));
   return { submit: add };
+}
+
+/** The add form as it is on screen now (F6 may come after the list was redrawn). */
+function addCashier(body) {
+  const value = (id) => body.querySelector(id)?.value ?? "";
+  return post("/cashiers", { login: value("#bo-add-login").trim(), name: value("#bo-add-name"),
+                             role: value("#bo-add-role"), pin: value("#bo-add-pin") })
+    .then((c) => people(body).then(() => note(body, t("people.added", { name: c.name }), "ok")),
+          (e) => note(body, errorText(e)));
+}
+
+/** A line under the cashiers form, found afresh (the pane may have been redrawn). */
+function note(body, text, kind = "error") {
+  const el = body.querySelector("#bo-people-msg");
+  if (!el || !text) return;
+  el.hidden = false;
+  el.textContent = text;
+  el.dataset.kind = kind;
 }
 
 /** X now, a closed shift's Z again, any receipt again. */
