@@ -26,6 +26,8 @@ RING-585-17,Кольцо золотое 585 размер 17,4607001234654,18990.
 BAG-T,Пакет-майка,4607001234661,5.00,pcs,20,1000
 """
 
+DEMO_QUICK_KEYS = ["BREAD-BOR", "BAG-T", "APPLE-GALA", "CHEESE-RU", "WATER-15"]
+
 DEMO_CASHIERS = [
     ("anna", "Анна Иванова", "cashier", "1111"),
     ("boris", "Борис Петров", "senior", "2222"),
@@ -63,7 +65,7 @@ def prepare(data_dir: Path, store_id: str = "DEMO-1", extra_config: dict | None 
     if not (data_dir / "config.toml").exists():
         values = {"store": {"id": store_id, "name": "Демо-магазин «У дома»",
                             "address": "Москва, ул. Примерная, 1", "inn": "7700000000"},
-                  "ui": {"demo": True}}
+                  "ui": {"demo": True}, "quick_keys": {"skus": DEMO_QUICK_KEYS}}
         for section, keys in (extra_config or {}).items():
             values.setdefault(section, {}).update(keys)
         write_new(data_dir, values)

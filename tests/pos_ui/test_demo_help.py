@@ -37,6 +37,10 @@ def test_the_demo_prints_the_barcodes_shows_them_and_search_answers_them(tmp_pat
         found = requests.get(url + "/api/v1/products", params={"q": "вода"}, timeout=30,
                              headers={"Authorization": f"Bearer {token}"}).json()["items"]
         assert [(p["sku"], p["barcode"]) for p in found] == [("WATER-15", "4607001234623")]
+        grid = requests.get(url + "/api/v1/quick-keys", timeout=30,
+                            headers={"Authorization": f"Bearer {token}"}).json()
+        assert [p["sku"] for p in grid["items"]][:3] == ["BREAD-BOR", "BAG-T", "APPLE-GALA"]
+        assert grid["missing"] == []
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=60)
