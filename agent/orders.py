@@ -139,7 +139,7 @@ def _check_available(row: dict) -> None:
             raise Conflict(f"order {row['order_id']} cannot be accepted: {qty_str(qty)} of "
                            f"{sku} needed, {qty_str(max(free, 0))} available ({qty_str(on_hand)}"
                            f" on hand, {qty_str(held.get(pid, 0))} reserved by other orders)",
-                           field="lines", code="not_available", sku=sku,
+                           field="lines", code="insufficient_available", sku=sku,
                            available=qty_str(max(free, 0)))
 
 

@@ -103,7 +103,7 @@ def test_two_orders_race_for_the_last_unit(store, cashier):
     r = cashier.post("/api/v1/orders/B/status", json={"client_ref": "b", "status": "accepted"})
     assert r.status_code == 409
     err = r.get_json()["error"]
-    assert err["code"] == "not_available" and err["sku"] == "COFFEE"
+    assert err["code"] == "insufficient_available" and err["sku"] == "COFFEE"
     assert "0.000 available" in err["message"] and "1.000 reserved" in err["message"]
     assert cashier.get("/api/v1/orders/B").get_json()["status"] == "new"
     move(cashier, "A", "cancelled", reason="customer called")  # releases
