@@ -205,3 +205,36 @@ def test_replay_restores_orders_and_reservations(tmp_path, prepaid):
     pid = sql.database.execute_sql("SELECT id FROM product WHERE sku = 'MILK'").fetchone()[0]
     assert stock_mod.reserved_milli([pid]) == {pid: 3000}
     b.close()
+
+
+def test_two_tills_accepting_at_once_reserve_the_last_unit_once(store, live_agent):
+    """Two real HTTP requests at the same moment against a real server: one reserves the
+    last unit, the other is refused with the reason; never both."""
+    import threading
+
+    from tests.agent_process import HttpApi
+    with store.db.write():
+        from agent import stock as stock_mod
+        pid = sql.database.execute_sql("SELECT id FROM product WHERE sku = 'COFFEE'").fetchone()[0]
+        stock_mod.record_move(pid, "writeoff", -19000)
+    for oid in ("R1", "R2"):
+        place(store, oid, [{"sku": "COFFEE", "qty": "1", "price": 45900}])
+    tills = [HttpApi.login(live_agent.url, "anna", register) for register in ("1", "2")]
+    start, answers = threading.Barrier(2), {}
+
+    def accept(api, oid):
+        start.wait()
+        answers[oid] = api.post(f"/api/v1/orders/{oid}/status",
+                                {"client_ref": uuid.uuid4().hex, "status": "accepted"})
+
+    threads = [threading.Thread(target=accept, args=(api, oid))
+               for api, oid in zip(tills, ("R1", "R2"), strict=True)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    codes = sorted(r.status_code for r in answers.values())
+    assert codes == [200, 409], {k: r.text for k, r in answers.items()}
+    refused = next(r for r in answers.values() if r.status_code == 409).json()["error"]
+    assert refused["code"] == "insufficient_available" and "reserved" in refused["message"]
+    level = tills[0].get("/api/v1/stock?sku=COFFEE").json()
+    assert (level["on_hand"], level["reserved"], level["available"]) == (
+        "1.000", "1.000", "0.000")
