@@ -217,3 +217,60 @@ def test_hub_overdue_list_and_refusals(hub, monkeypatch):
     assert site.get("/hub/v1/orders/O-2").status_code == 404
     assert site.get("/hub/v1/availability").status_code == 400
     assert requests.get(hub.url + "/hub/v1/orders/O-1", timeout=10).status_code == 401
+
+
+def test_a_hanging_webhook_never_holds_up_ingest(tmp_path):
+    """The notifier's webhook does not answer at all; the store's next events are still
+    ingested at once, and the message is sent when the webhook comes back."""
+    from .hubkit import event, push_raw
+    release = threading.Event()
+    got = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            release.wait(60)  # hangs until the test lets it answer
+            got.append(json.loads(body))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *a):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    hub = HubServer(f"sqlite:///{tmp_path / 'hub.db'}", tmp_path,
+                    notify=f"http://127.0.0.1:{server.server_address[1]}/")
+    try:
+        tok = hub.add_store("S1")
+        site = Site(hub, hub.add_channel("site"))
+        assert site.post("/hub/v1/orders", order_body("H-1")).status_code == 201
+        lines = [{"sku": "COFFEE", "qty": "2.000", "price": 45900}]
+
+        def status(seq, s, **more):
+            return event("S1", seq, "order.status", {
+                "order_id": "H-1", "status": s, "prepaid": 0, "bonus_redeemed": 0,
+                "total": 91800, "lines": lines, "at": "2026-03-01T10:00:00.000000Z", **more})
+        r = push_raw(hub.url, tok, "S1", [status(1, "accepted"), status(2, "assembled"),
+                                          status(3, "ready", ready_at="2026-03-01T10:00:00Z")])
+        assert r.status_code == 200 and r.json()["acked_through"] == 3, r.text
+        wait_for(lambda: notification_state(hub) == "sending", timeout=30, what="the webhook called")
+        r = push_raw(hub.url, tok, "S1", [status(4, "cancelled", reason="no")])
+        assert r.status_code == 200 and r.json()["acked_through"] == 4, r.text
+        assert site.get("/hub/v1/orders/H-1").json()["status"] == "cancelled"
+        assert got == []  # the webhook is still hanging
+        release.set()
+        wait_for(lambda: got, timeout=30, what="the message after the webhook answered")
+        assert got[0]["order_id"] == "H-1" and got[0]["kind"] == "ready"
+    finally:
+        release.set()
+        hub.stop()
+        server.shutdown()
+        server.server_close()
+
+
+def notification_state(hub) -> str:
+    """'sending' once the worker leased the message (its next_at pushed ahead)."""
+    from sync.hub.sql import Sql
+    row = Sql(hub.db).one("SELECT status, next_at, created_at FROM hub_notification")
+    return "sending" if row and row[0] == "pending" and row[1] > row[2] else "waiting"
