@@ -93,6 +93,10 @@ def cmd_serve(args) -> int:
     from .app import HubConfig, create_app
     from .vault import load_secret
     url = _db_url(args)
+    if not 1 <= args.collect_hours <= 8760:
+        raise SystemExit("store-hub: --collect-hours must be 1 to 8760")
+    if args.notify_webhook and not args.notify_webhook.startswith(("http://", "https://")):
+        raise SystemExit("store-hub: --notify-webhook must be an http:// or https:// URL")
     app = create_app(HubConfig(db_url=url, secret=load_secret(url, args.secret_file),
                                max_body=args.max_body,
                                accept_v1_signatures=args.accept_v1_signatures,
