@@ -87,6 +87,12 @@ SCHEMA: dict[str, dict[str, tuple[type, object, str]]] = {
         "authorize_timeout": (float, 2.0, "seconds to wait for the hub's redemption approval"),
         "store_adjustments": (bool, False, "managers may adjust balances here (else only at the hub)"),
     },
+    "orders": {
+        "collect_hours": (int, 48, "hours a pick-up order may wait ready before it is overdue "
+                                   "(someone calls the customer)"),
+        "reserved_stock": (str, "warn", "selling goods reserved for pick-up orders to a walk-in "
+                                        "customer: warn or refuse"),
+    },
     "catalog": {
         "price_type": (str, "", "CommerceML price type id or name used as the retail price"),
         "warehouses": (list, [], "CommerceML warehouse ids whose stock is this store's"),
@@ -113,6 +119,7 @@ RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("loyalty", "max_offline_age"): (0, 31_536_000),
     ("loyalty", "offline_redeem_cap"): (0, 100_000_000),
     ("loyalty", "authorize_timeout"): (0.1, 60),
+    ("orders", "collect_hours"): (1, 8_760),
 }
 
 
@@ -174,6 +181,9 @@ def validate(raw: dict) -> dict:
         raise Invalid("config.toml: [store] id is required", field="store.id")
     if values["ui"]["language"] not in ("ru", "en"):
         raise Invalid("config.toml: [ui] language must be ru or en", field="ui.language")
+    if values["orders"]["reserved_stock"] not in ("warn", "refuse"):
+        raise Invalid("config.toml: [orders] reserved_stock must be warn or refuse",
+                      field="orders.reserved_stock")
     try:
         from zoneinfo import ZoneInfo
         ZoneInfo(values["store"]["timezone"])

@@ -82,6 +82,19 @@ ROUTES = [
      ("200",)),
     ("post", "/api/v1/writeoffs", "A write-off with a configured reason",
      {"client_ref": TEXT, "reason": TEXT, "lines": DOC_LINES}, {}, ("200", "201")),
+    ("get", "/api/v1/orders", "Pick-up orders of this store, overdue first (default: open "
+     "ones)", None, {"status": {"enum": ["new", "accepted", "assembled", "ready", "collected",
+                                        "cancelled"]}}, ("200",)),
+    ("get", "/api/v1/orders/{order_id}", "One pick-up order with its lines and history", None,
+     {}, ("200",)),
+    ("post", "/api/v1/orders/{order_id}/status", "Move a pick-up order (409 on a move the "
+     "lifecycle does not allow, or when accepting finds the goods reserved)",
+     {"client_ref": TEXT, "status": {"enum": ["accepted", "assembled", "ready", "cancelled"]},
+      "reason": TEXT}, {}, ("200",)),
+    ("post", "/api/v1/orders/{order_id}/collect", "Hand a ready order over: a sale for what is "
+     "still due (payments may be empty when fully prepaid)",
+     {"client_ref": TEXT, "payments": {"type": "array", "items": PAYMENT, "maxItems": 4}}, {},
+     ("200", "201")),
     ("get", "/api/v1/status", "Hub, outbox, printer and fiscal state", None, {}, ("200",)),
     ("post", "/api/v1/sales/quote", "Price a cart", SALE, {}, ("200",)),
     ("post", "/api/v1/sales", "Commit a sale (idempotent by client_ref)", SALE, {},
@@ -160,7 +173,8 @@ ROUTES = [
 PUBLIC = {("post", "/api/v1/session"), ("get", "/healthz"), ("get", "/api/v1/openapi.json")}
 PATH_PARAMS = {"sale_id": ID, "return_id": ID, "shift_id": ID, "phone": {"type": "string", "maxLength": 40},
                "delivery_id": ID, "login": {"type": "string", "maxLength": 64},
-               "transfer_id": {"type": "string", "maxLength": 64}}
+               "transfer_id": {"type": "string", "maxLength": 64},
+               "order_id": {"type": "string", "maxLength": 64}}
 
 
 REQUIRED = {"/api/v1/session": ("login", "pin"), "/api/v1/shifts/open": ("opening_cash",),
@@ -177,7 +191,9 @@ REQUIRED = {"/api/v1/session": ("login", "pin"), "/api/v1/shifts/open": ("openin
             "/api/v1/transfers": ("client_ref", "to_store", "lines"),
             "/api/v1/transfers/{transfer_id}/receive": ("client_ref", "lines"),
             "/api/v1/counts": ("client_ref", "scope", "lines"),
-            "/api/v1/writeoffs": ("client_ref", "reason", "lines")}
+            "/api/v1/writeoffs": ("client_ref", "reason", "lines"),
+            "/api/v1/orders/{order_id}/status": ("client_ref", "status"),
+            "/api/v1/orders/{order_id}/collect": ("client_ref",)}
 
 
 def document() -> dict:

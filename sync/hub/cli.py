@@ -93,9 +93,15 @@ def cmd_serve(args) -> int:
     from .app import HubConfig, create_app
     from .vault import load_secret
     url = _db_url(args)
+    if not 1 <= args.collect_hours <= 8760:
+        raise SystemExit("store-hub: --collect-hours must be 1 to 8760")
+    if args.notify_webhook and not args.notify_webhook.startswith(("http://", "https://")):
+        raise SystemExit("store-hub: --notify-webhook must be an http:// or https:// URL")
     app = create_app(HubConfig(db_url=url, secret=load_secret(url, args.secret_file),
                                max_body=args.max_body,
-                               accept_v1_signatures=args.accept_v1_signatures))
+                               accept_v1_signatures=args.accept_v1_signatures,
+                               notify=args.notify_webhook or "log",
+                               collect_hours=args.collect_hours))
     server = create_server(app, host=args.host, port=args.port, threads=args.threads,
                            ident="store-hub", clear_untrusted_proxy_headers=True)
     print(f"store-hub serving on http://{server.effective_host}:{server.effective_port}/",
@@ -207,6 +213,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--threads", type=int, default=8, help="request threads (default 8)")
     s.add_argument("--max-body", type=int, default=8 * 1024 * 1024,
                    help="largest push in bytes (413 above it)")
+    s.add_argument("--notify-webhook", metavar="URL", help="POST a JSON message to URL when "
+                   "an order is ready for pick-up (default: a log line)")
+    s.add_argument("--collect-hours", type=int, default=48, help="a ready order older than "
+                   "this is overdue (default 48)")
     s.add_argument("--accept-v1-signatures", action="store_true",
                    help="also accept the old v1 signature (body only) from agents older than v2")
     s.set_defaults(fn=cmd_serve)

@@ -58,8 +58,15 @@ def _step_5_stock_documents(db) -> None:
     db.create_tables(STOCK_DOC_TABLES, safe=True)
 
 
+def _step_6_pickup_orders(db) -> None:
+    """Orders for pick-up in a store: the orders, their lines as the stores resolved them,
+    their history and the customer notifications waiting to be sent (idempotent: safe)."""
+    from .order_models import ORDER_TABLES
+    db.create_tables(ORDER_TABLES, safe=True)
+
+
 STEPS = [_step_1_base, _step_2_chain, _step_3_store_contact, _step_4_rejected_events,
-         _step_5_stock_documents]
+         _step_5_stock_documents, _step_6_pickup_orders]
 
 
 def current_version() -> int:
