@@ -37,6 +37,8 @@ class HubConfig:
     secret: bytes
     max_body: int = MAX_BODY
     accept_v1_signatures: bool = False  # only for agents older than signature v2
+    notify: str | None = None  # None: notifications wait; "log"; or a webhook URL
+    collect_hours: int = 48  # a ready order older than this is overdue
 
 
 # every other route takes none
@@ -44,7 +46,8 @@ QUERY_ARGS = {"/hub/v1/feed": {"after", "limit"}, "/hub/v1/stock": {"sku"},
               "/hub/v1/rejected": {"store_id", "status"},
               "/hub/v1/stores/<store_id>/events": {"after", "limit"},
               "/hub/v1/deliveries": {"store_id"}, "/hub/v1/transfers": {"sku"},
-              "/hub/v1/stock-docs": {"store_id"},
+              "/hub/v1/stock-docs": {"store_id"}, "/hub/v1/orders": {"overdue"},
+              "/hub/v1/availability": {"sku", "barcode"},
               "/hub/v1/sales/lookup": {"store_id", "sale_id", "number", "shift_number"}}
 
 
@@ -164,6 +167,12 @@ def create_app(config: HubConfig) -> Flask:
     register_stock_docs(app, db, auth)
     from .foreign_returns import register_foreign_returns
     register_foreign_returns(app, db, auth)
+    from .orders import register_orders
+    register_orders(app, db, auth, config.collect_hours)
+    if config.notify:  # the customer notifications' worker (never inside ingest)
+        from .notify import NotifyWorker, make_notifier
+        url = config.notify if config.notify != "log" else None
+        app.config["HUB_NOTIFIER"] = NotifyWorker(db, make_notifier(url)).start()
 
     @app.errorhandler(HubApiError)
     def refused(e):

@@ -58,7 +58,14 @@ def _step_5_stock_documents(db) -> None:
     db.create_tables(STOCK_DOC_TABLES, safe=True)
 
 
-def _step_6_sale_discounts(db) -> None:
+def _step_6_pickup_orders(db) -> None:
+    """Orders for pick-up in a store: the orders, their lines as the stores resolved them,
+    their history and the customer notifications waiting to be sent (idempotent: safe)."""
+    from .order_models import ORDER_TABLES
+    db.create_tables(ORDER_TABLES, safe=True)
+
+
+def _step_7_sale_discounts(db) -> None:
     """What each sale took off by hand (discounts and price overrides), for the reports."""
     if is_postgres(db):
         db.execute_sql("ALTER TABLE hub_sale ADD COLUMN IF NOT EXISTS manual_discount "
@@ -69,7 +76,7 @@ def _step_6_sale_discounts(db) -> None:
                        "DEFAULT 0")
 
 
-def _step_7_foreign_returns(db) -> None:
+def _step_8_foreign_returns(db) -> None:
     """Returns of one store's sales made in another, line by line (the hub decides what is
     still returnable and flags double returns)."""
     from .foreign_returns import HubForeignReturn
@@ -77,7 +84,8 @@ def _step_7_foreign_returns(db) -> None:
 
 
 STEPS = [_step_1_base, _step_2_chain, _step_3_store_contact, _step_4_rejected_events,
-         _step_5_stock_documents, _step_6_sale_discounts, _step_7_foreign_returns]
+         _step_5_stock_documents, _step_6_pickup_orders, _step_7_sale_discounts,
+         _step_8_foreign_returns]
 
 
 def current_version() -> int:

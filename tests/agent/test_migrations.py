@@ -57,14 +57,14 @@ def test_pragmas_are_set(store):
     assert db.execute_sql("PRAGMA busy_timeout").fetchone()[0] >= 1000
 
 
-def test_step_10_rebuilds_sale_return_and_keeps_its_lines_and_refunds(tmp_path):
+def test_step_11_rebuilds_sale_return_and_keeps_its_lines_and_refunds(tmp_path):
     """The rebuild (sale_id may be NULL) must not cascade into return_line or refund."""
-    path = tmp_path / "nine.db"
+    path = tmp_path / "ten.db"
     conn = sqlite3.connect(path)
-    for step in migrations.STEPS[:9]:
+    for step in migrations.STEPS[:10]:
         for sql in step:
             conn.execute(sql)
-    conn.execute("PRAGMA user_version = 9")
+    conn.execute("PRAGMA user_version = 10")
     at = "'2025-01-01T00:00:00Z'"
     conn.executescript(f"""
         INSERT INTO cashier VALUES (1, 'm', 'M', 'manager', 'x', 0, NULL, 1, {at});
