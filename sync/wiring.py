@@ -18,7 +18,9 @@ def hub_client(store) -> HubClient | None:
     hub = store.config.section("hub")
     if not (hub["url"] and hub["token"]):
         return None
-    return HubClient(hub["url"], hub["token"], store.store_id, timeout=hub["timeout"])
+    from agent import outbox
+    return HubClient(hub["url"], hub["token"], store.store_id, timeout=hub["timeout"],
+                     head=outbox.last_seq)
 
 
 def build_workers(store, live: LiveState) -> tuple[HubClient | None, list]:

@@ -37,6 +37,9 @@ class HubConfig:
     secret: bytes
     max_body: int = MAX_BODY
     accept_v1_signatures: bool = False  # only for agents older than signature v2
+    timezone: str = "Europe/Moscow"  # business dates of shifts (the console, days complete)
+    dead_after: float = 300.0  # a store silent this long is shown dead
+    lag_after: float = 60.0  # a store whose news is this late is shown lagging
 
 
 # every other route takes none
@@ -79,6 +82,9 @@ def create_app(config: HubConfig) -> Flask:
     app = Flask("store_hub")
     app.config["MAX_CONTENT_LENGTH"] = config.max_body
     app.config["HUB_DB"], app.config["HUB_AUTH"] = db, auth
+    from .fleet import Thresholds, check_timezone
+    check_timezone(config.timezone, HubNotReady)
+    app.config["HUB_LIMITS"] = Thresholds(config.timezone, config.dead_after, config.lag_after)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 

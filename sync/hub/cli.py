@@ -95,7 +95,9 @@ def cmd_serve(args) -> int:
     url = _db_url(args)
     app = create_app(HubConfig(db_url=url, secret=load_secret(url, args.secret_file),
                                max_body=args.max_body,
-                               accept_v1_signatures=args.accept_v1_signatures))
+                               accept_v1_signatures=args.accept_v1_signatures,
+                               timezone=args.timezone, dead_after=args.dead_after,
+                               lag_after=args.lag_after))
     server = create_server(app, host=args.host, port=args.port, threads=args.threads,
                            ident="store-hub", clear_untrusted_proxy_headers=True)
     print(f"store-hub serving on http://{server.effective_host}:{server.effective_port}/",
@@ -206,6 +208,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--threads", type=int, default=8)
     s.add_argument("--max-body", type=int, default=8 * 1024 * 1024,
                    help="largest push in bytes (413 above it)")
+    s.add_argument("--timezone", default="Europe/Moscow",
+                   help="the chain's time zone for business dates (default Europe/Moscow)")
+    s.add_argument("--dead-after", type=float, default=300.0,
+                   help="seconds without a call before a store shows dead (default 300)")
+    s.add_argument("--lag-after", type=float, default=60.0,
+                   help="seconds of lag before a store shows lagging (default 60)")
     s.add_argument("--accept-v1-signatures", action="store_true",
                    help="also accept the old v1 signature (body only) from agents older than v2")
     s.set_defaults(fn=cmd_serve)

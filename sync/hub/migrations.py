@@ -58,8 +58,25 @@ def _step_5_stock_documents(db) -> None:
     db.create_tables(STOCK_DOC_TABLES, safe=True)
 
 
+def _add_columns(db, table: str, columns: dict) -> None:
+    if is_postgres(db):  # the table lives in the URL's schema (search_path)
+        for name, kind in columns.items():
+            db.execute_sql(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {name} {kind}")
+        return
+    have = {c.name for c in db.get_columns(table)}
+    for name, kind in columns.items():
+        if name not in have:
+            db.execute_sql(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+
+
+def _step_6_heartbeat(db) -> None:
+    """The heartbeat: the store's reported outbox head (backlog) and when the hub last held
+    everything the store had (business days complete)."""
+    _add_columns(db, "hub_store", {"store_seq": "BIGINT", "caught_up_at": "VARCHAR(255)"})
+
+
 STEPS = [_step_1_base, _step_2_chain, _step_3_store_contact, _step_4_rejected_events,
-         _step_5_stock_documents]
+         _step_5_stock_documents, _step_6_heartbeat]
 
 
 def current_version() -> int:

@@ -57,8 +57,9 @@ ROUTES = [
      "office, audited",
      {"amount": {"type": "integer", "minimum": -10**12, "maximum": 10**12},
       "reason": {"type": "string", "maxLength": 200}, "by": TEXT}, {}, ("201",)),
-    ("get", "/hub/v1/stores", "Every store, how far it is held, and when it last called "
-     "with which agent version (agent_version, last_seen_at)", None, {}, ("200",)),
+    ("get", "/hub/v1/stores", "Every store, stale first: status (dead/lagging/ok), how far it "
+     "is held, when it last called with which agent version, lag_seconds, backlog and which "
+     "business days are complete", None, {}, ("200",)),
     ("get", "/hub/v1/stores/{store_id}/events", "The hub's copy of the calling store's own "
      "events after a seq, as received (a restored store's catch-up; quarantined ones too)",
      None, {"after": {"type": "integer", "minimum": 0, "maximum": 2**62},
