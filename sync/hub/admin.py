@@ -50,6 +50,18 @@ def register_admin(app, db, auth) -> None:
         from .fleet import stores as fleet
         return jsonify({"items": fleet(db, current_app.config["HUB_LIMITS"])})
 
+    @app.get("/hub/v1/reports/sales")
+    def sales_report():
+        auth.admin()
+        from .params import int_arg
+        from .reports import BY, sales
+        by = request.args.get("by", "day")
+        if by not in BY:
+            raise BadRequest("by must be day, store or product", field="by")
+        limits = current_app.config["HUB_LIMITS"]
+        return jsonify(sales(db, by, int_arg("days", 30, 1, 3660), limits.timezone,
+                             request.args.get("store_id") or None))
+
     @app.get("/hub/v1/stores/<store_id>/summary")
     def summary(store_id):
         auth.admin()

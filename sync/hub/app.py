@@ -47,7 +47,8 @@ QUERY_ARGS = {"/hub/v1/feed": {"after", "limit"}, "/hub/v1/stock": {"sku"},
               "/hub/v1/rejected": {"store_id", "status"},
               "/hub/v1/stores/<store_id>/events": {"after", "limit"},
               "/hub/v1/deliveries": {"store_id"}, "/hub/v1/transfers": {"sku"},
-              "/hub/v1/stock-docs": {"store_id"}}
+              "/hub/v1/stock-docs": {"store_id"},
+              "/hub/v1/reports/sales": {"by", "days", "store_id"}}
 
 
 class HubNotReady(Exception):

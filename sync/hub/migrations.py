@@ -75,8 +75,16 @@ def _step_6_heartbeat(db) -> None:
     _add_columns(db, "hub_store", {"store_seq": "BIGINT", "caught_up_at": "VARCHAR(255)"})
 
 
+def _step_7_sale_lines(db) -> None:
+    """Sale and return lines (reports by product)."""
+    from .sale_lines import TABLES, backfill
+    db.create_tables(TABLES, safe=True)
+    backfill(db)  # the sales this hub already holds
+
+
 STEPS = [_step_1_base, _step_2_chain, _step_3_store_contact, _step_4_rejected_events,
-         _step_5_stock_documents, _step_6_heartbeat]
+         _step_5_stock_documents, _step_6_heartbeat,
+         _step_7_sale_lines]
 
 
 def current_version() -> int:

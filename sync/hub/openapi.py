@@ -64,6 +64,11 @@ ROUTES = [
      "events after a seq, as received (a restored store's catch-up; quarantined ones too)",
      None, {"after": {"type": "integer", "minimum": 0, "maximum": 2**62},
             "limit": {"type": "integer", "minimum": 0, "maximum": 2000}}, ("200",)),
+    ("get", "/hub/v1/reports/sales", "Sales by business day, store or product (lines: qty, "
+     "amount, discount, net, VAT; returns by line), voided sales left out", None,
+     {"by": {"type": "string", "enum": ["day", "store", "product"]},
+      "days": {"type": "integer", "minimum": 1, "maximum": 3660},
+      "store_id": {"type": "string", "maxLength": 64}}, ("200",)),
     ("get", "/hub/v1/stores/{store_id}/summary", "A store's totals (and quarantined count)",
      None, {}, ("200",)),
     ("get", "/hub/v1/stores/{store_id}/stock", "A store's on-hand per SKU", None, {},
