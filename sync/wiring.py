@@ -37,6 +37,10 @@ def build_workers(store, live: LiveState) -> tuple[HubClient | None, list]:
 def attach(process, blueprints: list) -> None:
     store = process.store
     live = LiveState()
+    from . import metrics
+    measured = metrics.AgentMetrics(store)
+    live.observe_push = measured.push_seconds.observe
+    blueprints.append(metrics.make_blueprint(store, measured))
     blueprints.append(pull_api.make_blueprint(store))
     blueprints.append(status.make_blueprint(store, live))
     process.status_sources["sync"] = lambda: status.sync_status(store, live)

@@ -7,9 +7,10 @@ look a customer up.  Admin routes (admin bearer) live in ``admin.py``.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
-from flask import Flask, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 from peewee import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -28,6 +29,7 @@ from .stock_docs import register_stock_docs
 from .vault import check_value
 
 log = logging.getLogger("store_hub")
+access = logging.getLogger("store_hub.access")
 MAX_BODY = 8 * 1024 * 1024
 
 
@@ -86,11 +88,14 @@ def create_app(config: HubConfig) -> Flask:
     from .fleet import Thresholds, check_timezone
     check_timezone(config.timezone, HubNotReady)
     app.config["HUB_LIMITS"] = Thresholds(config.timezone, config.dead_after, config.lag_after)
+    from .metrics import LOOPBACK, HubMetrics
+    metrics = HubMetrics(db, app.config["HUB_LIMITS"])
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
     @app.before_request
     def connect():
+        g.started = time.monotonic()
         rule = request.url_rule.rule if request.url_rule is not None else None
         unknown = sorted(set(request.args) - QUERY_ARGS.get(rule, set()))
         if rule is not None and unknown:
@@ -100,6 +105,24 @@ def create_app(config: HubConfig) -> Flask:
             if reason or (isinstance(value, str) and len(value) > 200):
                 raise BadRequest(f"{name} {reason or 'is too long'}", field=name)
         db.connect(reuse_if_open=True)
+
+    @app.after_request
+    def account(resp):
+        route = request.url_rule.rule if request.url_rule is not None else "(unknown)"
+        took = time.monotonic() - g.get("started", time.monotonic())
+        metrics.requests.labels(request.method, route, str(resp.status_code)).inc()
+        if route == "/hub/v1/events" and resp.status_code == 200:
+            metrics.push_seconds.observe(took)
+        from agent.jsonlog import request_line
+        request_line(access, request.method, route, resp.status_code, took * 1000,
+                     store_id=g.get("store_id"))
+        return resp
+
+    @app.get("/metrics")
+    def prometheus():
+        if request.remote_addr not in LOOPBACK:
+            auth.admin()
+        return Response(metrics.render(), mimetype="text/plain; version=0.0.4")
 
     @app.teardown_request
     def give_back(exc):

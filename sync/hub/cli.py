@@ -214,6 +214,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seconds without a call before a store shows dead (default 300)")
     s.add_argument("--lag-after", type=float, default=60.0,
                    help="seconds of lag before a store shows lagging (default 60)")
+    s.add_argument("--log-file", help="also write the JSON-lines log here (rotated)")
+    s.add_argument("--log-max-bytes", type=int, default=10_000_000,
+                   help="rotate the log file at this size (default 10 MB)")
+    s.add_argument("--log-backups", type=int, default=5, help="old log files kept (default 5)")
     s.add_argument("--accept-v1-signatures", action="store_true",
                    help="also accept the old v1 signature (body only) from agents older than v2")
     s.set_defaults(fn=cmd_serve)
@@ -268,9 +272,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    logging.basicConfig(level=os.environ.get("STORE_HUB_LOG", "WARNING"),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
+    if getattr(args, "fn", None) is cmd_serve:  # JSON lines: one per request, to stderr and --log-file
+        from agent.jsonlog import setup
+        try:
+            setup(os.environ.get("STORE_HUB_LOG", "WARNING"), args.log_file,
+                  args.log_max_bytes, args.log_backups, access="store_hub.access")
+        except OSError as e:
+            print(f"store-hub: cannot write the log file {args.log_file}: {e.strerror}",
+                  file=sys.stderr)
+            return 1
+    else:
+        logging.basicConfig(level=os.environ.get("STORE_HUB_LOG", "WARNING"),
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from agent.errors import StoreError
 
     from .app import HubNotReady

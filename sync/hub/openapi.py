@@ -95,6 +95,9 @@ ROUTES = [
     ("get", "/hub/v1/stock-docs", "A store's counts and write-offs with their lines", None,
      {"store_id": TEXT}, ("200",)),
     ("get", "/hub/v1/openapi.json", "This document", None, {}, ("200",)),
+    ("get", "/metrics", "Prometheus metrics (text format): per store status, lag, backlog, "
+     "last contact; rejected events; sales; requests and push latency of this process. "
+     "Loopback clients need no token", None, {}, (("200", "text/plain"),)),
     ("get", "/healthz", "Liveness: ok, the hub's version and schema_version", None, {},
      ("200",)),
 ]
