@@ -191,6 +191,10 @@ def create_app(config: HubConfig) -> Flask:
     from .loyalty_channel import register_loyalty_channel
     register_loyalty_channel(app, db, auth)
     register_stock_docs(app, db, auth)
+    from .console import QUERY_ARGS as CONSOLE_ARGS
+    from .console import register_console
+    QUERY_ARGS.update(CONSOLE_ARGS)
+    register_console(app, config.secret)
 
     @app.errorhandler(HubApiError)
     def refused(e):

@@ -115,8 +115,9 @@ class HubServer:
 class HubProcess:
     """``store-hub serve`` in its own process, so it can be killed with SIGKILL."""
 
-    def __init__(self, db_url: str, secret: str, threads: int = 4):
+    def __init__(self, db_url: str, secret: str, threads: int = 4, extra=()):
         self.db_url, self.secret, self.threads = db_url, secret, threads
+        self.extra = list(extra)  # more `store-hub serve` options
         self.env = dict(os.environ, STORE_HUB_SECRET=secret)
         self.proc = None
         self.port = None
@@ -128,7 +129,7 @@ class HubProcess:
     def start(self) -> "HubProcess":
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "sync.hub.cli", "serve", "--db", self.db_url, "--port", "0",
-             "--threads", str(self.threads)], env=self.env, stdout=subprocess.PIPE,
+             "--threads", str(self.threads), *self.extra], env=self.env, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
         if "serving on" not in line:
