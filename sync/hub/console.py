@@ -113,8 +113,9 @@ def make_console(secret: bytes) -> Blueprint:
     @bp.post("/console/lang")
     def language():
         lang = request.form.get("lang")
-        resp = redirect(request.referrer if request.referrer and request.referrer.startswith(
-            request.host_url) else url_for("console.stores"))
+        back = request.form.get("back") or ""
+        ok = back.startswith("/") and not back.startswith("//") and "\\" not in back
+        resp = redirect(back if ok else url_for("console.stores"))
         if lang in LANGS:
             resp.set_cookie("console_lang", lang, max_age=365 * 86400, httponly=True,
                             samesite="Strict")

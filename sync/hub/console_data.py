@@ -44,14 +44,16 @@ def sync_history(db, store_id: str, limit: int = 20) -> list[dict]:
 
 
 def stock(db, q: str | None, limit: int = 200) -> list[dict]:
-    """On hand per SKU across the chain and the stores where it is out (≤ 0)."""
+    """On hand per SKU across the chain and the stores where it is out (≤ 0); the name is the
+    catalog's, else the one the stores sold it under."""
     sql = Sql(db)
     where, params = "", []
     if q:
         where = "WHERE st.sku LIKE ? OR p.name LIKE ?"
         params = [f"%{q}%", f"%{q}%"]
     rows = sql.rows(
-        "SELECT st.sku, MAX(p.name), SUM(st.on_hand_milli), "
+        "SELECT st.sku, COALESCE(MAX(p.name), (SELECT MAX(l.name) FROM hub_sale_line l WHERE "
+        "l.sku = st.sku)), SUM(st.on_hand_milli), "
         "SUM(CASE WHEN st.on_hand_milli <= 0 THEN 1 ELSE 0 END), COUNT(*) FROM hub_stock st "
         f"LEFT JOIN hub_product p ON p.sku = st.sku {where} GROUP BY st.sku "
         "ORDER BY st.sku LIMIT ?", params + [limit])
