@@ -8,6 +8,7 @@ import os
 import secrets
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -118,6 +119,7 @@ class HubProcess:
     def __init__(self, db_url: str, secret: str, threads: int = 4, extra=()):
         self.db_url, self.secret, self.threads = db_url, secret, threads
         self.extra = list(extra)  # more `store-hub serve` options
+        self.log = tempfile.TemporaryFile("w+")  # its stderr: one JSON line per request
         self.env = dict(os.environ, STORE_HUB_SECRET=secret)
         self.proc = None
         self.port = None
@@ -130,10 +132,11 @@ class HubProcess:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "sync.hub.cli", "serve", "--db", self.db_url, "--port", "0",
              "--threads", str(self.threads), *self.extra], env=self.env, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True)
+            stderr=self.log, text=True)  # a file: a full pipe would stop the logging hub
         line = self.proc.stdout.readline()
         if "serving on" not in line:
-            raise RuntimeError(f"store-hub did not start: {line} {self.proc.stderr.read()}")
+            self.log.seek(0)
+            raise RuntimeError(f"store-hub did not start: {line} {self.log.read()}")
         self.port = int(line.strip().rstrip("/").rsplit(":", 1)[1])
         return self
 
