@@ -67,6 +67,11 @@ SCHEMA: dict[str, dict[str, tuple[type, object, str]]] = {
     "ui": {
         "language": (str, "ru", "cashier screen language: ru or en"),
         "idle_lock_seconds": (int, 300, "lock the cashier screen after this long idle; 0 = never"),
+        "touch_keyboard": (bool, False, "an on-screen letter keyboard (ru/en) in the product search, for touch-only tills"),
+        "demo": (bool, False, "show the demo's cashiers and barcodes on the sign-in screen (set by store-agent demo)"),
+    },
+    "quick_keys": {
+        "skus": (list, [], "SKUs of the quick-key grid on the sale screen, in order (weighed ones read the scale)"),
     },
     "devices": {
         "printer": (str, "", "receipt printer URL, e.g. escpos+tcp://127.0.0.1:9100"),
@@ -90,6 +95,12 @@ SCHEMA: dict[str, dict[str, tuple[type, object, str]]] = {
         "offline_redeem_cap": (int, 100000, "most bonus (kopecks) redeemable in one sale offline"),
         "authorize_timeout": (float, 2.0, "seconds to wait for the hub's redemption approval"),
         "store_adjustments": (bool, False, "managers may adjust balances here (else only at the hub)"),
+    },
+    "orders": {
+        "collect_hours": (int, 48, "hours a pick-up order may wait ready before it is overdue "
+                                   "(someone calls the customer)"),
+        "reserved_stock": (str, "warn", "selling goods reserved for pick-up orders to a walk-in "
+                                        "customer: warn or refuse"),
     },
     "catalog": {
         "price_type": (str, "", "CommerceML price type id or name used as the retail price"),
@@ -118,6 +129,7 @@ RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("loyalty", "max_offline_age"): (0, 31_536_000),
     ("loyalty", "offline_redeem_cap"): (0, 100_000_000),
     ("loyalty", "authorize_timeout"): (0.1, 60),
+    ("orders", "collect_hours"): (1, 8_760),
 }
 
 
@@ -179,6 +191,9 @@ def validate(raw: dict) -> dict:
         raise Invalid("config.toml: [store] id is required", field="store.id")
     if values["ui"]["language"] not in ("ru", "en"):
         raise Invalid("config.toml: [ui] language must be ru or en", field="ui.language")
+    if values["orders"]["reserved_stock"] not in ("warn", "refuse"):
+        raise Invalid("config.toml: [orders] reserved_stock must be warn or refuse",
+                      field="orders.reserved_stock")
     try:
         from zoneinfo import ZoneInfo
         ZoneInfo(values["store"]["timezone"])
@@ -195,6 +210,10 @@ def validate(raw: dict) -> dict:
     if not reasons or not all(isinstance(r, str) and 0 < len(r) <= 40 for r in reasons):
         raise Invalid("config.toml: [stock] writeoff_reasons must be a non-empty list of short "
                       "texts", field="stock.writeoff_reasons")
+    keys = values["quick_keys"]["skus"]
+    if len(keys) > 48 or not all(isinstance(k, str) and 0 < len(k.strip()) <= 64 for k in keys):
+        raise Invalid("config.toml: [quick_keys] skus must be a list of at most 48 SKUs",
+                      field="quick_keys.skus")
     if not 1 <= values["server"]["port"] <= 65535:
         raise Invalid("config.toml: [server] port must be 1..65535", field="server.port")
     return values

@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 from .money import vat_breakdown
 
 KINDS = ("sale", "return")
-METHODS = ("cash", "card")
+METHODS = ("cash", "card", "advance")  # advance: a pick-up order's prepayment settled
 VAT_RATES = ("22", "20", "10", "0", "none")
 
 

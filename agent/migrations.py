@@ -150,7 +150,24 @@ STEP_8 = [
     'CREATE INDEX "transfer_line_transfer_id" ON "transfer_line" ("transfer_id")',
 ]
 
-STEPS: list[list[str]] = [STEP_1, STEP_2, STEP_3, STEP_4, STEP_5, STEP_6, STEP_7, STEP_8]
+# Step 9: online orders for pick-up in the store (from the hub's feed), their lines and
+# the history of their statuses.  Reserved stock is the lines of accepted, assembled and
+# ready orders (stock.reserved_milli): a status change reserves or releases in its own
+# transaction, and on-hand never moves until the order is collected as a sale.
+STEP_9 = [
+    'CREATE TABLE "pickup_order" ("id" INTEGER NOT NULL PRIMARY KEY, "order_id" VARCHAR(255) NOT NULL, "status" VARCHAR(255) NOT NULL, "customer_phone" VARCHAR(255), "prepaid" INTEGER NOT NULL, "bonus_redeemed" INTEGER NOT NULL, "total" INTEGER NOT NULL, "reason" VARCHAR(255), "sale_id" INTEGER, "placed_at" VARCHAR(255), "created_at" VARCHAR(255) NOT NULL, "updated_at" VARCHAR(255) NOT NULL, "ready_at" VARCHAR(255))',
+    'CREATE UNIQUE INDEX "pickup_order_order_id" ON "pickup_order" ("order_id")',
+    'CREATE INDEX "pickup_order_status" ON "pickup_order" ("status")',
+    'CREATE TABLE "pickup_order_line" ("id" INTEGER NOT NULL PRIMARY KEY, "order_row_id" INTEGER NOT NULL, "line_no" INTEGER NOT NULL, "product_id" INTEGER NOT NULL, "sku" VARCHAR(255) NOT NULL, "barcode" VARCHAR(255), "name" VARCHAR(255) NOT NULL, "qty_milli" INTEGER NOT NULL, "price" INTEGER NOT NULL, "amount" INTEGER NOT NULL, "picked_milli" INTEGER NOT NULL, FOREIGN KEY ("order_row_id") REFERENCES "pickup_order" ("id") ON DELETE CASCADE, FOREIGN KEY ("product_id") REFERENCES "product" ("id"))',
+    'CREATE INDEX "pickup_order_line_order_row_id" ON "pickup_order_line" ("order_row_id")',
+    'CREATE INDEX "pickup_order_line_product_id" ON "pickup_order_line" ("product_id")',
+    'CREATE TABLE "pickup_order_history" ("id" INTEGER NOT NULL PRIMARY KEY, "order_row_id" INTEGER NOT NULL, "status" VARCHAR(255) NOT NULL, "at" VARCHAR(255) NOT NULL, "by" VARCHAR(255), "reason" VARCHAR(255), "client_ref" VARCHAR(255), FOREIGN KEY ("order_row_id") REFERENCES "pickup_order" ("id") ON DELETE CASCADE)',
+    'CREATE UNIQUE INDEX "pickup_order_history_client_ref" ON "pickup_order_history" ("client_ref")',
+    'CREATE INDEX "pickup_order_history_order_row_id" ON "pickup_order_history" ("order_row_id")',
+]
+
+STEPS: list[list[str]] = [STEP_1, STEP_2, STEP_3, STEP_4, STEP_5, STEP_6, STEP_7, STEP_8,
+                          STEP_9]
 
 
 def current_version() -> int:

@@ -383,3 +383,48 @@ class TransferLine(BaseModel):
 
 
 ALL_MODELS += [Delivery, DeliveryLine, Transfer, TransferLine]
+
+
+class PickupOrder(BaseModel):
+    """An online order to collect here (from the hub's feed); see ``agent.orders``."""
+
+    id = AutoField()
+    order_id = CharField(unique=True)
+    status = CharField(index=True)  # new | accepted | assembled | ready | collected | cancelled
+    customer_phone = CharField(null=True)
+    prepaid = IntegerField()  # kopecks the site took in advance
+    bonus_redeemed = IntegerField()  # kopecks of bonus the site redeemed
+    total = IntegerField()
+    reason = CharField(null=True)
+    sale_id = IntegerField(null=True)
+    placed_at = CharField(null=True)
+    created_at = CharField()
+    updated_at = CharField()
+    ready_at = CharField(null=True)
+
+
+class PickupOrderLine(BaseModel):
+    id = AutoField()
+    order_row = ForeignKeyField(PickupOrder, backref="lines", on_delete="CASCADE")
+    line_no = IntegerField()
+    product = ForeignKeyField(Product)
+    sku = CharField()
+    barcode = CharField(null=True)
+    name = CharField()
+    qty_milli = IntegerField()
+    price = IntegerField()
+    amount = IntegerField()
+    picked_milli = IntegerField()
+
+
+class PickupOrderHistory(BaseModel):
+    id = AutoField()
+    order_row = ForeignKeyField(PickupOrder, on_delete="CASCADE")
+    status = CharField()
+    at = CharField()
+    by = CharField(null=True)
+    reason = CharField(null=True)
+    client_ref = CharField(null=True, unique=True)  # a staff change's idempotency key
+
+
+ALL_MODELS += [PickupOrder, PickupOrderLine, PickupOrderHistory]

@@ -328,6 +328,13 @@ def _transfer_sent(store, p, ev):
     _moves(moves, "transfer_out", at, doc_id=doc)
 
 
+@handles("order.status")
+def _order_status(store, p, ev):
+    """A pick-up order's change: the order and its status (its reservation follows)."""
+    from . import orders
+    orders.restore(p, ev["occurred_at"])
+
+
 @handles("transfer.received")
 def _transfer_received(store, p, ev):
     """An incoming transfer received here: the transfer as the feed brought it (made from the

@@ -105,9 +105,18 @@ def _stock_warnings(store, lines: list[dict]) -> list[dict]:
     have = dict(sql.database.execute_sql(
         f"SELECT product_id, on_hand_milli FROM stock_level WHERE product_id IN ({marks})",
         tuple(pid for pid, _ in need)).fetchall()) if need else {}
+    held = stock.reserved_milli([pid for pid, _ in need])
+    mode = store.config.get("orders", "reserved_stock")
     warnings = []
     for (pid, sku), qty in need.items():
         left = have.get(pid, 0) - qty
+        if held.get(pid) and left < held[pid]:  # a walk-in takes what an order reserved
+            text = (f"{sku}: this sale takes goods reserved for pick-up orders "
+                    f"({qty_str(held[pid])} reserved, {qty_str(max(left + qty, 0))} on hand)")
+            if mode == "refuse":
+                raise Conflict(text, field="lines", code="reserved_stock", sku=sku)
+            warnings.append({"code": "reserved_stock", "sku": sku,
+                             "reserved": qty_str(held[pid]), "message": text})
         if left < 0:
             if not store.config.get("stock", "allow_negative"):
                 raise Conflict(f"not enough {sku} in stock ({qty_str(left + qty)} on hand)",
@@ -186,52 +195,59 @@ def commit(store, session, body: dict) -> tuple[dict, bool]:
         existing = sql.scalar("SELECT id FROM sale WHERE client_ref = ?", (client_ref,))
         if existing:  # a racing retry
             return get(existing), False
-        shift = shifts.require_open(session.register_id)
-        if plan["bonus"]:
-            from . import loyalty
-            loyalty.recheck(store, plan)  # balance may have moved since the plan
-        warnings = _stock_warnings(store, plan["lines"])
-        number = shift.last_receipt_number + 1
-        sql.insert("UPDATE shift SET last_receipt_number = ? WHERE id = ?", (number, shift.id))
-        now = clock.iso()
-        sale = Sale(
-            client_ref=client_ref, shift=shift, register_id=session.register_id,
-            number=number, cashier=session.cashier,
-            customer_phone=plan["customer_phone"], subtotal=plan["subtotal"], total=plan["total"],
-            paid=paid, change=change, bonus_earned=plan["bonus_earned"],
-            bonus_redeemed=plan["bonus_redeemed"], fiscal_status=store.fiscal_initial_status(),
-            created_at=now)
-        sale.id = sql.insert(
-            "INSERT INTO sale (client_ref, shift_id, register_id, number, cashier_id,"
-            " customer_phone, subtotal, total, paid, change, bonus_earned, bonus_redeemed,"
-            " fiscal_status, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (client_ref, shift.id, sale.register_id, number, session.cashier.id,
-             sale.customer_phone, sale.subtotal, sale.total, paid, change, sale.bonus_earned,
-             sale.bonus_redeemed, sale.fiscal_status, now))
-        db = sql.database
-        db.cursor().executemany(
-            "INSERT INTO sale_line (sale_id, line_no, product_id, sku, name, barcode, unit,"
-            " vat, qty_milli, price, amount, discount, bonus_earned)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            [(sale.id, ln["line_no"], ln["product_id"], ln["sku"], ln["name"],
-              ln["barcode"], ln["unit"], ln["vat"], ln["qty_milli"], ln["price"], ln["amount"],
-              ln["discount"], ln["bonus_earned"]) for ln in plan["lines"]])
-        line_ids = db.execute_sql("SELECT id FROM sale_line WHERE sale_id = ? ORDER BY line_no",
-                                  (sale.id,)).fetchall()  # the ids SQLite gave them
-        for ln, (line_id,) in zip(plan["lines"], line_ids, strict=True):
-            ln["line_id"] = line_id
-        stock.record_moves([(ln["product_id"], -ln["qty_milli"]) for ln in plan["lines"]],
-                           "sale", sale_id=sale.id, at=now)
-        db.cursor().executemany("INSERT INTO payment (sale_id, method, amount) VALUES (?, ?, ?)",
-                                [(sale.id, m, a) for m, a in payments])
-        outbox.emit("sale.completed", event_payload(sale, shift, plan["lines"], payments))
-        if plan["bonus"]:
-            from . import loyalty
-            loyalty.post_sale(store, sale, plan)
+        sale, shift, warnings = record(store, session, client_ref, plan, payments, paid, change)
     result = _answer(sale, shift, session, plan, payments)
     result["warnings"] = warnings
     store.notify("sale.committed", sale_id=sale.id)
     return result, True
+
+
+def record(store, session, client_ref: str, plan: dict, payments, paid: int, change: int):
+    """Write a planned sale (the caller holds the write transaction): the sale, its lines,
+    stock moves, payments, its event and its bonus entries.  -> (sale, shift, warnings)."""
+    shift = shifts.require_open(session.register_id)
+    if plan["bonus"]:
+        from . import loyalty
+        loyalty.recheck(store, plan)  # balance may have moved since the plan
+    warnings = _stock_warnings(store, plan["lines"])
+    number = shift.last_receipt_number + 1
+    sql.insert("UPDATE shift SET last_receipt_number = ? WHERE id = ?", (number, shift.id))
+    now = clock.iso()
+    sale = Sale(
+        client_ref=client_ref, shift=shift, register_id=session.register_id,
+        number=number, cashier=session.cashier,
+        customer_phone=plan["customer_phone"], subtotal=plan["subtotal"], total=plan["total"],
+        paid=paid, change=change, bonus_earned=plan["bonus_earned"],
+        bonus_redeemed=plan["bonus_redeemed"], fiscal_status=store.fiscal_initial_status(),
+        created_at=now)
+    sale.id = sql.insert(
+        "INSERT INTO sale (client_ref, shift_id, register_id, number, cashier_id,"
+        " customer_phone, subtotal, total, paid, change, bonus_earned, bonus_redeemed,"
+        " fiscal_status, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (client_ref, shift.id, sale.register_id, number, session.cashier.id,
+         sale.customer_phone, sale.subtotal, sale.total, paid, change, sale.bonus_earned,
+         sale.bonus_redeemed, sale.fiscal_status, now))
+    db = sql.database
+    db.cursor().executemany(
+        "INSERT INTO sale_line (sale_id, line_no, product_id, sku, name, barcode, unit,"
+        " vat, qty_milli, price, amount, discount, bonus_earned)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        [(sale.id, ln["line_no"], ln["product_id"], ln["sku"], ln["name"],
+          ln["barcode"], ln["unit"], ln["vat"], ln["qty_milli"], ln["price"], ln["amount"],
+          ln["discount"], ln["bonus_earned"]) for ln in plan["lines"]])
+    line_ids = db.execute_sql("SELECT id FROM sale_line WHERE sale_id = ? ORDER BY line_no",
+                              (sale.id,)).fetchall()  # the ids SQLite gave them
+    for ln, (line_id,) in zip(plan["lines"], line_ids, strict=True):
+        ln["line_id"] = line_id
+    stock.record_moves([(ln["product_id"], -ln["qty_milli"]) for ln in plan["lines"]],
+                       "sale", sale_id=sale.id, at=now)
+    db.cursor().executemany("INSERT INTO payment (sale_id, method, amount) VALUES (?, ?, ?)",
+                            [(sale.id, m, a) for m, a in payments])
+    outbox.emit("sale.completed", event_payload(sale, shift, plan["lines"], payments))
+    if plan["bonus"]:
+        from . import loyalty
+        loyalty.post_sale(store, sale, plan)
+    return sale, shift, warnings
 
 
 def _line_view(ln: dict, back_milli: int = 0) -> dict:

@@ -14,7 +14,17 @@ from agent.errors import Invalid, StoreError
 from agent.jsonlog import request_line
 from agent.version import VERSION
 
-from . import api, api_customers, api_devices, api_fiscal, api_sales, api_stock_docs, ui
+from . import (
+    api,
+    api_customers,
+    api_devices,
+    api_fiscal,
+    api_orders,
+    api_people,
+    api_sales,
+    api_stock_docs,
+    ui,
+)
 from .http import error_response
 from .origin import OriginGuard
 
@@ -49,6 +59,8 @@ def create_app(store, extra_blueprints=(), status_provider=None) -> Flask:
     app.register_blueprint(api_devices.bp)
     app.register_blueprint(api_fiscal.bp)
     app.register_blueprint(api_stock_docs.bp)
+    app.register_blueprint(api_people.bp)
+    app.register_blueprint(api_orders.bp)
     app.register_blueprint(ui.bp)  # the cashier screen
     for bp in extra_blueprints:
         app.register_blueprint(bp)

@@ -82,6 +82,19 @@ ROUTES = [
      ("200",)),
     ("post", "/api/v1/writeoffs", "A write-off with a configured reason",
      {"client_ref": TEXT, "reason": TEXT, "lines": DOC_LINES}, {}, ("200", "201")),
+    ("get", "/api/v1/orders", "Pick-up orders of this store, overdue first (default: open "
+     "ones)", None, {"status": {"enum": ["new", "accepted", "assembled", "ready", "collected",
+                                        "cancelled"]}}, ("200",)),
+    ("get", "/api/v1/orders/{order_id}", "One pick-up order with its lines and history", None,
+     {}, ("200",)),
+    ("post", "/api/v1/orders/{order_id}/status", "Move a pick-up order (409 on a move the "
+     "lifecycle does not allow, or when accepting finds the goods reserved)",
+     {"client_ref": TEXT, "status": {"enum": ["accepted", "assembled", "ready", "cancelled"]},
+      "reason": TEXT}, {}, ("200",)),
+    ("post", "/api/v1/orders/{order_id}/collect", "Hand a ready order over: a sale for what is "
+     "still due (payments may be empty when fully prepaid)",
+     {"client_ref": TEXT, "payments": {"type": "array", "items": PAYMENT, "maxItems": 4}}, {},
+     ("200", "201")),
     ("get", "/api/v1/status", "Hub, outbox, printer and fiscal state", None, {}, ("200",)),
     ("post", "/api/v1/sales/quote", "Price a cart", SALE, {}, ("200",)),
     ("post", "/api/v1/sales", "Commit a sale (idempotent by client_ref)", SALE, {},
@@ -132,6 +145,28 @@ ROUTES = [
     ("get", "/metrics", "Prometheus metrics (text format): sales, events pending/pushed/"
      "rejected, push latency, fiscal pending/failed, print queue. Loopback clients only, or "
      "[server] metrics_token as a bearer token", None, {}, (("200", "text/plain"),)),
+    ("get", "/api/v1/cashiers", "The store's cashiers with role, state and lockout (a "
+     "manager)", None, {}, ("200",)),
+    ("post", "/api/v1/cashiers", "Add a cashier (a manager; audited)",
+     {"login": TEXT, "name": TEXT, "role": {"enum": ["cashier", "senior", "manager"]},
+      "pin": {"type": "string", "pattern": "^[0-9]{4,8}$"}}, {}, ("201",)),
+    ("post", "/api/v1/cashiers/{login}/deactivate", "Stop a cashier signing in and end their "
+     "open sessions (a manager; audited)", {}, {}, ("200",)),
+    ("post", "/api/v1/cashiers/{login}/activate", "Let a deactivated cashier sign in again "
+     "(a manager; audited)", {}, {}, ("200",)),
+    ("post", "/api/v1/cashiers/{login}/pin", "Set a cashier's new PIN; clears a lockout (a "
+     "manager; audited)", {"pin": {"type": "string", "pattern": "^[0-9]{4,8}$"}}, {},
+     ("200",)),
+    ("post", "/api/v1/cashiers/{login}/unlock", "Clear a lockout after wrong PINs (a "
+     "manager; audited)", {}, {}, ("200",)),
+    ("get", "/api/v1/shifts", "This register's latest shifts, newest first (senior or "
+     "manager)", None, {"limit": {"type": "integer", "minimum": 1, "maximum": 50}}, ("200",)),
+    ("post", "/api/v1/shifts/current/x-report/print", "Print the open shift's X report on "
+     "the receipt printer", {}, {}, ("202",)),
+    ("post", "/api/v1/shifts/{shift_id}/z-report/print", "Print a closed shift's Z report "
+     "again (senior or manager)", {}, {}, ("202",)),
+    ("get", "/api/v1/quick-keys", "The sale screen's quick-key grid ([quick_keys] skus), "
+     "unknown SKUs named in missing", None, {}, ("200",)),
     ("get", "/api/v1/sync/status", "Sync state: pending, acked_through, blocked", None, {},
      ("200",)),
     ("get", "/api/v1/openapi.json", "This document", None, {}, ("200",)),
@@ -141,7 +176,9 @@ ROUTES = [
 PUBLIC = {("post", "/api/v1/session"), ("get", "/healthz"), ("get", "/api/v1/openapi.json"),
           ("get", "/metrics")}
 PATH_PARAMS = {"sale_id": ID, "return_id": ID, "shift_id": ID, "phone": {"type": "string", "maxLength": 40},
-               "delivery_id": ID, "transfer_id": {"type": "string", "maxLength": 64}}
+               "delivery_id": ID, "login": {"type": "string", "maxLength": 64},
+               "transfer_id": {"type": "string", "maxLength": 64},
+               "order_id": {"type": "string", "maxLength": 64}}
 
 
 REQUIRED = {"/api/v1/session": ("login", "pin"), "/api/v1/shifts/open": ("opening_cash",),
@@ -150,13 +187,17 @@ REQUIRED = {"/api/v1/session": ("login", "pin"), "/api/v1/shifts/open": ("openin
             "/api/v1/sales/quote": ("lines",), "/api/v1/sales": ("client_ref", "lines", "payments"),
             "/api/v1/returns": ("client_ref", "sale_id", "lines"),
             "/api/v1/customers": ("phone",),
+            "/api/v1/cashiers": ("login", "name", "role", "pin"),
+            "/api/v1/cashiers/{login}/pin": ("pin",),
             "/api/v1/customers/{phone}/adjustments": ("amount", "reason"),
             "/api/v1/deliveries": ("client_ref", "supplier", "number", "lines"),
             "/api/v1/deliveries/{delivery_id}/receive": ("client_ref", "lines"),
             "/api/v1/transfers": ("client_ref", "to_store", "lines"),
             "/api/v1/transfers/{transfer_id}/receive": ("client_ref", "lines"),
             "/api/v1/counts": ("client_ref", "scope", "lines"),
-            "/api/v1/writeoffs": ("client_ref", "reason", "lines")}
+            "/api/v1/writeoffs": ("client_ref", "reason", "lines"),
+            "/api/v1/orders/{order_id}/status": ("client_ref", "status"),
+            "/api/v1/orders/{order_id}/collect": ("client_ref",)}
 
 
 def document() -> dict:

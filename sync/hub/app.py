@@ -42,6 +42,8 @@ class HubConfig:
     timezone: str = "Europe/Moscow"  # business dates of shifts (the console, days complete)
     dead_after: float = 300.0  # a store silent this long is shown dead
     lag_after: float = 60.0  # a store whose news is this late is shown lagging
+    notify: str | None = None  # None: notifications wait; "log"; or a webhook URL
+    collect_hours: int = 48  # a ready order older than this is overdue
 
 
 # every other route takes none
@@ -49,7 +51,8 @@ QUERY_ARGS = {"/hub/v1/feed": {"after", "limit"}, "/hub/v1/stock": {"sku"},
               "/hub/v1/rejected": {"store_id", "status"},
               "/hub/v1/stores/<store_id>/events": {"after", "limit"},
               "/hub/v1/deliveries": {"store_id"}, "/hub/v1/transfers": {"sku"},
-              "/hub/v1/stock-docs": {"store_id"},
+              "/hub/v1/stock-docs": {"store_id"}, "/hub/v1/orders": {"overdue"},
+              "/hub/v1/availability": {"sku", "barcode"},
               "/hub/v1/reports/sales": {"by", "days", "store_id"}}
 
 
@@ -191,6 +194,12 @@ def create_app(config: HubConfig) -> Flask:
     from .loyalty_channel import register_loyalty_channel
     register_loyalty_channel(app, db, auth)
     register_stock_docs(app, db, auth)
+    from .orders import register_orders
+    register_orders(app, db, auth, config.collect_hours)
+    if config.notify:  # the customer notifications' worker (never inside ingest)
+        from .notify import NotifyWorker, make_notifier
+        url = config.notify if config.notify != "log" else None
+        app.config["HUB_NOTIFIER"] = NotifyWorker(db, make_notifier(url)).start()
     from .console import QUERY_ARGS as CONSOLE_ARGS
     from .console import register_console
     QUERY_ARGS.update(CONSOLE_ARGS)

@@ -20,6 +20,7 @@ from collections import defaultdict
 from .db import retrying
 from .errors import Conflict, Gap, Inconsistent, NotFound
 from .loyalty import LoyaltyBatch
+from .orders import HANDLERS as ORDER_HANDLERS
 from .sale_lines import LineBatch
 from .sql import Sql, iso
 from .stock_doc_events import HANDLERS as STOCK_DOC_HANDLERS
@@ -142,6 +143,8 @@ class Projections:
                 handler(e)
             elif e.type in STOCK_DOC_HANDLERS:  # deliveries, transfers, counts, write-offs
                 STOCK_DOC_HANDLERS[e.type](self, e)
+            elif e.type in ORDER_HANDLERS:  # pick-up orders
+                ORDER_HANDLERS[e.type](self, e)
             elif e.type in ("loyalty.posted", "customer.upserted"):
                 loyalty.apply(e)
         self._write_sales()

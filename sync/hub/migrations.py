@@ -69,22 +69,28 @@ def _add_columns(db, table: str, columns: dict) -> None:
             db.execute_sql(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
 
 
-def _step_6_heartbeat(db) -> None:
+def _step_7_heartbeat(db) -> None:
     """The heartbeat: the store's reported outbox head (backlog) and when the hub last held
     everything the store had (business days complete)."""
     _add_columns(db, "hub_store", {"store_seq": "BIGINT", "caught_up_at": "VARCHAR(255)"})
 
 
-def _step_7_sale_lines(db) -> None:
+def _step_8_sale_lines(db) -> None:
     """Sale and return lines (reports by product)."""
     from .sale_lines import TABLES, backfill
     db.create_tables(TABLES, safe=True)
     backfill(db)  # the sales this hub already holds
 
 
+def _step_6_pickup_orders(db) -> None:
+    """Orders for pick-up in a store: the orders, their lines as the stores resolved them,
+    their history and the customer notifications waiting to be sent (idempotent: safe)."""
+    from .order_models import ORDER_TABLES
+    db.create_tables(ORDER_TABLES, safe=True)
+
+
 STEPS = [_step_1_base, _step_2_chain, _step_3_store_contact, _step_4_rejected_events,
-         _step_5_stock_documents, _step_6_heartbeat,
-         _step_7_sale_lines]
+         _step_5_stock_documents, _step_6_pickup_orders, _step_7_heartbeat, _step_8_sale_lines]
 
 
 def current_version() -> int:

@@ -17,7 +17,11 @@ STORE_ROUTES = {("post", "/hub/v1/events"), ("get", "/hub/v1/feed"),
                 ("post", "/hub/v1/loyalty/authorize"),
                 ("get", "/hub/v1/stores/{store_id}/events")}
 CHANNEL_ROUTES = {("post", "/hub/v1/loyalty/entries")}
-ADMIN_OR_CHANNEL_ROUTES = {("post", "/hub/v1/deliveries"), ("get", "/hub/v1/deliveries")}
+ADMIN_OR_CHANNEL_ROUTES = {("post", "/hub/v1/deliveries"), ("get", "/hub/v1/deliveries"),
+                           ("post", "/hub/v1/orders"), ("get", "/hub/v1/orders"),
+                           ("get", "/hub/v1/orders/{order_id}"),
+                           ("post", "/hub/v1/orders/{order_id}/cancel"),
+                           ("get", "/hub/v1/availability")}
 EITHER_ROUTES = {("get", "/hub/v1/loyalty/customers/{phone}"),  # a channel's or a store's
                  ("post", "/hub/v1/customers")}
 AMOUNT = {"type": "integer", "minimum": 1, "maximum": 10**12}
@@ -26,6 +30,10 @@ ENTRY_LINE = {"type": "object", "properties": {
     "amount": {"type": "integer", "minimum": 0, "maximum": 10**12}}}
 DELIVERY_LINE = {"type": "object", "properties": {
     "sku": {"type": "string", "maxLength": 64}, "name": {"type": "string", "maxLength": 200},
+    "qty": {"type": "string", "pattern": "^[0-9]{1,5}(\\.[0-9]{1,3})?$"},
+    "price": {"type": "integer", "minimum": 0, "maximum": 10**12}}}
+ORDER_LINE = {"type": "object", "properties": {
+    "sku": {"type": "string", "maxLength": 64}, "barcode": {"type": "string", "maxLength": 64},
     "qty": {"type": "string", "pattern": "^[0-9]{1,5}(\\.[0-9]{1,3})?$"},
     "price": {"type": "integer", "minimum": 0, "maximum": 10**12}}}
 ROUTES = [
@@ -94,6 +102,24 @@ ROUTES = [
      {"sku": TEXT}, ("200",)),
     ("get", "/hub/v1/stock-docs", "A store's counts and write-offs with their lines", None,
      {"store_id": TEXT}, ("200",)),
+    ("post", "/hub/v1/orders", "Place an order for pick-up in a store (admin or a channel); "
+     "the same order_id again answers the same order (409 with other content)",
+     {"order_id": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$"}, "store_id": TEXT,
+      "customer_phone": {"type": "string", "maxLength": 40},
+      "lines": {"type": "array", "maxItems": 5, "items": ORDER_LINE},
+      "prepaid": {"type": "integer", "minimum": 0, "maximum": 10**12},
+      "bonus_redeemed": {"type": "integer", "minimum": 0, "maximum": 10**12}}, {},
+     ("200", "201")),
+    ("get", "/hub/v1/orders", "Overdue orders: ready longer than the collect hours", None,
+     {"overdue": {"enum": ["1", "true"]}}, ("200",)),
+    ("get", "/hub/v1/orders/{order_id}", "An order with its status history", None, {},
+     ("200",)),
+    ("post", "/hub/v1/orders/{order_id}/cancel", "Cancel an order (the store releases the "
+     "reservation when it hears of it); 409 once collected",
+     {"reason": {"type": "string", "maxLength": 200}}, {}, ("200",)),
+    ("get", "/hub/v1/availability", "Per store on_hand, reserved, available and as_of of a "
+     "SKU (or a barcode the hub's catalog knows)", None, {"sku": TEXT, "barcode": TEXT},
+     ("200",)),
     ("get", "/hub/v1/openapi.json", "This document", None, {}, ("200",)),
     ("get", "/", "The chain console: stores, stale first (an HTML page; without a console "
      "session it sends the browser to /login)", None, {}, (("200", "text/html"),)),
@@ -124,7 +150,8 @@ CONSOLE_PUBLIC = {("get", "/"), ("get", "/login"), ("post", "/login"), ("post", 
                   ("get", "/console/sales"), ("get", "/console/stock"),
                   ("get", "/console/loyalty")}
 PATH_PARAMS = {"phone": {"type": "string", "maxLength": 20},
-               "store_id": {"type": "string", "maxLength": 64}, "rejected_id": ID}
+               "store_id": {"type": "string", "maxLength": 64}, "rejected_id": ID,
+               "order_id": {"type": "string", "maxLength": 64}}
 
 
 def document() -> dict:

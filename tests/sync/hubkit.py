@@ -67,7 +67,7 @@ class HubServer:
     """The real hub app on waitress in this process (one hub database per process)."""
 
     def __init__(self, db_url: str, tmp: Path, max_body: int | None = None, threads: int = 8,
-                 **config):
+                 notify: str | None = None, **config):
         from sync.hub.app import HubConfig, bind, create_app
         from sync.hub.registry import init_hub
         from sync.hub.vault import load_secret
@@ -75,7 +75,7 @@ class HubServer:
         self.secret = load_secret(db_url, str(tmp / "hub.secret"), create=True)
         self.db = bind(db_url)
         init_hub(self.db, ADMIN, self.secret)
-        cfg = HubConfig(db_url=db_url, secret=self.secret, **config)
+        cfg = HubConfig(db_url=db_url, secret=self.secret, notify=notify, **config)
         if max_body:
             cfg.max_body = max_body
         self.app = create_app(cfg)
@@ -106,6 +106,9 @@ class HubServer:
         return r.status_code, r.json()
 
     def stop(self):
+        notifier = self.app.config.get("HUB_NOTIFIER")
+        if notifier is not None:
+            notifier.stop()
         self.server.stop()
         try:
             self.db.close_all()

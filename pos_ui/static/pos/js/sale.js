@@ -18,6 +18,8 @@ import { renderReceiptInto, reprint } from "./receipt.js";
 import { watchFiscal, fiscalLine } from "./fiscal.js";
 import { openCustomerDialog, openRedeemDialog } from "./customer.js";
 import { pollStatus } from "./status.js";
+import { loadQuickKeys } from "./quickkeys.js";
+import { letterKeyboard } from "./osk.js";
 
 let els = null;
 let scanQueue = Promise.resolve();
@@ -78,6 +80,7 @@ export function buildSaleView(root, navigator) {
     h("div", { class: "sale-left" },
       h("div", { class: "scanbar" },
         h("div", { class: "scan-wrap" }, h("span", { class: "scan-icon", "aria-hidden": "true" }), scan)),
+      h("div", { class: "quick-keys", id: "quick-keys", hidden: true }),
       banner, cartBox, receiptBox, msg),
     h("aside", { class: "sale-side" },
       h("div", { class: "total-box", id: "total-box" }, totalLabel, totalValue, totalMeta),
@@ -556,7 +559,8 @@ export function openSearch(initial = "") {
   };
   const dlg = openDialog({
     title: t("search.title"), cls: "dialog-lg dialog-search",
-    body: h("div", { class: "search" }, input, status, list),
+    body: h("div", { class: "search" }, input, status, list,
+            state.ui.touch_keyboard ? letterKeyboard(input) : null),
     onKey: (e) => {
       if (e.key === "ArrowDown") { sel = Math.min(sel + 1, items.length - 1); paint(); return true; }
       if (e.key === "ArrowUp") { sel = Math.max(sel - 1, 0); paint(); return true; }
@@ -573,16 +577,19 @@ export function openSearch(initial = "") {
     ],
   });
   if (initial) run(); else text(status, t("search.hint"));
-  dlg.done.then(async (p) => {
-    if (!p) return focusScan();
-    if (lastSale && isEmpty()) newSale(false);
-    let milli = 1000;
-    if (p.unit === "kg") { milli = await askWeight(p); if (!milli) return focusScan(); }
-    addProduct({ ...p, barcode: null }, milli);
-    beep(true);
-    say(`${p.name} — ${fmt.qty(milli, p.unit)} × ${fmt.money(p.price)}`, "ok");
-    focusScan();
-  });
+  dlg.done.then((p) => (p ? addChosen(p) : focusScan()));
+}
+
+/** A product chosen by name (the search, a quick key): one piece, or its weight. */
+async function addChosen(p) {
+  if (anyDialog()) return;
+  if (lastSale && isEmpty()) newSale(false);
+  let milli = 1000;
+  if (p.unit === "kg") { milli = await askWeight(p); if (!milli) return focusScan(); }
+  addProduct({ ...p, barcode: null }, milli);
+  beep(true);
+  say(`${p.name} — ${fmt.qty(milli, p.unit)} × ${fmt.money(p.price)}`, "ok");
+  focusScan();
 }
 
 export function openHelp() {
@@ -641,6 +648,7 @@ export async function afterLogin() {
     const sale = await resolvePendingSale();
     if (sale) showSaleDone(sale);
   }
+  if (els) loadQuickKeys(els.view.querySelector("#quick-keys"), (p) => { scanQueue = scanQueue.then(() => addChosen(p)).catch(() => {}); });
   render();
 }
 
