@@ -31,6 +31,15 @@ SCHEMA: dict[str, dict[str, tuple[type, object, str]]] = {
         "threads": (int, 8, "WSGI worker threads"),
         "allowed_origins": (list, [], "extra origins (scheme://host:port) allowed to call the API; "
                                       "the agent's own host:port and its localhost forms always are"),
+        "metrics_token": (str, "", "bearer token for GET /metrics from another host; empty = "
+                                   "served to this host (loopback) only"),
+    },
+    "log": {
+        "file": (str, "", "also write the JSON-lines log (one line per request or action) "
+                          "to this file, rotated; empty = stderr only"),
+        "max_bytes": (int, 10_000_000, "rotate the log file at this size"),
+        "backups": (int, 5, "old log files kept"),
+        "level": (str, "WARNING", "least severe record logged besides the request lines"),
     },
     "hub": {
         "url": (str, "", "the hub's base URL; empty = no hub (events queue up)"),
@@ -118,6 +127,7 @@ SCHEMA: dict[str, dict[str, tuple[type, object, str]]] = {
 # never silently used (an accrual of 500 % would hand out money).
 RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("server", "threads"): (1, 256),
+    ("log", "max_bytes"): (10_000, 10_000_000_000), ("log", "backups"): (0, 1000),
     ("hub", "push_interval"): (0.05, 3600), ("hub", "batch_events"): (1, 100_000),
     ("hub", "batch_bytes"): (1_000, 100_000_000), ("hub", "timeout"): (0.1, 600),
     ("hub", "feed_interval"): (0.05, 86_400),

@@ -28,11 +28,23 @@ def store_process_class():
     return StoreProcess
 
 
+def _json_logs(store) -> None:
+    """JSON lines to stderr and ``[log] file`` (rotated): one per request or action."""
+    from agent.jsonlog import setup
+    cfg = store.config.section("log")
+    try:
+        setup(cfg["level"], cfg["file"] or None, cfg["max_bytes"], cfg["backups"])
+    except OSError as e:
+        raise StoreError(f"cannot write the log file {cfg['file']}: {e.strerror} "
+                         "(set [log] file)") from None
+
+
 def cmd_serve(args):
     from agent.store import Store
 
     store_process = store_process_class()
     store = Store.open(core_cli._data_dir(args))
+    _json_logs(store)
     host = args.host or store.config.get("server", "host")
     port = args.port if args.port is not None else store.config.get("server", "port")
     try:

@@ -158,6 +158,9 @@ ROUTES = [
      "pending, done or failed", None, {}, ("200",)),
     ("post", "/api/v1/shifts/{shift_id}/fiscal-z/retry", "Send a failed Z to the register "
      "again (a senior approves)", APPROVAL, {}, ("202",)),
+    ("get", "/metrics", "Prometheus metrics (text format): sales, events pending/pushed/"
+     "rejected, push latency, fiscal pending/failed, print queue. Loopback clients only, or "
+     "[server] metrics_token as a bearer token", None, {}, (("200", "text/plain"),)),
     ("get", "/api/v1/cashiers", "The store's cashiers with role, state and lockout (a "
      "manager)", None, {}, ("200",)),
     ("post", "/api/v1/cashiers", "Add a cashier (a manager; audited)",
@@ -186,7 +189,8 @@ ROUTES = [
     ("get", "/healthz", "Liveness: ok, the store's id and the agent's version", None, {},
      ("200",)),
 ]
-PUBLIC = {("post", "/api/v1/session"), ("get", "/healthz"), ("get", "/api/v1/openapi.json")}
+PUBLIC = {("post", "/api/v1/session"), ("get", "/healthz"), ("get", "/api/v1/openapi.json"),
+          ("get", "/metrics")}
 PATH_PARAMS = {"sale_id": ID, "return_id": ID, "shift_id": ID, "phone": {"type": "string", "maxLength": 40},
                "delivery_id": ID, "login": {"type": "string", "maxLength": 64},
                "transfer_id": {"type": "string", "maxLength": 64},

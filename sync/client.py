@@ -21,6 +21,7 @@ from .errors import HubGap, HubRefused, HubTooLarge, HubUnavailable
 
 USER_AGENT = "store-agent-sync/1"
 VERSION_HEADER = "X-Store-Agent-Version"  # the hub's store list shows each store's version
+HEAD_HEADER = "X-Store-Head-Seq"  # the outbox's newest seq: the hub's backlog estimate
 
 
 def _dumps(obj) -> str:
@@ -28,8 +29,10 @@ def _dumps(obj) -> str:
 
 
 class HubClient:
-    def __init__(self, url: str, token: str, store_id: str, timeout: float = 10.0):
+    def __init__(self, url: str, token: str, store_id: str, timeout: float = 10.0,
+                 head=None):
         self.url = url.rstrip("/")
+        self.head = head  # () -> the outbox's newest seq (the heartbeat), or None
         self.store_id = store_id
         self.timeout = timeout
         self._signer = signing.signer_for(token)
@@ -58,6 +61,11 @@ class HubClient:
         headers = {"Authorization": f"Bearer {self._signer.token}",
                    signing.HEADER: self._signer.sign(method, url, raw),
                    VERSION_HEADER: VERSION}
+        if self.head is not None:
+            try:
+                headers[HEAD_HEADER] = str(int(self.head()))
+            except Exception:  # noqa: BLE001 - the heartbeat never stops a call
+                pass
         if body is not None:
             headers["Content-Type"] = "application/json"
         try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 
 from . import feed, loyalty, rejected, validate
 from .errors import BadRequest, NotFound
@@ -49,11 +49,20 @@ def register_admin(app, db, auth) -> None:
     @app.get("/hub/v1/stores")
     def stores():
         auth.admin()
-        rows = Sql(db).rows("SELECT store_id, acked_through, last_event_at, pull_url, "
-                            "last_seen_at, agent_version FROM hub_store ORDER BY store_id")
-        return jsonify({"items": [{"store_id": s, "acked_through": int(a), "last_event_at": at,
-                                   "pull_url": u, "last_seen_at": seen, "agent_version": v}
-                                  for s, a, at, u, seen, v in rows]})
+        from .fleet import stores as fleet
+        return jsonify({"items": fleet(db, current_app.config["HUB_LIMITS"])})
+
+    @app.get("/hub/v1/reports/sales")
+    def sales_report():
+        auth.admin()
+        from .params import int_arg
+        from .reports import BY, sales
+        by = request.args.get("by", "day")
+        if by not in BY:
+            raise BadRequest("by must be day, store or product", field="by")
+        limits = current_app.config["HUB_LIMITS"]
+        return jsonify(sales(db, by, int_arg("days", 30, 1, 3660), limits.timezone,
+                             request.args.get("store_id") or None))
 
     @app.get("/hub/v1/stores/<store_id>/summary")
     def summary(store_id):

@@ -100,6 +100,8 @@ def cmd_serve(args) -> int:
     app = create_app(HubConfig(db_url=url, secret=load_secret(url, args.secret_file),
                                max_body=args.max_body,
                                accept_v1_signatures=args.accept_v1_signatures,
+                               timezone=args.timezone, dead_after=args.dead_after,
+                               lag_after=args.lag_after,
                                notify=args.notify_webhook or "log",
                                collect_hours=args.collect_hours))
     server = create_server(app, host=args.host, port=args.port, threads=args.threads,
@@ -213,6 +215,16 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--threads", type=int, default=8, help="request threads (default 8)")
     s.add_argument("--max-body", type=int, default=8 * 1024 * 1024,
                    help="largest push in bytes (413 above it)")
+    s.add_argument("--timezone", default="Europe/Moscow",
+                   help="the chain's time zone for business dates (default Europe/Moscow)")
+    s.add_argument("--dead-after", type=float, default=300.0,
+                   help="seconds without a call before a store shows dead (default 300)")
+    s.add_argument("--lag-after", type=float, default=60.0,
+                   help="seconds of lag before a store shows lagging (default 60)")
+    s.add_argument("--log-file", help="also write the JSON-lines log here (rotated)")
+    s.add_argument("--log-max-bytes", type=int, default=10_000_000,
+                   help="rotate the log file at this size (default 10 MB)")
+    s.add_argument("--log-backups", type=int, default=5, help="old log files kept (default 5)")
     s.add_argument("--notify-webhook", metavar="URL", help="POST a JSON message to URL when "
                    "an order is ready for pick-up (default: a log line)")
     s.add_argument("--collect-hours", type=int, default=48, help="a ready order older than "
@@ -273,9 +285,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    logging.basicConfig(level=os.environ.get("STORE_HUB_LOG", "WARNING"),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
+    if getattr(args, "fn", None) is cmd_serve:  # JSON lines: one per request, to stderr and --log-file
+        from agent.jsonlog import setup
+        try:
+            setup(os.environ.get("STORE_HUB_LOG", "WARNING"), args.log_file,
+                  args.log_max_bytes, args.log_backups, access="store_hub.access")
+        except OSError as e:
+            print(f"store-hub: cannot write the log file {args.log_file}: {e.strerror}",
+                  file=sys.stderr)
+            return 1
+    else:
+        logging.basicConfig(level=os.environ.get("STORE_HUB_LOG", "WARNING"),
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from agent.errors import StoreError
 
     from .app import HubNotReady

@@ -21,6 +21,7 @@ from .db import retrying
 from .errors import Conflict, Gap, Inconsistent, NotFound
 from .loyalty import LoyaltyBatch
 from .orders import HANDLERS as ORDER_HANDLERS
+from .sale_lines import LineBatch
 from .sql import Sql, iso
 from .stock_doc_events import HANDLERS as STOCK_DOC_HANDLERS
 from .validate import Event
@@ -132,7 +133,9 @@ class Projections:
     def apply(self, events: list[Event]) -> None:
         loyalty = LoyaltyBatch(self.sql, self.store_id, self.now, self.sale_refs)
         loyalty.lock([e for e in events if e.type in ("loyalty.posted", "customer.upserted")])
+        lines = LineBatch(self.sql, self.store_id)  # sale and return lines (reports)
         for e in events:
+            lines.on(e)
             for sku, milli in e.lines:
                 self.stock[sku] += milli
             handler = getattr(self, "on_" + e.type.replace(".", "_"), None)
@@ -146,6 +149,7 @@ class Projections:
                 loyalty.apply(e)
         self._write_sales()
         self._write_returns()
+        lines.write()
         for statement, params in self.after:
             self.sql.run(statement, params)
         self._write_stock()

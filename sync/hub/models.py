@@ -53,6 +53,8 @@ class HubStore(HubModel):
     created_at = CharField()
     agent_version = CharField(null=True)  # as the store said on its last call
     last_seen_at = CharField(null=True)  # the store's last authenticated call
+    store_seq = BigIntegerField(null=True)  # the store's outbox head, as it last said
+    caught_up_at = CharField(null=True)  # last contact at which the hub held all of it
 
 
 class HubSeenSignature(HubModel):

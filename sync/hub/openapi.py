@@ -65,12 +65,18 @@ ROUTES = [
      "office, audited",
      {"amount": {"type": "integer", "minimum": -10**12, "maximum": 10**12},
       "reason": {"type": "string", "maxLength": 200}, "by": TEXT}, {}, ("201",)),
-    ("get", "/hub/v1/stores", "Every store, how far it is held, and when it last called "
-     "with which agent version (agent_version, last_seen_at)", None, {}, ("200",)),
+    ("get", "/hub/v1/stores", "Every store, stale first: status (dead/lagging/ok), how far it "
+     "is held, when it last called with which agent version, lag_seconds, backlog and which "
+     "business days are complete", None, {}, ("200",)),
     ("get", "/hub/v1/stores/{store_id}/events", "The hub's copy of the calling store's own "
      "events after a seq, as received (a restored store's catch-up; quarantined ones too)",
      None, {"after": {"type": "integer", "minimum": 0, "maximum": 2**62},
             "limit": {"type": "integer", "minimum": 0, "maximum": 2000}}, ("200",)),
+    ("get", "/hub/v1/reports/sales", "Sales by business day, store or product (lines: qty, "
+     "amount, discount, net, VAT; returns by line), voided sales left out", None,
+     {"by": {"type": "string", "enum": ["day", "store", "product"]},
+      "days": {"type": "integer", "minimum": 1, "maximum": 3660},
+      "store_id": {"type": "string", "maxLength": 64}}, ("200",)),
     ("get", "/hub/v1/stores/{store_id}/summary", "A store's totals (and quarantined count)",
      None, {}, ("200",)),
     ("get", "/hub/v1/stores/{store_id}/stock", "A store's on-hand per SKU", None, {},
@@ -122,9 +128,34 @@ ROUTES = [
      "SKU (or a barcode the hub's catalog knows)", None, {"sku": TEXT, "barcode": TEXT},
      ("200",)),
     ("get", "/hub/v1/openapi.json", "This document", None, {}, ("200",)),
+    ("get", "/", "The chain console: stores, stale first (an HTML page; without a console "
+     "session it sends the browser to /login)", None, {}, (("200", "text/html"),)),
+    ("get", "/login", "The console's sign-in page", None, {"next": TEXT},
+     (("200", "text/html"),)),
+    ("post", "/login", "Sign in with the admin token (form field token): a session cookie "
+     "(HttpOnly, SameSite=Strict)", None, {}, (("200", "text/html"),)),
+    ("post", "/logout", "Sign out of the console", None, {}, (("200", "text/html"),)),
+    ("post", "/console/lang", "The console's language (form field lang: ru or en)", None, {},
+     (("200", "text/html"),)),
+    ("get", "/console/stores/{store_id}", "A store: sales by day, Z reports against the "
+     "fiscal register, rejected events, sync history", None, {}, (("200", "text/html"),)),
+    ("get", "/console/sales", "Sales by day (chart), store and product", None,
+     {"days": {"type": "integer", "minimum": 1, "maximum": 3660},
+      "store_id": {"type": "string", "maxLength": 64}}, (("200", "text/html"),)),
+    ("get", "/console/stock", "Stock and availability across the chain", None,
+     {"q": {"type": "string", "maxLength": 64}}, (("200", "text/html"),)),
+    ("get", "/console/loyalty", "Bonus overdrafts", None, {}, (("200", "text/html"),)),
+    ("get", "/metrics", "Prometheus metrics (text format): per store status, lag, backlog, "
+     "last contact; rejected events; sales; requests and push latency of this process. "
+     "Loopback clients need no token", None, {}, (("200", "text/plain"),)),
     ("get", "/healthz", "Liveness: ok, the hub's version and schema_version", None, {},
      ("200",)),
 ]
+# the console's pages: a session cookie from POST /login, not a bearer token
+CONSOLE_PUBLIC = {("get", "/"), ("get", "/login"), ("post", "/login"), ("post", "/logout"),
+                  ("post", "/console/lang"), ("get", "/console/stores/{store_id}"),
+                  ("get", "/console/sales"), ("get", "/console/stock"),
+                  ("get", "/console/loyalty")}
 PATH_PARAMS = {"phone": {"type": "string", "maxLength": 20},
                "store_id": {"type": "string", "maxLength": 64}, "rejected_id": ID,
                "order_id": {"type": "string", "maxLength": 64}}
@@ -132,7 +163,8 @@ PATH_PARAMS = {"phone": {"type": "string", "maxLength": 20},
 
 def document() -> dict:
     doc = build(ROUTES, title="store-hub API", public={("get", "/healthz"),
-                                                       ("get", "/hub/v1/openapi.json")},
+                                                       ("get", "/hub/v1/openapi.json"),
+                                                       *CONSOLE_PUBLIC},
                 security={"admin": {"type": "http", "scheme": "bearer"}},
                 path_params=PATH_PARAMS,
                 description="The reference hub. Store routes: the store's bearer token and "
