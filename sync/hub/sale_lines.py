@@ -1,10 +1,10 @@
-"""Sale and return lines at the hub (schema step 7): what sold, by product, so the office
+"""Sale and return lines at the hub (schema step 8): what sold, by product, so the office
 can report by product and see returns by line.
 
 Filled from the ``sale.completed`` and ``sale.returned`` payloads the stores already send
 (``agent/event_schema.py``), inside the same ingest transaction as the sale's header, once
 per event (an event is applied only when its row is new).  ``amount`` is the line before its
-discount, ``net`` after it, ``vat`` the VAT contained in ``net`` at the line's rate.
+discounts (manual and bonus), ``net`` after them, ``vat`` the VAT in ``net`` at the line's rate.
 """
 
 from __future__ import annotations
@@ -90,8 +90,12 @@ class LineBatch:
         p = e.payload
         at = p.get("created_at") or e.occurred_at
         for no, ln in enumerate(p.get("lines") or [], 1):
+            # ``amount`` in the event is after manual discounts (``gross`` before them);
+            # the report's discount is both the manual one and the bonus share
             amount, discount = _int(ln.get("amount")), _int(ln.get("discount"))
+            gross = amount if ln.get("gross") is None else _int(ln.get("gross"))
             net = amount - discount
+            amount, discount = gross, discount + (gross - amount)
             name = ln.get("name") if isinstance(ln.get("name"), str) else None
             rate = ln.get("vat") if isinstance(ln.get("vat"), str) else None
             self.sales.append((self.store_id, p["sale_id"], no, _id(ln.get("line_id")),

@@ -73,3 +73,17 @@ def test_report_refuses_an_unknown_grouping(sold):
     status, body = sold.admin("/hub/v1/reports/sales?by=cashier")
     assert status == 400 and body["error"]["field"] == "by"
     assert sold.admin("/hub/v1/reports/sales?days=0")[0] == 400
+
+
+def test_report_counts_a_manual_discount_with_the_bonus_share(any_hub):
+    """A line discounted by hand arrives with ``amount`` after the discount and ``gross``
+    before it: the report shows the gross and both discounts, so the net stays what was paid."""
+    hub = any_hub
+    a = hub.add_store("A")
+    now = at(60)
+    ln = line(11, "MILK", 2, 8990, discount=500)
+    ln.update(gross=17980, amount=17980 - 1798, manual_discount=1798, discount_reason="damaged")
+    push(hub, a, "A", [ev("A", 1, "sale.completed", sale(1, [ln], now), now)])
+    milk = {r["sku"]: r for r in report(hub, "product")}["MILK"]
+    assert milk["amount"] == 17980 and milk["discount"] == 1798 + 500
+    assert milk["net"] == 17980 - 1798 - 500
