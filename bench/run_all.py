@@ -14,7 +14,8 @@ import traceback
 
 from bench.common import RESULTS, machine
 
-BENCHES = ["bench_api", "bench_import", "bench_agent", "bench_sync", "bench_hub", "bench_commerceml"]
+BENCHES = ["bench_api", "bench_import", "bench_agent", "bench_sync", "bench_hub",
+           "bench_commerceml", "bench_orders"]
 
 
 def main(argv=None) -> int:

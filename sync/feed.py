@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 
-from agent import catalog, clock, deliveries, outbox, transfers
+from agent import catalog, clock, deliveries, orders, outbox, transfers
 from agent.errors import StoreError
 from agent.models import Customer, RemoteStock, database
 
@@ -24,7 +24,8 @@ from .worker import Worker
 log = logging.getLogger("store_agent.sync")
 PAGE = 500
 STOCK_DOC_ITEMS = {"delivery.expected": lambda store, p: deliveries.expect_from_hub(p),
-                   "transfer.incoming": transfers.incoming}
+                   "transfer.incoming": transfers.incoming,
+                   "order.placed": orders.placed}  # pick-up orders (and their cancellation)
 
 
 def _milli(text) -> int:
@@ -100,7 +101,7 @@ def apply_items(store, items: list[dict], cursor: int, reset: bool = False) -> i
                     apply_stock(store.store_id, p)
                 elif kind == "loyalty.balance":
                     apply_balance(p, store.store_id)
-                elif kind in STOCK_DOC_ITEMS:  # expected deliveries, incoming transfers
+                elif kind in STOCK_DOC_ITEMS:  # deliveries, transfers, pick-up orders
                     with database.atomic():  # a savepoint: a refused item leaves nothing
                         STOCK_DOC_ITEMS[kind](store, p)
                 else:

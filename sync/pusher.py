@@ -17,6 +17,8 @@ while on the network, so a cashier never waits for the hub.
 
 from __future__ import annotations
 
+import time
+
 from agent import outbox
 
 from . import recovery
@@ -122,5 +124,9 @@ class OutboxPusher(Worker):
                 if failed:  # the hub was unreachable: a cheap probe before the batch again
                     self.client.probe()
                 failed = True
-                return self.client.push(body)
+                started = time.monotonic()
+                acked = self.client.push(body)
+                if self.live is not None and self.live.observe_push is not None:
+                    self.live.observe_push(time.monotonic() - started)
+                return acked
         raise HubUnavailable("stopped")

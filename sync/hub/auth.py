@@ -100,7 +100,7 @@ class Authenticator:
             self._remember(sql, replay)
         self._prune(sql, replay.seen_at)
         contact.seen(sql, store_id, request.headers.get(contact.VERSION_HEADER), known_version,
-                     seen_at)
+                     seen_at, contact.head_seq(request.headers.get(contact.HEAD_HEADER)))
         g.store_id = store_id
         return store_id
 
