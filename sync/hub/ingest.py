@@ -27,11 +27,11 @@ from .errors import Conflict, Gap, Inconsistent, NotFound
 from .loyalty import LoyaltyBatch
 from .orders import HANDLERS as ORDER_HANDLERS
 from .sale_lines import LineBatch
-from .sql import Sql, iso
+from .sql import ROWS_PER_STATEMENT, Sql, iso
 from .stock_doc_events import HANDLERS as STOCK_DOC_HANDLERS
 from .validate import Event
 
-CHUNK = 1000  # rows per multi-row statement (16 columns x 1000 is within SQLite's limit)
+CHUNK = ROWS_PER_STATEMENT
 
 
 LOYALTY_TYPES = ("loyalty.posted", "customer.upserted")

@@ -7,6 +7,9 @@ from datetime import datetime, timezone
 
 from .db import is_postgres
 
+# rows per multi-row INSERT (16 columns x 1000 stays within SQLite's variable limit)
+ROWS_PER_STATEMENT = 1000
+
 
 def iso(ts: float | None = None) -> str:
     dt = datetime.fromtimestamp(time.time() if ts is None else ts, timezone.utc)
