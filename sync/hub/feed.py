@@ -165,7 +165,9 @@ def upsert_catalog(db, body) -> int:
             sql.insert_rows("INSERT INTO hub_product (sku, name, price, unit, vat, barcodes, "
                             "hidden, updated_at)", values[i:i + UPSERT_CHUNK], tail)
         return len(rows)
-    return retrying(db, tx)
+    n = retrying(db, tx)
+    publish(db)  # numbered now, once for every store, not on the first store's read
+    return n
 
 
 __all__ = ["publish", "read", "upsert_catalog", "qty_milli"]
