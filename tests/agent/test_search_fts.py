@@ -150,3 +150,29 @@ def test_stays_fast_at_100000_products(store):
         assert found, q
         assert ms < 100, f"search {q!r} took {ms:.1f} ms at 100k products"
     assert [p.sku for p in best_ms("сыр детский 99986")[1]] == ["S0099986"]
+
+
+def test_a_step_8_store_gets_prefix_indexes_up_to_6_characters_and_keeps_its_index(tmp_path):
+    path = tmp_path / "step8.db"
+    conn = sqlite3.connect(path)
+    for step in migrations.STEPS[:8]:
+        for stmt in step:
+            conn.execute(stmt)
+    conn.execute("PRAGMA user_version = 8")
+    conn.execute("INSERT INTO product (sku, name, search_name, unit, vat, price, hidden, updated_at)"
+                 " VALUES ('CHOC', 'Шоколад детский', ?, 'pcs', '20', 100, 0, 'x')",
+                 (search_key("Шоколад детский", "CHOC"),))
+    conn.commit()
+    conn.close()
+    sdb = open_store_db(path)
+    try:
+        ddl = sdb.db.execute_sql("SELECT sql FROM sqlite_master WHERE name = 'product_fts'"
+                                 ).fetchone()[0]
+        assert "prefix='1 2 3 4 5 6'" in ddl
+        assert skus("шокола") == skus("шоколад детск") == skus("шоколад") == ["CHOC"]
+        with sdb.write():  # the triggers of step 5 still follow a renamed product
+            sdb.db.execute_sql("UPDATE product SET name = 'Вафли', search_name = ? "
+                               "WHERE sku = 'CHOC'", (search_key("Вафли", "CHOC"),))
+        assert skus("шоколад") == [] and skus("вафл") == ["CHOC"]
+    finally:
+        sdb.close()
