@@ -26,10 +26,10 @@ PRAGMAS = {
     "foreign_keys": 1,
     "busy_timeout": 10000,
     # Memory stays bounded whatever the catalog's size: every thread has its own connection
-    # (the server's threads, the workers), and each keeps at most this page cache (KiB);
+    # (the server's threads, the workers), and each keeps at most this page cache (1 MB);
     # the OS page cache holds the rest of the file.  16 MB per connection took a store
     # with 1M products to 200 MB RSS.  No mmap: mapped pages would count as the process's.
-    "cache_size": -2048,
+    "cache_size": -1024,
     "mmap_size": 0,
     "soft_heap_limit": 24 * 1024 * 1024,  # SQLite's heap in this process: caches give way
     "temp_store": 1,  # sorts larger than the cache spill to a file, not to memory
@@ -100,7 +100,8 @@ _arenas_bounded = False
 def bound_malloc_arenas(arenas: int = 2) -> None:
     """glibc gives every thread that allocates its own malloc arena (up to 8 per core) and
     keeps what was freed in it: a search that briefly needs a few MB on each of the
-    server's threads then stays in RSS.  Two arenas keep RSS near what is really in use.
+    server's threads then stays in RSS (a store's RSS after reads varied 80-130 MB).  Two
+    arenas and a fixed mmap threshold keep RSS near what is really in use.
     Called before the server's threads start; a no-op where glibc's mallopt is absent."""
     global _arenas_bounded
     if _arenas_bounded:
@@ -108,7 +109,11 @@ def bound_malloc_arenas(arenas: int = 2) -> None:
     _arenas_bounded = True
     try:
         import ctypes
-        ctypes.CDLL("libc.so.6").mallopt(-8, arenas)  # M_ARENA_MAX
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-8, arenas)  # M_ARENA_MAX
+        # M_MMAP_THRESHOLD fixed at 128 KiB: a search's large buffers (FTS doclists) are
+        # mapped and unmapped, not left in the heap (glibc's moving threshold kept them)
+        libc.mallopt(-3, 128 * 1024)
     except (OSError, AttributeError):
         pass
 
