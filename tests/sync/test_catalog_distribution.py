@@ -185,3 +185,27 @@ def test_kill_9_in_the_middle_of_a_page_then_the_store_equals_the_hub(scene):
     assert database.execute_sql("PRAGMA integrity_check").fetchone()[0] == "ok"
     puller.run_once()
     assert_same(hub)
+
+
+def test_a_page_the_set_based_writer_cannot_take_is_applied_product_by_product(
+        hub, tmp_path, monkeypatch):
+    from peewee import OperationalError
+
+    from agent import catalog_bulk
+    store = synced_store(tmp_path, hub.url, hub.add_store("S1"))
+    try:
+        _, (_, puller) = build_workers(store, LiveState())
+        publish(hub, products(300))
+
+        def broken(rows, now):
+            database.execute_sql("INSERT INTO product (sku, name, search_name, unit, vat, price,"
+                                 " hidden, updated_at) VALUES ('HALF', 'x', 'x', 'pcs', '20', 1,"
+                                 " 0, 'x')")  # written, then the writer fails: rolled back
+            raise OperationalError("simulated")
+        monkeypatch.setattr(catalog_bulk, "write", broken)
+        assert puller.run_once() == 300
+        assert database.execute_sql("SELECT count(*) FROM product WHERE sku = 'HALF'"
+                                    ).fetchone()[0] == 0
+        assert_same(hub)
+    finally:
+        store.close()
