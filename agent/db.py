@@ -118,15 +118,6 @@ def bound_malloc_arenas(arenas: int = 2) -> None:
         pass
 
 
-def release_free_memory() -> None:
-    """Hand memory freed after a burst (an import, a day of searches) back to the OS."""
-    try:
-        import ctypes
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
-
-
 def open_store_db(path: Path) -> StoreDatabase:
     global _open
     bound_malloc_arenas()
