@@ -55,7 +55,7 @@ def audit(what: str, cashier: Cashier | None, **detail) -> None:
 RECOVERED_PIN = "!recovered"  # pin_hash of a cashier replayed from the hub, who has no PIN
 
 
-def add(store, login: str, name: str, role: str, pin: str) -> Cashier:
+def add(store, login: str, name: str, role: str, pin: str, by: Cashier | None = None) -> Cashier:
     if not isinstance(login, str) or not _LOGIN_RE.match(login):
         raise Invalid("login must be 1-64 letters, digits, '.', '_', '@' or '-'", field="login")
     if not isinstance(name, str) or not name.strip():
@@ -69,13 +69,13 @@ def add(store, login: str, name: str, role: str, pin: str) -> Cashier:
         if known and known.pin_hash.startswith(RECOVERED_PIN):  # known only from the hub's
             known.name, known.role, known.pin_hash, known.active = name.strip(), role, pin_hash, True
             known.save()  # events after a rebuild: now a cashier with a PIN again
-            audit("cashier.added", None, login=login, role=role)
+            audit("cashier.added", by, login=login, role=role)
             return known
         if known:
             raise Conflict(f"cashier {login!r} already exists", field="login")
         cashier = Cashier.create(login=login, name=name.strip(), role=role, pin_hash=pin_hash,
                                  created_at=clock.iso())
-        audit("cashier.added", None, login=login, role=role)
+        audit("cashier.added", by, login=login, role=role)
     return cashier
 
 

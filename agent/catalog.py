@@ -130,6 +130,20 @@ def on_hand_milli(product_id: int) -> int:
                       (product_id,)) or 0
 
 
+def first_barcodes(product_ids) -> dict[int, str]:
+    """Each product's first barcode (the one imported first), for search answers: the
+    cashier and a newcomer to the demo see what to scan."""
+    ids = [int(i) for i in product_ids]
+    found: dict[int, str] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        for row in sql.rows(f"SELECT product_id, code FROM barcode WHERE product_id IN ({marks})"
+                            " ORDER BY rowid", chunk):
+            found.setdefault(row["product_id"], row["code"])
+    return found
+
+
 def product_dict(product: Product, barcode: str | None = None) -> dict:
     from .money import qty_str
     return {

@@ -17,6 +17,8 @@ import sys
 from .errors import StoreError
 from .version import VERSION
 
+DATA_DIR_HELP = "the store's data dir (default: $STORE_AGENT_DATA_DIR)"
+
 
 def _data_dir(args) -> str:
     d = args.data_dir or os.environ.get("STORE_AGENT_DATA_DIR")
@@ -39,6 +41,52 @@ def cmd_cashier_add(args):
     store = Store.open(_data_dir(args))
     c = cashiers.add(store, args.login, args.name, args.role, args.pin)
     print(f"cashier {c.login} ({c.role}) added")
+
+
+def _cashier_line(c: dict) -> str:
+    state = "active" if c["active"] else "inactive"
+    if c["locked"]:
+        state += f", locked until {c['locked_until']}"
+    if not c["has_pin"]:
+        state += ", no PIN"
+    return f"{c['login']:<16} {c['role']:<8} {state:<24} {c['name']}"
+
+
+def cmd_cashier_list(args):
+    from . import cashier_admin
+    from .store import Store
+    Store.open(_data_dir(args))
+    rows = cashier_admin.listing()
+    print(f"{'LOGIN':<16} {'ROLE':<8} {'STATE':<24} NAME")
+    for c in rows:  # names come from outside: shown without control characters
+        print("".join(ch if ch.isprintable() else "?" for ch in _cashier_line(c)))
+    if not rows:
+        print("(no cashiers: add one with `store-agent cashier add`)")
+
+
+def _read_pin(args) -> str:
+    if args.pin is not None:
+        return args.pin
+    import getpass
+    if not sys.stdin.isatty():  # a script: the PIN is one line on stdin, never echoed
+        return sys.stdin.readline().strip()
+    pin = getpass.getpass("new PIN (4-8 digits): ")
+    if getpass.getpass("the same PIN again: ") != pin:
+        raise StoreError("the two PINs differ: nothing changed", field="pin")
+    return pin
+
+
+def cmd_cashier_change(args):
+    from . import cashier_admin
+    from .store import Store
+    store = Store.open(_data_dir(args))
+    if args.action == "set-pin":
+        c = cashier_admin.set_pin(store, args.login, _read_pin(args))
+        print(f"cashier {c['login']}: new PIN set")
+        return
+    c = getattr(cashier_admin, args.action)(store, args.login)
+    done = {"deactivate": "deactivated", "activate": "activated", "unlock": "unlocked"}
+    print(f"cashier {c['login']}: {done[args.action]}")
 
 
 class Progress:
@@ -129,11 +177,11 @@ def build_parser(add_process_commands=None) -> argparse.ArgumentParser:
     add_process = add_process_commands or (lambda sub, after: None)
 
     s = sub.add_parser("init", help="create a data dir with the store database and config")
-    s.add_argument("--data-dir", required=True)
-    s.add_argument("--store-id", required=True)
-    s.add_argument("--store-name")
-    s.add_argument("--hub-url")
-    s.add_argument("--hub-token")
+    s.add_argument("--data-dir", required=True, help="the folder to create (or keep) the store in")
+    s.add_argument("--store-id", required=True, help="the store's id in the chain, e.g. S001")
+    s.add_argument("--store-name", help="the store's name on receipts and the screen")
+    s.add_argument("--hub-url", help="the hub's base URL (none: the store works alone)")
+    s.add_argument("--hub-token", help="this store's token at the hub (store-hub add-store)")
     s.set_defaults(fn=cmd_init)
 
     add_process(sub, "init")
@@ -141,25 +189,42 @@ def build_parser(add_process_commands=None) -> argparse.ArgumentParser:
     s = sub.add_parser("cashier", help="manage cashiers")
     csub = s.add_subparsers(dest="action", required=True)
     a = csub.add_parser("add", help="add a cashier")
-    a.add_argument("--data-dir")
-    a.add_argument("login")
-    a.add_argument("--name", required=True)
-    a.add_argument("--role", required=True, choices=["cashier", "senior", "manager"])
-    a.add_argument("--pin", required=True)
+    a.add_argument("--data-dir", help=DATA_DIR_HELP)
+    a.add_argument("login", help="the login typed on the sign-in screen")
+    a.add_argument("--name", required=True, help="the name shown on the screen and receipts")
+    a.add_argument("--role", required=True, choices=["cashier", "senior", "manager"],
+                   help="what the cashier may do (cashier < senior < manager)")
+    a.add_argument("--pin", required=True, help="the PIN, 4-8 digits")
     a.set_defaults(fn=cmd_cashier_add)
+    a = csub.add_parser("list", help="list cashiers with role, state and lockout")
+    a.add_argument("--data-dir", help=DATA_DIR_HELP)
+    a.set_defaults(fn=cmd_cashier_list)
+    for action, what in (("deactivate", "stop a cashier signing in; ends their open sessions"),
+                         ("activate", "let a deactivated cashier sign in again"),
+                         ("set-pin", "set a new PIN (from --pin, stdin or a prompt that does "
+                                     "not echo); clears a lockout"),
+                         ("unlock", "clear a lockout after too many wrong PINs")):
+        a = csub.add_parser(action, help=what)
+        a.add_argument("--data-dir", help=DATA_DIR_HELP)
+        a.add_argument("login", help="the cashier's login")
+        if action == "set-pin":
+            a.add_argument("--pin", help="the new PIN, 4-8 digits (omit to be asked for it)")
+        a.set_defaults(fn=cmd_cashier_change)
 
     s = sub.add_parser("import-catalog", help="import a catalog (CSV or CommerceML)")
-    s.add_argument("--data-dir")
-    s.add_argument("files", nargs="+")
-    s.add_argument("--format", choices=["csv", "commerceml"])
-    s.add_argument("--progress", action="store_true", default=None)
+    s.add_argument("--data-dir", help=DATA_DIR_HELP)
+    s.add_argument("files", nargs="+", help="CSV files, or CommerceML XML files or folders")
+    s.add_argument("--format", choices=["csv", "commerceml"],
+                   help="the files' format (default: commerceml for .xml or a folder, else csv)")
+    s.add_argument("--progress", action="store_true", default=None,
+                   help="show a progress bar even when stderr is not a terminal")
     s.set_defaults(fn=cmd_import_catalog)
 
     add_process(sub, "import-catalog")
 
     s = sub.add_parser("import-delivery", help="a supplier's УПД XML as an expected delivery")
-    s.add_argument("--data-dir")
-    s.add_argument("file")
+    s.add_argument("--data-dir", help=DATA_DIR_HELP)
+    s.add_argument("file", help="the УПД / счёт-фактура XML file (ФНС format 5.01-5.03)")
     s.set_defaults(fn=cmd_import_delivery)
     return p
 

@@ -31,6 +31,15 @@ SCHEMA: dict[str, dict[str, tuple[type, object, str]]] = {
         "threads": (int, 8, "WSGI worker threads"),
         "allowed_origins": (list, [], "extra origins (scheme://host:port) allowed to call the API; "
                                       "the agent's own host:port and its localhost forms always are"),
+        "metrics_token": (str, "", "bearer token for GET /metrics from another host; empty = "
+                                   "served to this host (loopback) only"),
+    },
+    "log": {
+        "file": (str, "", "also write the JSON-lines log (one line per request or action) "
+                          "to this file, rotated; empty = stderr only"),
+        "max_bytes": (int, 10_000_000, "rotate the log file at this size"),
+        "backups": (int, 5, "old log files kept"),
+        "level": (str, "WARNING", "least severe record logged besides the request lines"),
     },
     "hub": {
         "url": (str, "", "the hub's base URL; empty = no hub (events queue up)"),
@@ -51,6 +60,18 @@ SCHEMA: dict[str, dict[str, tuple[type, object, str]]] = {
         "lockout_minutes": (int, 15, "how long a lockout lasts"),
         "session_idle_minutes": (int, 720, "server-side session expiry after inactivity"),
     },
+    "sales": {
+        "cashier_discount_limit": (int, 10, "most a cashier may take off a line by hand "
+                                            "(percent of its catalog amount); more, and any "
+                                            "price override, needs a manager's approval"),
+    },
+    "returns": {
+        "foreign_offline": (str, "refuse", "a return of another store's sale while the hub is "
+                                           "out of reach: refuse, or approve (a manager "
+                                           "approves; the hub reports any double return)"),
+        "hub_timeout": (float, 3.0, "seconds to wait for the hub's answer about another "
+                                    "store's sale"),
+    },
     "shifts": {
         "cash_out_needs_manager": (bool, True, "taking cash out of the drawer needs a manager's "
                                                "approval (PIN and login)"),
@@ -58,6 +79,11 @@ SCHEMA: dict[str, dict[str, tuple[type, object, str]]] = {
     "ui": {
         "language": (str, "ru", "cashier screen language: ru or en"),
         "idle_lock_seconds": (int, 300, "lock the cashier screen after this long idle; 0 = never"),
+        "touch_keyboard": (bool, False, "an on-screen letter keyboard (ru/en) in the product search, for touch-only tills"),
+        "demo": (bool, False, "show the demo's cashiers and barcodes on the sign-in screen (set by store-agent demo)"),
+    },
+    "quick_keys": {
+        "skus": (list, [], "SKUs of the quick-key grid on the sale screen, in order (weighed ones read the scale)"),
     },
     "devices": {
         "printer": (str, "", "receipt printer URL, e.g. escpos+tcp://127.0.0.1:9100"),
@@ -82,6 +108,12 @@ SCHEMA: dict[str, dict[str, tuple[type, object, str]]] = {
         "authorize_timeout": (float, 2.0, "seconds to wait for the hub's redemption approval"),
         "store_adjustments": (bool, False, "managers may adjust balances here (else only at the hub)"),
     },
+    "orders": {
+        "collect_hours": (int, 48, "hours a pick-up order may wait ready before it is overdue "
+                                   "(someone calls the customer)"),
+        "reserved_stock": (str, "warn", "selling goods reserved for pick-up orders to a walk-in "
+                                        "customer: warn or refuse"),
+    },
     "catalog": {
         "price_type": (str, "", "CommerceML price type id or name used as the retail price"),
         "warehouses": (list, [], "CommerceML warehouse ids whose stock is this store's"),
@@ -95,12 +127,15 @@ SCHEMA: dict[str, dict[str, tuple[type, object, str]]] = {
 # never silently used (an accrual of 500 % would hand out money).
 RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("server", "threads"): (1, 256),
+    ("log", "max_bytes"): (10_000, 10_000_000_000), ("log", "backups"): (0, 1000),
     ("hub", "push_interval"): (0.05, 3600), ("hub", "batch_events"): (1, 100_000),
     ("hub", "batch_bytes"): (1_000, 100_000_000), ("hub", "timeout"): (0.1, 600),
     ("hub", "feed_interval"): (0.05, 86_400),
     ("security", "pin_attempts"): (1, 100), ("security", "lockout_minutes"): (0, 10_080),
     ("security", "session_idle_minutes"): (1, 525_600),
     ("ui", "idle_lock_seconds"): (0, 86_400),
+    ("sales", "cashier_discount_limit"): (0, 100),
+    ("returns", "hub_timeout"): (0.1, 60),
     ("devices", "print_retry_max"): (0.01, 3600),
     ("devices", "drawer_timeout"): (0.1, 600),
     ("loyalty", "welcome_bonus"): (0, 100_000_000), ("loyalty", "accrual_percent"): (0, 100),
@@ -108,6 +143,7 @@ RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("loyalty", "max_offline_age"): (0, 31_536_000),
     ("loyalty", "offline_redeem_cap"): (0, 100_000_000),
     ("loyalty", "authorize_timeout"): (0.1, 60),
+    ("orders", "collect_hours"): (1, 8_760),
 }
 
 
@@ -169,6 +205,12 @@ def validate(raw: dict) -> dict:
         raise Invalid("config.toml: [store] id is required", field="store.id")
     if values["ui"]["language"] not in ("ru", "en"):
         raise Invalid("config.toml: [ui] language must be ru or en", field="ui.language")
+    if values["returns"]["foreign_offline"] not in ("refuse", "approve"):
+        raise Invalid("config.toml: [returns] foreign_offline must be refuse or approve",
+                      field="returns.foreign_offline")
+    if values["orders"]["reserved_stock"] not in ("warn", "refuse"):
+        raise Invalid("config.toml: [orders] reserved_stock must be warn or refuse",
+                      field="orders.reserved_stock")
     try:
         from zoneinfo import ZoneInfo
         ZoneInfo(values["store"]["timezone"])
@@ -185,6 +227,10 @@ def validate(raw: dict) -> dict:
     if not reasons or not all(isinstance(r, str) and 0 < len(r) <= 40 for r in reasons):
         raise Invalid("config.toml: [stock] writeoff_reasons must be a non-empty list of short "
                       "texts", field="stock.writeoff_reasons")
+    keys = values["quick_keys"]["skus"]
+    if len(keys) > 48 or not all(isinstance(k, str) and 0 < len(k.strip()) <= 64 for k in keys):
+        raise Invalid("config.toml: [quick_keys] skus must be a list of at most 48 SKUs",
+                      field="quick_keys.skus")
     if not 1 <= values["server"]["port"] <= 65535:
         raise Invalid("config.toml: [server] port must be 1..65535", field="server.port")
     return values

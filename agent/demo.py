@@ -26,11 +26,22 @@ RING-585-17,Кольцо золотое 585 размер 17,4607001234654,18990.
 BAG-T,Пакет-майка,4607001234661,5.00,pcs,20,1000
 """
 
+DEMO_QUICK_KEYS = ["BREAD-BOR", "BAG-T", "APPLE-GALA", "CHEESE-RU", "WATER-15"]
+
 DEMO_CASHIERS = [
     ("anna", "Анна Иванова", "cashier", "1111"),
     ("boris", "Борис Петров", "senior", "2222"),
     ("maria", "Мария Сидорова", "manager", "9999"),
 ]
+
+
+def scans() -> list[dict]:
+    """What to scan in the demo: each demo product's first barcode, its name and unit (a
+    ``kg`` product asks for its weight, read from the emulated scale)."""
+    import csv
+    rows = csv.DictReader(io.StringIO(DEMO_CATALOG))
+    return [{"barcode": r["barcodes"].split("|")[0], "name": r["name"], "sku": r["sku"],
+             "unit": r["unit"], "price": r["price"]} for r in rows]
 
 
 def free_port(preferred: int) -> int:
@@ -53,7 +64,8 @@ def prepare(data_dir: Path, store_id: str = "DEMO-1", extra_config: dict | None 
     data_dir.mkdir(parents=True, exist_ok=True)
     if not (data_dir / "config.toml").exists():
         values = {"store": {"id": store_id, "name": "Демо-магазин «У дома»",
-                            "address": "Москва, ул. Примерная, 1", "inn": "7700000000"}}
+                            "address": "Москва, ул. Примерная, 1", "inn": "7700000000"},
+                  "ui": {"demo": True}, "quick_keys": {"skus": DEMO_QUICK_KEYS}}
         for section, keys in (extra_config or {}).items():
             values.setdefault(section, {}).update(keys)
         write_new(data_dir, values)

@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 from .money import vat_breakdown
 
 KINDS = ("sale", "return")
-METHODS = ("cash", "card")
+METHODS = ("cash", "card", "advance")  # advance: a pick-up order's prepayment settled
 VAT_RATES = ("22", "20", "10", "0", "none")
 
 
@@ -129,7 +129,7 @@ class VatAmount:
 @dataclass(frozen=True)
 class Receipt:
     kind: str
-    sale_id: int
+    sale_id: int | None  # None: a return with no sale in this store (no receipt, foreign)
     store: StoreHeader
     register_id: str
     cashier: str

@@ -29,18 +29,24 @@ MAX_TEXT = 255  # the hub's text columns are VARCHAR(255)
 MAX_DEPTH = 8
 TEXT_LIMITS = {"created_at": 40, "voided_at": 40, "expires_at": 40, "opened_at": 40,
                "closed_at": 40, "sku": 64, "phone": 20, "kind": 20, "register_id": 64,
+               "discount_approved_by": 64,
                "cashier": 64, "approved_by": 64, "client_ref": 100, "fiscal_sign": 64,
                "method": 32, "unit": 8, "vat": 8, "transfer_id": 64, "from_store": 64,
-               "to_store": 64, "sent_at": 40, "received_at": 40, "scope": 20}
+               "to_store": 64, "sent_at": 40, "received_at": 40, "scope": 20,
+               "order_id": 64, "status": 20, "from_status": 20, "at": 40, "ready_at": 40,
+               "placed_at": 40}
 MONEY_KEYS = frozenset({"total", "subtotal", "paid", "change", "bonus_earned", "bonus_redeemed",
                         "amount", "price", "discount", "bonus_reversed", "bonus_restored",
-                        "bonus_withheld", "opening_cash", "counted_cash"})
+                        "bonus_withheld", "opening_cash", "counted_cash", "gross",
+                        "manual_discount", "catalog_price", "prepaid"})
 INT32_KEYS = frozenset({"number", "shift_number", "line_no"})
 TEXT_KEYS = frozenset({"register_id", "cashier", "approved_by", "client_ref", "created_at",
                        "voided_at", "expires_at", "opened_at", "closed_at", "fiscal_sign",
                        "reason", "name", "email", "phone", "customer_phone", "sku",
                        "hub_entry_id", "method", "source", "note", "transfer_id", "from_store",
-                       "to_store", "sent_at", "received_at", "supplier", "ref", "scope"})
+                       "to_store", "sent_at", "received_at", "supplier", "ref", "scope",
+                       "discount_reason", "discount_approved_by", "customer_name",
+                       "customer_document", "origin_store", "origin_sale"})
 INT_KEYS = MONEY_KEYS | INT32_KEYS | {"shift_id", "sale_id", "return_id", "entry_id", "doc_id",
                                       "line_id", "document_number", "delivery_id",
                                       "act_number"}
@@ -53,7 +59,8 @@ LOYALTY_KINDS = ("welcome", "accrual", "redemption", "reversal", "restore", "adj
 TYPES = ("sale.completed", "sale.voided", "sale.fiscalized", "return.fiscalized",
          "sale.returned", "stock.moved", "stock.counted", "customer.upserted", "loyalty.posted",
          "shift.opened", "shift.closed", "cash.moved", "transfer.sent", "transfer.received",
-         "delivery.received")
+         "delivery.received", "return.without_sale", "order.status")
+ORDER_STATUSES = ("new", "accepted", "assembled", "ready", "collected", "cancelled")
 ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 
@@ -337,7 +344,43 @@ def _fiscalized(key: str):
     return check_fiscal
 
 
-CHECKS = {"sale.completed": _sale, "sale.voided": _void,
+def _return_without_sale(p: dict) -> list:
+    """A return with no sale of this store behind it: without a receipt, or a foreign one."""
+    ident(p.get("return_id"), "return_id")
+    amount(p.get("total"), "total")
+    if p.get("kind") not in ("no_receipt", "foreign"):
+        raise SchemaError("kind", "must be no_receipt or foreign")
+    for key in ("reason", "customer_name", "customer_document", "origin_store", "origin_sale"):
+        label(p.get(key), key, optional=True)
+    return _lines(p, positive=True, sign=1)
+
+
+def _order(p: dict) -> list:
+    """A pick-up order's status change with the whole order (its lines never move stock:
+    a reservation is not a move, and collecting is a ``sale.completed`` of its own)."""
+    if not isinstance(p.get("order_id"), str) or not ID_RE.match(p["order_id"]):
+        raise SchemaError("order_id", "must be 1-64 letters, digits or _.:-")
+    for key in ("status", "from_status"):
+        if p.get(key) not in ORDER_STATUSES and not (key == "from_status" and p.get(key) is None):
+            raise SchemaError(key, f"must be one of {', '.join(ORDER_STATUSES)}")
+    for key in ("prepaid", "bonus_redeemed", "total"):
+        amount(p.get(key), key)
+    optional(p, "sale_id", ident)
+    phone(p.get("customer_phone"), "customer_phone", optional=True)
+    lines = p.get("lines")
+    if not isinstance(lines, list) or not lines:
+        raise SchemaError("lines", "must be a non-empty list")
+    for i, ln in enumerate(lines):
+        if not isinstance(ln, dict):
+            raise SchemaError(f"lines[{i}]", "must be an object")
+        label(ln.get("sku"), f"lines[{i}].sku", limit=TEXT_LIMITS["sku"])
+        qty_milli(ln.get("qty"), f"lines[{i}].qty", positive=True)
+        amount(ln.get("price"), f"lines[{i}].price")
+    return []
+
+
+CHECKS = {"order.status": _order, "sale.completed": _sale, "sale.voided": _void,
+          "return.without_sale": _return_without_sale,
           "sale.fiscalized": _fiscalized("sale_id"), "return.fiscalized": _fiscalized("return_id"),
           "sale.returned": _return, "stock.moved": _stock, "stock.counted": _stock,
           "customer.upserted": _customer, "loyalty.posted": _loyalty,

@@ -150,12 +150,65 @@ STEP_8 = [
     'CREATE INDEX "transfer_line_transfer_id" ON "transfer_line" ("transfer_id")',
 ]
 
-# Step 9: search at 1M products.  A prefix query ("шоко"*) without a prefix index of its
+# Step 9: online orders for pick-up in the store (from the hub's feed), their lines and
+# the history of their statuses.  Reserved stock is the lines of accepted, assembled and
+# ready orders (stock.reserved_milli): a status change reserves or releases in its own
+# transaction, and on-hand never moves until the order is collected as a sale.
+STEP_9 = [
+    'CREATE TABLE "pickup_order" ("id" INTEGER NOT NULL PRIMARY KEY, "order_id" VARCHAR(255) NOT NULL, "status" VARCHAR(255) NOT NULL, "customer_phone" VARCHAR(255), "prepaid" INTEGER NOT NULL, "bonus_redeemed" INTEGER NOT NULL, "total" INTEGER NOT NULL, "reason" VARCHAR(255), "sale_id" INTEGER, "placed_at" VARCHAR(255), "created_at" VARCHAR(255) NOT NULL, "updated_at" VARCHAR(255) NOT NULL, "ready_at" VARCHAR(255))',
+    'CREATE UNIQUE INDEX "pickup_order_order_id" ON "pickup_order" ("order_id")',
+    'CREATE INDEX "pickup_order_status" ON "pickup_order" ("status")',
+    'CREATE TABLE "pickup_order_line" ("id" INTEGER NOT NULL PRIMARY KEY, "order_row_id" INTEGER NOT NULL, "line_no" INTEGER NOT NULL, "product_id" INTEGER NOT NULL, "sku" VARCHAR(255) NOT NULL, "barcode" VARCHAR(255), "name" VARCHAR(255) NOT NULL, "qty_milli" INTEGER NOT NULL, "price" INTEGER NOT NULL, "amount" INTEGER NOT NULL, "picked_milli" INTEGER NOT NULL, FOREIGN KEY ("order_row_id") REFERENCES "pickup_order" ("id") ON DELETE CASCADE, FOREIGN KEY ("product_id") REFERENCES "product" ("id"))',
+    'CREATE INDEX "pickup_order_line_order_row_id" ON "pickup_order_line" ("order_row_id")',
+    'CREATE INDEX "pickup_order_line_product_id" ON "pickup_order_line" ("product_id")',
+    'CREATE TABLE "pickup_order_history" ("id" INTEGER NOT NULL PRIMARY KEY, "order_row_id" INTEGER NOT NULL, "status" VARCHAR(255) NOT NULL, "at" VARCHAR(255) NOT NULL, "by" VARCHAR(255), "reason" VARCHAR(255), "client_ref" VARCHAR(255), FOREIGN KEY ("order_row_id") REFERENCES "pickup_order" ("id") ON DELETE CASCADE)',
+    'CREATE UNIQUE INDEX "pickup_order_history_client_ref" ON "pickup_order_history" ("client_ref")',
+    'CREATE INDEX "pickup_order_history_order_row_id" ON "pickup_order_history" ("order_row_id")',
+]
+
+# Step 10: manual discounts and price overrides (agent/discounts.py): per line the gross
+# (price x qty), the kopecks taken off by hand, why, and the catalog price an override
+# replaced; per sale the manual total and the manager who approved it.
+STEP_10 = [
+    'ALTER TABLE "sale_line" ADD COLUMN "gross" INTEGER',
+    'ALTER TABLE "sale_line" ADD COLUMN "manual_discount" INTEGER NOT NULL DEFAULT 0',
+    'ALTER TABLE "sale_line" ADD COLUMN "discount_reason" VARCHAR(255)',
+    'ALTER TABLE "sale_line" ADD COLUMN "catalog_price" INTEGER',
+    'ALTER TABLE "sale" ADD COLUMN "manual_discount" INTEGER NOT NULL DEFAULT 0',
+    'ALTER TABLE "sale" ADD COLUMN "discount_approved_by" VARCHAR(255)',
+]
+
+# Step 11: returns with no sale in this store (without a receipt, or of another store's or
+# the site's sale): sale_return.sale_id may be NULL and says why (kind, reason, customer,
+# origin); their lines are return_item rows.  SQLite cannot drop a NOT NULL, so sale_return
+# is rebuilt the documented way (new table, copy, drop, rename; foreign keys are off while
+# the steps run, see ``upgrade``); return_line and refund keep pointing at it by name.
+_SALE_RETURN_COLS = ('"id", "client_ref", "sale_id", "shift_id", "number", "cashier_id", '
+                     '"approved_by_id", "total", "bonus_reversed", "bonus_restored", '
+                     '"bonus_withheld", "fiscal_status", "fiscal_document_number", "fiscal_sign", '
+                     '"fiscal_error", "created_at"')
+STEP_11 = [
+    'CREATE TABLE "sale_return_new" ("id" INTEGER NOT NULL PRIMARY KEY, "client_ref" VARCHAR(255) NOT NULL, "sale_id" INTEGER, "shift_id" INTEGER NOT NULL, "number" INTEGER NOT NULL, "cashier_id" INTEGER NOT NULL, "approved_by_id" INTEGER NOT NULL, "total" INTEGER NOT NULL, "bonus_reversed" INTEGER NOT NULL, "bonus_restored" INTEGER NOT NULL, "bonus_withheld" INTEGER NOT NULL, "fiscal_status" VARCHAR(255), "fiscal_document_number" INTEGER, "fiscal_sign" VARCHAR(255), "fiscal_error" VARCHAR(255), "created_at" VARCHAR(255) NOT NULL, "kind" VARCHAR(255) NOT NULL DEFAULT \'sale\', "reason" VARCHAR(255), "customer_name" VARCHAR(255), "customer_document" VARCHAR(255), "origin_store" VARCHAR(255), "origin_sale" VARCHAR(255), FOREIGN KEY ("sale_id") REFERENCES "sale" ("id"), FOREIGN KEY ("shift_id") REFERENCES "shift" ("id"), FOREIGN KEY ("cashier_id") REFERENCES "cashier" ("id"), FOREIGN KEY ("approved_by_id") REFERENCES "cashier" ("id"))',
+    f'INSERT INTO "sale_return_new" ({_SALE_RETURN_COLS}, "kind")'
+    f' SELECT {_SALE_RETURN_COLS}, \'sale\' FROM "sale_return"',
+    'DROP TABLE "sale_return"',
+    'ALTER TABLE "sale_return_new" RENAME TO "sale_return"',
+    'CREATE UNIQUE INDEX "sale_return_client_ref" ON "sale_return" ("client_ref")',
+    'CREATE INDEX "sale_return_sale_id" ON "sale_return" ("sale_id")',
+    'CREATE INDEX "sale_return_shift_id" ON "sale_return" ("shift_id")',
+    'CREATE INDEX "sale_return_cashier_id" ON "sale_return" ("cashier_id")',
+    'CREATE INDEX "sale_return_approved_by_id" ON "sale_return" ("approved_by_id")',
+    'CREATE TABLE "return_item" ("id" INTEGER NOT NULL PRIMARY KEY, "sale_return_id" INTEGER NOT NULL, "product_id" INTEGER NOT NULL, "sku" VARCHAR(255) NOT NULL, "name" VARCHAR(255) NOT NULL, "unit" VARCHAR(255) NOT NULL, "vat" VARCHAR(255) NOT NULL, "price" INTEGER NOT NULL, "qty_milli" INTEGER NOT NULL, "amount" INTEGER NOT NULL, "origin_line_id" INTEGER, FOREIGN KEY ("sale_return_id") REFERENCES "sale_return" ("id") ON DELETE CASCADE, FOREIGN KEY ("product_id") REFERENCES "product" ("id"))',
+    'CREATE INDEX "return_item_sale_return_id" ON "return_item" ("sale_return_id")',
+    'CREATE INDEX "return_item_product_id" ON "return_item" ("product_id")',
+]
+
+# Step 12: search at 1M products.  A prefix query ("шоко"*) without a prefix index of its
 # length merges the doclists of every term it covers before returning a row (~20 ms for a
 # common word at 1M products); with one it streams, and the LIMIT stops it early.  Prefix
 # indexes of 1-6 characters cover what a cashier types before the word is complete, for
 # ~4% more database; the index is rebuilt once (~1 min at 1M products).
-STEP_9 = [
+STEP_12 = [
     'DROP TABLE IF EXISTS "product_fts"',
     "CREATE VIRTUAL TABLE \"product_fts\" USING fts5(search_name, content='product',"
     " content_rowid='id', tokenize='unicode61 remove_diacritics 2', prefix='1 2 3 4 5 6')",
@@ -163,7 +216,7 @@ STEP_9 = [
 ]
 
 STEPS: list[list[str]] = [STEP_1, STEP_2, STEP_3, STEP_4, STEP_5, STEP_6, STEP_7, STEP_8,
-                          STEP_9]
+                          STEP_9, STEP_10, STEP_11, STEP_12]
 
 
 def current_version() -> int:
@@ -181,6 +234,11 @@ def upgrade(db: SqliteDatabase) -> int:
     if start == len(STEPS):
         return start
     version = start
+    # foreign keys off while the steps run (a no-op inside a transaction, so before it): a
+    # step may rebuild a table (SQLite's documented way), and the check below must find
+    # every reference intact before the steps commit
+    fk = db.execute_sql("PRAGMA foreign_keys").fetchone()[0]
+    db.execute_sql("PRAGMA foreign_keys = OFF")
     try:
         with db.atomic("IMMEDIATE"):  # every missing step or none: a failure changes nothing
             now = db.execute_sql("PRAGMA user_version").fetchone()[0]  # another process
@@ -188,9 +246,14 @@ def upgrade(db: SqliteDatabase) -> int:
                 for sql in STEPS[version - 1]:
                     db.execute_sql(sql)
                 db.execute_sql(f"PRAGMA user_version = {version}")
+            broken = db.execute_sql("PRAGMA foreign_key_check").fetchone()
+            if broken:
+                raise RuntimeError(f"a reference from {broken[0]} to {broken[2]} broke")
     except Exception as e:
         raise Conflict(f"upgrading the store database from schema {start} to {len(STEPS)} "
                        f"failed at step {version} ({type(e).__name__}: {e}); the database is "
                        "unchanged: keep running the previous release and report this",
                        code="upgrade_failed") from e
+    finally:
+        db.execute_sql(f"PRAGMA foreign_keys = {1 if fk else 0}")
     return start

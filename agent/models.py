@@ -8,6 +8,7 @@ numbered steps in ``migrations.py``; these classes describe it for queries.
 from __future__ import annotations
 
 from peewee import (
+    SQL,
     AutoField,
     BooleanField,
     CharField,
@@ -153,6 +154,8 @@ class Sale(BaseModel):
     fiscal_sign = CharField(null=True)
     fiscal_error = CharField(null=True)
     created_at = CharField()
+    manual_discount = IntegerField(default=0, constraints=[SQL("DEFAULT 0")])  # step 9:
+    discount_approved_by = CharField(null=True)  # kopecks off by hand; the approving manager
 
 
 class SaleLine(BaseModel):
@@ -167,9 +170,13 @@ class SaleLine(BaseModel):
     vat = CharField()
     qty_milli = IntegerField()
     price = IntegerField()
-    amount = IntegerField()  # price x qty, rounded once (the documented rule)
+    amount = IntegerField()  # gross less the manual discount: what it costs before bonus
     discount = IntegerField(default=0)  # bonus redeemed allocated to this line
     bonus_earned = IntegerField(default=0)
+    gross = IntegerField(null=True)  # price x qty, rounded once (None: older sales = amount)
+    manual_discount = IntegerField(default=0, constraints=[SQL("DEFAULT 0")])  # line + share
+    discount_reason = CharField(null=True)
+    catalog_price = IntegerField(null=True)  # set when the price was overridden
 
 
 class Payment(BaseModel):
@@ -180,9 +187,13 @@ class Payment(BaseModel):
 
 
 class SaleReturn(BaseModel):
+    """A return: of a sale of this store (``sale``), or, with no sale here (step 10), without
+    a receipt (``kind`` no_receipt) or of another store's or the site's sale (foreign); those
+    keep their lines in ``ReturnItem``."""
+
     id = AutoField()
     client_ref = CharField(unique=True)
-    sale = ForeignKeyField(Sale, backref="returns")
+    sale = ForeignKeyField(Sale, backref="returns", null=True)
     shift = ForeignKeyField(Shift, backref="returns")
     number = IntegerField()
     cashier = ForeignKeyField(Cashier)
@@ -196,6 +207,12 @@ class SaleReturn(BaseModel):
     fiscal_sign = CharField(null=True)
     fiscal_error = CharField(null=True)
     created_at = CharField()
+    kind = CharField(default="sale", constraints=[SQL("DEFAULT 'sale'")])  # | no_receipt | foreign
+    reason = CharField(null=True)
+    customer_name = CharField(null=True)
+    customer_document = CharField(null=True)
+    origin_store = CharField(null=True)  # a foreign return: the store (or "online") that sold
+    origin_sale = CharField(null=True)  # ... and its sale id or receipt number there
 
 
 class ReturnLine(BaseModel):
@@ -206,6 +223,22 @@ class ReturnLine(BaseModel):
     amount = IntegerField()
     bonus_reversed = IntegerField(default=0)
     bonus_restored = IntegerField(default=0)
+
+
+class ReturnItem(BaseModel):
+    """A line of a return with no sale line here: the product, the price it is refunded at."""
+
+    id = AutoField()
+    sale_return = ForeignKeyField(SaleReturn, backref="items", on_delete="CASCADE")
+    product = ForeignKeyField(Product)
+    sku = CharField()
+    name = CharField()
+    unit = CharField()
+    vat = CharField()
+    price = IntegerField()
+    qty_milli = IntegerField()
+    amount = IntegerField()
+    origin_line_id = IntegerField(null=True)  # a foreign return: the line of the original
 
 
 class Refund(BaseModel):
@@ -245,7 +278,7 @@ class Audit(BaseModel):
 
 
 ALL_MODELS = [Cashier, ApiSession, Product, Barcode, StockLevel, StockDoc, StockMove, Shift,
-              CashMove, Sale, SaleLine, Payment, SaleReturn, ReturnLine, Refund, Outbox,
+              CashMove, Sale, SaleLine, Payment, SaleReturn, ReturnLine, ReturnItem, Refund, Outbox,
               SyncState, Audit]
 
 
@@ -383,3 +416,48 @@ class TransferLine(BaseModel):
 
 
 ALL_MODELS += [Delivery, DeliveryLine, Transfer, TransferLine]
+
+
+class PickupOrder(BaseModel):
+    """An online order to collect here (from the hub's feed); see ``agent.orders``."""
+
+    id = AutoField()
+    order_id = CharField(unique=True)
+    status = CharField(index=True)  # new | accepted | assembled | ready | collected | cancelled
+    customer_phone = CharField(null=True)
+    prepaid = IntegerField()  # kopecks the site took in advance
+    bonus_redeemed = IntegerField()  # kopecks of bonus the site redeemed
+    total = IntegerField()
+    reason = CharField(null=True)
+    sale_id = IntegerField(null=True)
+    placed_at = CharField(null=True)
+    created_at = CharField()
+    updated_at = CharField()
+    ready_at = CharField(null=True)
+
+
+class PickupOrderLine(BaseModel):
+    id = AutoField()
+    order_row = ForeignKeyField(PickupOrder, backref="lines", on_delete="CASCADE")
+    line_no = IntegerField()
+    product = ForeignKeyField(Product)
+    sku = CharField()
+    barcode = CharField(null=True)
+    name = CharField()
+    qty_milli = IntegerField()
+    price = IntegerField()
+    amount = IntegerField()
+    picked_milli = IntegerField()
+
+
+class PickupOrderHistory(BaseModel):
+    id = AutoField()
+    order_row = ForeignKeyField(PickupOrder, on_delete="CASCADE")
+    status = CharField()
+    at = CharField()
+    by = CharField(null=True)
+    reason = CharField(null=True)
+    client_ref = CharField(null=True, unique=True)  # a staff change's idempotency key
+
+
+ALL_MODELS += [PickupOrder, PickupOrderLine, PickupOrderHistory]

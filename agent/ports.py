@@ -118,5 +118,9 @@ class HubClient(Protocol):
 
     def customer(self, phone: str, timeout: float | None = None) -> dict | None: ...
 
+    def lookup_sale(self, store_id: str, sale_id: int | None = None, number: int | None = None,
+                    shift_number: int | None = None,
+                    timeout: float | None = None) -> dict | None: ...
+
     def register_customer(self, phone: str, name: str | None, welcome_bonus: int,
                           timeout: float | None = None) -> tuple[dict, int]: ...

@@ -173,6 +173,7 @@ class Spooler(Worker):
         store.on("sale.committed", self._after_sale)
         store.on("return.committed", self._after_return)
         store.on("fiscal.settled", self.poke)
+        store.on("shift.closed", self._after_shift_closed)
 
     def _after_sale(self, sale_id: int, **_):
         sale = Sale.get_by_id(sale_id)
@@ -185,6 +186,10 @@ class Spooler(Worker):
         cash = any(r.method == "cash" for r in ret.refunds)
         enqueue(self.store, "return_receipt", sale_id=ret.sale_id, return_id=return_id,
                 drawer_first=cash and self.drawer is not None)
+
+    def _after_shift_closed(self, shift_id: int, **_):
+        from .report_print import queue_z
+        queue_z(self.store, shift_id)  # the Z report on paper, as the till closes
 
     def recover(self) -> int:
         """Queue receipts of the last hour's sales that never got a job."""

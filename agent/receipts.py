@@ -22,7 +22,7 @@ from .documents import (
     allocate,
 )
 from .errors import NotFound
-from .models import ReturnLine, Sale, SaleReturn
+from .models import ReturnItem, ReturnLine, Sale, SaleReturn
 from .money import qty_str, share
 
 
@@ -52,12 +52,18 @@ def _balance_after(phone: str, column: str, row_id: int, created_at: str) -> int
     return loyalty.balance(phone) - (later or 0)
 
 
+def _gross(line) -> int:
+    """price x qty of a sale line (sales before manual discounts stored none: = amount)."""
+    return line.amount if line.gross is None else line.gross
+
+
 def for_sale(store, sale_id: int, copy: bool = False) -> Receipt:
     sale = Sale.get_or_none(Sale.id == sale_id)
     if sale is None:
         raise NotFound(f"no sale {sale_id}", field="sale_id")
     lines = tuple(ReceiptLine(name=ln.name, sku=ln.sku, qty=qty_str(ln.qty_milli), unit=ln.unit,
-                              price=ln.price, gross=ln.amount, discount=ln.discount,
+                              price=ln.price, gross=_gross(ln),
+                              discount=_gross(ln) - ln.amount + ln.discount,
                               amount=ln.amount - ln.discount, vat=ln.vat)
                   for ln in sale.lines.order_by(sale.lines.model.line_no))
     bonus = None
@@ -75,6 +81,20 @@ def for_sale(store, sale_id: int, copy: bool = False) -> Receipt:
         fiscal=_fiscal(sale), fiscal_register=sale.fiscal_status is not None)
 
 
+def _for_return_without_sale(store, ret: SaleReturn, copy: bool) -> Receipt:
+    """A return without a receipt or of another store's sale: its items at their price."""
+    lines = tuple(ReceiptLine(name=it.name, sku=it.sku, qty=qty_str(it.qty_milli), unit=it.unit,
+                              price=it.price, gross=it.amount, discount=0, amount=it.amount,
+                              vat=it.vat) for it in ret.items.order_by(ReturnItem.id))
+    return Receipt(
+        kind="return", sale_id=None, return_id=ret.id, copy=copy, store=_store(store),
+        register_id=ret.shift.register_id, cashier=ret.cashier.name,
+        shift_number=ret.shift.number, receipt_number=ret.number, created_at=ret.created_at,
+        lines=lines, total=ret.total,
+        payments=tuple(ReceiptPayment(r.method, r.amount) for r in ret.refunds), change=0,
+        fiscal=_fiscal(ret), fiscal_register=ret.fiscal_status is not None)
+
+
 def _returned_before(ret: SaleReturn, sale_line_id: int) -> int:
     return ReturnLine.select(fn.SUM(ReturnLine.qty_milli)).where(
         (ReturnLine.sale_line == sale_line_id) & (ReturnLine.sale_return < ret.id)).scalar() or 0
@@ -84,6 +104,8 @@ def for_return(store, return_id: int, copy: bool = False) -> Receipt:
     ret = SaleReturn.get_or_none(SaleReturn.id == return_id)
     if ret is None:
         raise NotFound(f"no return {return_id}", field="return_id")
+    if ret.sale_id is None:
+        return _for_return_without_sale(store, ret, copy)
     rls = list(ret.lines.order_by(ReturnLine.id))
     # the bonus withheld from the refund comes off the lines like a discount
     withheld = allocate(sum(rl.amount for rl in rls) - ret.total, [rl.amount for rl in rls])
@@ -91,8 +113,8 @@ def for_return(store, return_id: int, copy: bool = False) -> Receipt:
     for rl, kept in zip(rls, withheld, strict=True):
         sl = rl.sale_line
         before = _returned_before(ret, sl.id)
-        gross = max(share(sl.amount, before + rl.qty_milli, sl.qty_milli)
-                    - share(sl.amount, before, sl.qty_milli), rl.amount)
+        gross = max(share(_gross(sl), before + rl.qty_milli, sl.qty_milli)
+                    - share(_gross(sl), before, sl.qty_milli), rl.amount)
         amount = rl.amount - kept
         lines.append(ReceiptLine(name=sl.name, sku=sl.sku, qty=qty_str(rl.qty_milli),
                                  unit=sl.unit, price=sl.price, gross=gross,

@@ -204,23 +204,28 @@ def _sale(store, p, ev):
     status = "failed" if store.fiscal_enabled else None  # never fiscalised twice by itself
     sql.insert("INSERT INTO sale (id, client_ref, shift_id, register_id, number, cashier_id,"
                " customer_phone, subtotal, total, paid, change, bonus_earned, bonus_redeemed,"
-               " fiscal_status, fiscal_error, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+               " fiscal_status, fiscal_error, created_at, manual_discount, discount_approved_by)"
+               " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                (p["sale_id"], p.get("client_ref") or f"hub:{ev['event_id']}", p["shift_id"],
                 p.get("register_id") or "1", p.get("number") or 0,
                 _cashier_id(p.get("cashier")) or _cashier_id("unknown"), p.get("customer_phone"),
                 p.get("subtotal") or p["total"], p["total"], p.get("paid") or 0,
                 p.get("change") or 0, p.get("bonus_earned") or 0, p.get("bonus_redeemed") or 0,
-                status, "recovered from the hub: check the register" if status else None, at))
+                status, "recovered from the hub: check the register" if status else None, at,
+                p.get("manual_discount") or 0, p.get("discount_approved_by")))
     moves = []
     for n, ln in enumerate(p.get("lines") or [], start=1):
         pid, qty = _product_id(ln), _qty(ln)
         unit = sql.scalar("SELECT unit FROM product WHERE id = ?", (pid,))
         sql.insert("INSERT INTO sale_line (id, sale_id, line_no, product_id, sku, name, barcode,"
-                   " unit, vat, qty_milli, price, amount, discount, bonus_earned)"
-                   " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                   " unit, vat, qty_milli, price, amount, discount, bonus_earned, gross,"
+                   " manual_discount, discount_reason, catalog_price)"
+                   " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                    (ln.get("line_id"), p["sale_id"], n, pid, ln["sku"], ln.get("name") or ln["sku"],
                     ln.get("barcode"), unit, ln.get("vat") or "none", qty, ln.get("price") or 0,
-                    ln.get("amount") or 0, ln.get("discount") or 0, ln.get("bonus_earned") or 0))
+                    ln.get("amount") or 0, ln.get("discount") or 0, ln.get("bonus_earned") or 0,
+                    ln.get("gross"), ln.get("manual_discount") or 0, ln.get("discount_reason"),
+                    ln.get("catalog_price")))
         moves.append((pid, -qty))
     _moves(moves, "sale", at, sale_id=p["sale_id"])
     for pay in p.get("payments") or []:
@@ -252,6 +257,39 @@ def _return(store, p, ev):
                     ln.get("bonus_reversed") or 0, ln.get("bonus_restored") or 0))
         moves.append((_product_id(ln), qty))
     _moves(moves, "return", at, sale_id=p["sale_id"], return_id=p["return_id"])
+    for r in p.get("refunds") or []:
+        sql.insert("INSERT INTO refund (sale_return_id, method, amount) VALUES (?, ?, ?)",
+                   (p["return_id"], r["method"], r["amount"]))
+    _bump_receipt_number(p["shift_id"], p.get("number"))
+
+
+@handles("return.without_sale")
+def _return_without_sale(store, p, ev):
+    at = p.get("created_at") or ev["occurred_at"]
+    cashier = _cashier_id(p.get("cashier")) or _cashier_id("unknown")
+    status = "failed" if store.fiscal_enabled else None
+    sql.insert("INSERT INTO sale_return (id, client_ref, sale_id, shift_id, number, cashier_id,"
+               " approved_by_id, total, bonus_reversed, bonus_restored, bonus_withheld,"
+               " fiscal_status, fiscal_error, created_at, kind, reason, customer_name,"
+               " customer_document, origin_store, origin_sale)"
+               " VALUES (?,?,NULL,?,?,?,?,?,0,0,0,?,?,?,?,?,?,?,?,?)",
+               (p["return_id"], p.get("client_ref") or f"hub:{ev['event_id']}", p["shift_id"],
+                p.get("number") or 0, cashier, _cashier_id(p.get("approved_by")) or cashier,
+                p["total"], status, "recovered from the hub: check the register" if status
+                else None, at, p.get("kind") or "no_receipt", p.get("reason"),
+                p.get("customer_name"), p.get("customer_document"), p.get("origin_store"),
+                p.get("origin_sale")))
+    moves = []
+    for ln in p.get("lines") or []:
+        pid, qty = _product_id(ln), _qty(ln)
+        product = sql.one("SELECT unit, vat FROM product WHERE id = ?", (pid,))
+        sql.insert("INSERT INTO return_item (sale_return_id, product_id, sku, name, unit, vat,"
+                   " price, qty_milli, amount, origin_line_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                   (p["return_id"], pid, ln["sku"], ln.get("name") or ln["sku"],
+                    product["unit"], product["vat"], ln.get("price") or 0, qty,
+                    ln.get("amount") or 0, ln.get("line_id")))
+        moves.append((pid, qty))
+    _moves(moves, "return", at, return_id=p["return_id"])
     for r in p.get("refunds") or []:
         sql.insert("INSERT INTO refund (sale_return_id, method, amount) VALUES (?, ?, ?)",
                    (p["return_id"], r["method"], r["amount"]))
@@ -326,6 +364,13 @@ def _transfer_sent(store, p, ev):
                    (row, ln["sku"], qty))
         moves.append((_product_id(ln), -qty))
     _moves(moves, "transfer_out", at, doc_id=doc)
+
+
+@handles("order.status")
+def _order_status(store, p, ev):
+    """A pick-up order's change: the order and its status (its reservation follows)."""
+    from . import orders
+    orders.restore(p, ev["occurred_at"])
 
 
 @handles("transfer.received")

@@ -188,16 +188,25 @@ def get(return_id: int) -> dict:
     if ret is None:
         raise NotFound(f"no return {return_id}", field="return_id")
     out = {
-        "return_id": ret.id, "sale_id": ret.sale_id, "client_ref": ret.client_ref,
+        "return_id": ret.id, "sale_id": ret.sale_id, "kind": ret.kind,
+        "client_ref": ret.client_ref,
         "number": ret.number, "shift_id": ret.shift_id, "cashier": ret.cashier.login,
         "approved_by": ret.approved_by.login, "approved_by_name": ret.approved_by.name,
         "total": ret.total,
         "bonus_reversed": ret.bonus_reversed, "bonus_restored": ret.bonus_restored,
         "bonus_withheld": ret.bonus_withheld, "created_at": ret.created_at,
         "lines": [{"line_id": rl.sale_line_id, "sku": rl.sale_line.sku, "name": rl.sale_line.name,
-                   "qty": qty_str(rl.qty_milli), "amount": rl.amount} for rl in ret.lines],
+                   "qty": qty_str(rl.qty_milli), "amount": rl.amount} for rl in ret.lines]
+        + [{"line_id": it.origin_line_id, "sku": it.sku, "name": it.name,
+            "qty": qty_str(it.qty_milli), "price": it.price, "amount": it.amount}
+           for it in ret.items],
         "refunds": [{"method": r.method, "amount": r.amount} for r in ret.refunds],
     }
+    if ret.kind != "sale":
+        out.update(reason=ret.reason, customer={"name": ret.customer_name,
+                                                "document": ret.customer_document})
+        if ret.origin_store:
+            out["origin"] = {"store_id": ret.origin_store, "sale": ret.origin_sale}
     if ret.fiscal_status is not None:
         out["fiscal"] = {"status": ret.fiscal_status, "document_number": ret.fiscal_document_number,
                          "fiscal_sign": ret.fiscal_sign, "error": ret.fiscal_error}

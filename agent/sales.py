@@ -1,7 +1,8 @@
 """Sales: ``quote`` prices a cart from the catalog; ``commit`` records it in one transaction.
 
-The server never trusts a price from the client: lines carry only a barcode or SKU and a
-quantity.  ``client_ref`` makes commit idempotent: a retried request returns the sale the
+The server never trusts a price from the client: lines carry a barcode or SKU and a
+quantity; a price override or a manual discount (``agent.discounts``) is a decision with a
+reason, past the cashier's limit a manager's.  ``client_ref`` makes commit idempotent: a retried request returns the sale the
 first one made (HTTP 200 instead of 201), it never makes a second sale.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from . import clock, outbox, shifts, sql, stock, weighed
+from . import cashiers, clock, discounts, outbox, shifts, sql, stock, weighed
 from .catalog import product_by_sku
 from .errors import Conflict, Invalid, NotFound, require_client_ref
 from .models import Product, Sale
@@ -105,9 +106,18 @@ def _stock_warnings(store, lines: list[dict]) -> list[dict]:
     have = dict(sql.database.execute_sql(
         f"SELECT product_id, on_hand_milli FROM stock_level WHERE product_id IN ({marks})",
         tuple(pid for pid, _ in need)).fetchall()) if need else {}
+    held = stock.reserved_milli([pid for pid, _ in need])
+    mode = store.config.get("orders", "reserved_stock")
     warnings = []
     for (pid, sku), qty in need.items():
         left = have.get(pid, 0) - qty
+        if held.get(pid) and left < held[pid]:  # a walk-in takes what an order reserved
+            text = (f"{sku}: this sale takes goods reserved for pick-up orders "
+                    f"({qty_str(held[pid])} reserved, {qty_str(max(left + qty, 0))} on hand)")
+            if mode == "refuse":
+                raise Conflict(text, field="lines", code="reserved_stock", sku=sku)
+            warnings.append({"code": "reserved_stock", "sku": sku,
+                             "reserved": qty_str(held[pid]), "message": text})
         if left < 0:
             if not store.config.get("stock", "allow_negative"):
                 raise Conflict(f"not enough {sku} in stock ({qty_str(left + qty)} on hand)",
@@ -118,6 +128,8 @@ def _stock_warnings(store, lines: list[dict]) -> list[dict]:
 
 def _plan(store, body: dict, session=None, committing: bool = False) -> dict:
     lines = price_lines(body.get("lines"), store.config)
+    manual = discounts.apply(lines, body["lines"], body,
+                             store.config.get("sales", "cashier_discount_limit"))
     subtotal = sum(ln["amount"] for ln in lines)
     phone = body.get("customer_phone") or None
     redeem = body.get("redeem_bonus") or 0
@@ -133,18 +145,21 @@ def _plan(store, body: dict, session=None, committing: bool = False) -> dict:
         "vat": vat_breakdown(lines), "customer_phone": bonus["phone"] if bonus else None,
         "bonus": bonus, "bonus_redeemed": redeemed,
         "bonus_earned": bonus["earn"] if bonus else 0,
+        "manual_discount": manual["manual_discount"], "approval_required":
+        manual["needs_approval"], "discount": manual,
     }
 
 
 def _public_lines(lines):
-    return [{k: v for k, v in ln.items() if k not in ("product_id", "qty_milli")} for ln in lines]
+    return [{k: v for k, v in ln.items() if k not in ("product_id", "qty_milli", "catalog_amount")}
+            for ln in lines]
 
 
 def quote(store, body: dict, session=None) -> dict:
     if not isinstance(body, dict):
         raise Invalid("the body must be a JSON object", field="body")
     plan = _plan(store, body, session)
-    out = {k: v for k, v in plan.items() if k != "lines"}
+    out = {k: v for k, v in plan.items() if k not in ("lines", "discount")}
     out["lines"] = _public_lines(plan["lines"])
     out["warnings"] = _stock_warnings(store, plan["lines"]) if plan["lines"] else []
     return out
@@ -182,56 +197,85 @@ def commit(store, session, body: dict) -> tuple[dict, bool]:
         return get(existing), False
     plan = _plan(store, body, session, committing=True)
     payments, paid, change = check_payments(body.get("payments"), plan["total"])
+    approver = None
+    if plan["approval_required"]:  # a PIN is checked outside the write transaction
+        limit = store.config.get("sales", "cashier_discount_limit")
+        approver = cashiers.approve(store, session, f"a price override or a discount over "
+                                    f"{limit}%", body.get("approval_pin"),
+                                    body.get("approval_login"))
     with store.db.write():
         existing = sql.scalar("SELECT id FROM sale WHERE client_ref = ?", (client_ref,))
         if existing:  # a racing retry
             return get(existing), False
-        shift = shifts.require_open(session.register_id)
-        if plan["bonus"]:
-            from . import loyalty
-            loyalty.recheck(store, plan)  # balance may have moved since the plan
-        warnings = _stock_warnings(store, plan["lines"])
-        number = shift.last_receipt_number + 1
-        sql.insert("UPDATE shift SET last_receipt_number = ? WHERE id = ?", (number, shift.id))
-        now = clock.iso()
-        sale = Sale(
-            client_ref=client_ref, shift=shift, register_id=session.register_id,
-            number=number, cashier=session.cashier,
-            customer_phone=plan["customer_phone"], subtotal=plan["subtotal"], total=plan["total"],
-            paid=paid, change=change, bonus_earned=plan["bonus_earned"],
-            bonus_redeemed=plan["bonus_redeemed"], fiscal_status=store.fiscal_initial_status(),
-            created_at=now)
-        sale.id = sql.insert(
-            "INSERT INTO sale (client_ref, shift_id, register_id, number, cashier_id,"
-            " customer_phone, subtotal, total, paid, change, bonus_earned, bonus_redeemed,"
-            " fiscal_status, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (client_ref, shift.id, sale.register_id, number, session.cashier.id,
-             sale.customer_phone, sale.subtotal, sale.total, paid, change, sale.bonus_earned,
-             sale.bonus_redeemed, sale.fiscal_status, now))
-        db = sql.database
-        db.cursor().executemany(
-            "INSERT INTO sale_line (sale_id, line_no, product_id, sku, name, barcode, unit,"
-            " vat, qty_milli, price, amount, discount, bonus_earned)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            [(sale.id, ln["line_no"], ln["product_id"], ln["sku"], ln["name"],
-              ln["barcode"], ln["unit"], ln["vat"], ln["qty_milli"], ln["price"], ln["amount"],
-              ln["discount"], ln["bonus_earned"]) for ln in plan["lines"]])
-        line_ids = db.execute_sql("SELECT id FROM sale_line WHERE sale_id = ? ORDER BY line_no",
-                                  (sale.id,)).fetchall()  # the ids SQLite gave them
-        for ln, (line_id,) in zip(plan["lines"], line_ids, strict=True):
-            ln["line_id"] = line_id
-        stock.record_moves([(ln["product_id"], -ln["qty_milli"]) for ln in plan["lines"]],
-                           "sale", sale_id=sale.id, at=now)
-        db.cursor().executemany("INSERT INTO payment (sale_id, method, amount) VALUES (?, ?, ?)",
-                                [(sale.id, m, a) for m, a in payments])
-        outbox.emit("sale.completed", event_payload(sale, shift, plan["lines"], payments))
-        if plan["bonus"]:
-            from . import loyalty
-            loyalty.post_sale(store, sale, plan)
+        sale, shift, warnings = record(store, session, client_ref, plan, payments, paid, change,
+                                       approver)
     result = _answer(sale, shift, session, plan, payments)
     result["warnings"] = warnings
     store.notify("sale.committed", sale_id=sale.id)
     return result, True
+
+
+def record(store, session, client_ref: str, plan: dict, payments, paid: int, change: int,
+           approver=None):
+    """Write a planned sale (the caller holds the write transaction): the sale, its lines,
+    stock moves, payments, its event, its bonus entries and the audit of a manual discount
+    (``approver``: the manager who approved it).  -> (sale, shift, warnings)."""
+    shift = shifts.require_open(session.register_id)
+    if plan["bonus"]:
+        from . import loyalty
+        loyalty.recheck(store, plan)  # balance may have moved since the plan
+    warnings = _stock_warnings(store, plan["lines"])
+    number = shift.last_receipt_number + 1
+    sql.insert("UPDATE shift SET last_receipt_number = ? WHERE id = ?", (number, shift.id))
+    now = clock.iso()
+    manual = plan.get("manual_discount", 0)  # an order's plan has no manual discounts
+    sale = Sale(
+        client_ref=client_ref, shift=shift, register_id=session.register_id,
+        number=number, cashier=session.cashier,
+        customer_phone=plan["customer_phone"], subtotal=plan["subtotal"], total=plan["total"],
+        paid=paid, change=change, bonus_earned=plan["bonus_earned"],
+        bonus_redeemed=plan["bonus_redeemed"], fiscal_status=store.fiscal_initial_status(),
+        manual_discount=manual, discount_approved_by=approver.login if approver else None,
+        created_at=now)
+    sale.id = sql.insert(
+        "INSERT INTO sale (client_ref, shift_id, register_id, number, cashier_id,"
+        " customer_phone, subtotal, total, paid, change, bonus_earned, bonus_redeemed,"
+        " fiscal_status, manual_discount, discount_approved_by, created_at)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (client_ref, shift.id, sale.register_id, number, session.cashier.id,
+         sale.customer_phone, sale.subtotal, sale.total, paid, change, sale.bonus_earned,
+         sale.bonus_redeemed, sale.fiscal_status, sale.manual_discount,
+         sale.discount_approved_by, now))
+    db = sql.database
+    db.cursor().executemany(
+        "INSERT INTO sale_line (sale_id, line_no, product_id, sku, name, barcode, unit,"
+        " vat, qty_milli, price, amount, discount, bonus_earned, gross, manual_discount,"
+        " discount_reason, catalog_price) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        [(sale.id, ln["line_no"], ln["product_id"], ln["sku"], ln["name"],
+          ln["barcode"], ln["unit"], ln["vat"], ln["qty_milli"], ln["price"], ln["amount"],
+          ln["discount"], ln["bonus_earned"], ln.get("gross", ln["amount"]),
+          ln.get("manual_discount", 0), ln.get("discount_reason"), ln.get("catalog_price"))
+         for ln in plan["lines"]])
+    line_ids = db.execute_sql("SELECT id FROM sale_line WHERE sale_id = ? ORDER BY line_no",
+                              (sale.id,)).fetchall()  # the ids SQLite gave them
+    for ln, (line_id,) in zip(plan["lines"], line_ids, strict=True):
+        ln["line_id"] = line_id
+    stock.record_moves([(ln["product_id"], -ln["qty_milli"]) for ln in plan["lines"]],
+                       "sale", sale_id=sale.id, at=now)
+    db.cursor().executemany("INSERT INTO payment (sale_id, method, amount) VALUES (?, ?, ?)",
+                            [(sale.id, m, a) for m, a in payments])
+    outbox.emit("sale.completed", event_payload(sale, shift, plan["lines"], payments))
+    by_hand = plan.get("discount") if isinstance(plan.get("discount"), dict) else {}
+    overrides = by_hand.get("overrides")
+    if manual or overrides:
+        cashiers.audit("sale.discounted", approver or session.cashier, sale_id=sale.id,
+                       for_cashier=session.cashier.login, manual_discount=manual,
+                       overrides=overrides, reasons=by_hand.get("reasons"),
+                       approved_by=approver.login if approver else None)
+    if plan["bonus"]:
+        from . import loyalty
+        loyalty.post_sale(store, sale, plan)
+    return sale, shift, warnings
 
 
 def _line_view(ln: dict, back_milli: int = 0) -> dict:
@@ -240,6 +284,10 @@ def _line_view(ln: dict, back_milli: int = 0) -> dict:
             "name": ln["name"], "barcode": ln["barcode"], "unit": ln["unit"], "vat": ln["vat"],
             "qty": qty_str(ln["qty_milli"]), "price": ln["price"], "amount": ln["amount"],
             "discount": ln["discount"], "bonus_earned": ln["bonus_earned"],
+            "gross": ln["amount"] if ln.get("gross") is None else ln["gross"],
+            "manual_discount": ln.get("manual_discount") or 0,
+            "discount_reason": ln.get("discount_reason"),
+            "catalog_price": ln.get("catalog_price"),
             "returned_qty": qty_str(back_milli),
             "returnable_qty": qty_str(ln["qty_milli"] - back_milli)}
 
@@ -255,7 +303,8 @@ def _view(sale: dict, lines: list[dict], payments: list[dict], returns: list[dic
         "customer_phone": sale["customer_phone"], "subtotal": sale["subtotal"],
         "total": sale["total"], "paid": sale["paid"], "change": sale["change"],
         "bonus_earned": sale["bonus_earned"], "bonus_redeemed": sale["bonus_redeemed"],
-        "lines": lines, "vat": vat_breakdown(lines), "payments": payments, "returns": returns,
+        "manual_discount": sale.get("manual_discount") or 0,
+        "discount_approved_by": sale.get("discount_approved_by"), "lines": lines, "vat": vat_breakdown(lines), "payments": payments, "returns": returns,
     }
     if sale["fiscal_status"] is not None:
         out["fiscal"] = {"status": sale["fiscal_status"],
@@ -273,13 +322,16 @@ def _answer(sale: Sale, shift, session, plan: dict, payments) -> dict:
             "subtotal": sale.subtotal, "total": sale.total, "paid": sale.paid,
             "change": sale.change, "bonus_earned": sale.bonus_earned,
             "bonus_redeemed": sale.bonus_redeemed, "fiscal_status": sale.fiscal_status,
+            "manual_discount": sale.manual_discount,
+            "discount_approved_by": sale.discount_approved_by,
             "fiscal_document_number": None, "fiscal_sign": None, "fiscal_error": None}
     return _view(head, [_line_view(ln) for ln in plan["lines"]],
                  [{"method": m, "amount": a} for m, a in payments], [])
 
 
 EVENT_LINE_KEYS = ("line_id", "sku", "name", "barcode", "qty", "price", "amount", "discount",
-                   "vat", "bonus_earned")
+                   "vat", "bonus_earned", "gross", "manual_discount", "discount_reason",
+                   "catalog_price")
 
 
 def event_payload(sale: Sale, shift, lines, payments) -> dict:
@@ -289,7 +341,8 @@ def event_payload(sale: Sale, shift, lines, payments) -> dict:
         "cashier": sale.cashier.login, "created_at": sale.created_at,
         "customer_phone": sale.customer_phone, "subtotal": sale.subtotal, "total": sale.total,
         "paid": sale.paid, "change": sale.change, "bonus_earned": sale.bonus_earned,
-        "bonus_redeemed": sale.bonus_redeemed,
+        "bonus_redeemed": sale.bonus_redeemed, "manual_discount": sale.manual_discount,
+        "discount_approved_by": sale.discount_approved_by,
         "lines": [{k: view[k] for k in EVENT_LINE_KEYS}
                   for view in (_line_view(ln) for ln in lines)],
         "payments": [{"method": m, "amount": a} for m, a in payments],

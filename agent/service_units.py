@@ -159,5 +159,6 @@ def add_install_options(s) -> None:
     s.add_argument("--unit-dir", help="write the unit here instead of /etc/systemd/system "
                                       "(no user is created, nothing is enabled)")
     s.add_argument("--executable", help="the program the unit runs (default: found on PATH)")
-    s.add_argument("--host")
-    s.add_argument("--port", type=int)
+    s.add_argument("--host", help="the address the service listens on (default: its config)")
+    s.add_argument("--port", type=int, help="the port the service listens on (default: its "
+                                            "config)")

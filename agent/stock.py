@@ -42,6 +42,25 @@ def record_moves(moves: list[tuple[int, int]], kind: str, *, sale_id=None, retur
         moves)
 
 
+RESERVING = ("accepted", "assembled", "ready")  # pick-up order statuses that hold goods
+
+
+def reserved_milli(product_ids=None) -> dict[int, int]:
+    """product id -> quantity held by accepted, assembled or ready pick-up orders.
+    Reservations never change on-hand: available = on_hand - reserved."""
+    where, params = "", list(RESERVING)
+    if product_ids is not None:
+        ids = list(product_ids)
+        if not ids:
+            return {}
+        where = f" AND l.product_id IN ({','.join('?' * len(ids))})"
+        params += ids
+    return dict(sql.database.execute_sql(
+        "SELECT l.product_id, SUM(l.qty_milli) FROM pickup_order_line l JOIN pickup_order o"
+        f" ON o.id = l.order_row_id WHERE o.status IN (?, ?, ?){where} GROUP BY l.product_id",
+        tuple(params)).fetchall())
+
+
 def find_product(sku=None, barcode=None, field="sku") -> Product:
     if barcode:
         return product_by_barcode(barcode)
@@ -122,4 +141,7 @@ def document(doc_id: int, created: bool = False) -> dict:
 
 def level(sku: str) -> dict:
     product = product_by_sku(sku)
-    return {"sku": product.sku, "on_hand": qty_str(on_hand_milli(product.id)), "unit": product.unit}
+    on_hand = on_hand_milli(product.id)
+    reserved = reserved_milli([product.id]).get(product.id, 0)
+    return {"sku": product.sku, "on_hand": qty_str(on_hand), "reserved": qty_str(reserved),
+            "available": qty_str(on_hand - reserved), "unit": product.unit}

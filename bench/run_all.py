@@ -15,7 +15,7 @@ import traceback
 from bench.common import RESULTS, machine
 
 BENCHES = ["bench_api", "bench_import", "bench_agent", "bench_sync", "bench_commerceml",
-           "bench_catalog", "bench_store_scale"]
+           "bench_orders", "bench_catalog", "bench_store_scale"]
 
 
 def main(argv=None) -> int:

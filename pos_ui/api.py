@@ -68,7 +68,8 @@ def lookup():
 def products():
     limit = int_arg("limit", 20, 1, 200)
     items = catalog.search(request.args.get("q", ""), limit)
-    return jsonify({"items": [catalog.product_dict(p) for p in items]})
+    codes = catalog.first_barcodes(p.id for p in items)
+    return jsonify({"items": [catalog.product_dict(p, barcode=codes.get(p.id)) for p in items]})
 
 
 @bp.post("/shifts/open")

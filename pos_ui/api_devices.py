@@ -40,7 +40,7 @@ def preview_return(return_id):
     return jsonify(_preview(receipts.for_return(store(), return_id)))
 
 
-def _require_printer():
+def require_printer():
     if store().spooler is None:
         raise Conflict("no receipt printer is configured", code="no_printer")
 
@@ -49,7 +49,7 @@ def _require_printer():
 @with_session()
 def reprint(sale_id):
     receipts.for_sale(store(), sale_id)  # 404 for an unknown sale
-    _require_printer()
+    require_printer()
     job = print_queue.enqueue(store(), "reprint", sale_id=sale_id)
     return jsonify({"job_id": job, "queued": print_queue.pending_count()}), 202
 
@@ -58,7 +58,7 @@ def reprint(sale_id):
 @with_session()
 def reprint_return(return_id):
     ret = receipts.for_return(store(), return_id)  # 404 for an unknown return
-    _require_printer()
+    require_printer()
     job = print_queue.enqueue(store(), "return_reprint", sale_id=ret.sale_id,
                               return_id=return_id)
     return jsonify({"job_id": job, "queued": print_queue.pending_count()}), 202
@@ -71,7 +71,7 @@ def open_drawer():
     data = body() if request.get_data() else {}
     approver = cashiers.approve(store(), g.session, "opening the cash drawer",
                                 data.get("approval_pin"), data.get("approval_login"))
-    _require_printer()
+    require_printer()
     if store().drawer is None:  # [devices] drawer = "": no drawer
         raise Conflict("no cash drawer is configured ([devices] drawer)", code="no_drawer")
     with store().db.write():

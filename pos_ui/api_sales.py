@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
 
-from agent import returns, sales
+from agent import return_desk, returns, sales
 
 from .http import body, int_arg, store, with_session
 
@@ -44,7 +44,7 @@ def find_sales():
 @bp.post("/returns")
 @with_session()
 def commit_return():
-    ret, created = returns.commit(store(), g.session, body())
+    ret, created = return_desk.commit(store(), g.session, body())
     return jsonify(ret), 201 if created else 200
 
 

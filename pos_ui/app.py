@@ -3,20 +3,33 @@
 from __future__ import annotations
 
 import logging
+import time
 
-from flask import Flask, jsonify, request
+from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from agent import text
 from agent.errors import Invalid, StoreError
+from agent.jsonlog import request_line
 from agent.version import VERSION
 
-from . import api, api_customers, api_devices, api_fiscal, api_sales, api_stock_docs, ui
+from . import (
+    api,
+    api_customers,
+    api_devices,
+    api_fiscal,
+    api_orders,
+    api_people,
+    api_sales,
+    api_stock_docs,
+    ui,
+)
 from .http import error_response
 from .origin import OriginGuard
 
 log = logging.getLogger("store_agent.http")
+access = logging.getLogger("store_agent.access")
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
@@ -46,6 +59,8 @@ def create_app(store, extra_blueprints=(), status_provider=None) -> Flask:
     app.register_blueprint(api_devices.bp)
     app.register_blueprint(api_fiscal.bp)
     app.register_blueprint(api_stock_docs.bp)
+    app.register_blueprint(api_people.bp)
+    app.register_blueprint(api_orders.bp)
     app.register_blueprint(ui.bp)  # the cashier screen
     for bp in extra_blueprints:
         app.register_blueprint(bp)
@@ -89,6 +104,10 @@ def create_app(store, extra_blueprints=(), status_provider=None) -> Flask:
         resp.status_code = 500
         return resp
 
+    @app.before_request
+    def started():
+        g.started = time.monotonic()
+
     @app.after_request
     def headers(resp):
         resp.headers["Content-Security-Policy"] = CSP
@@ -97,6 +116,9 @@ def create_app(store, extra_blueprints=(), status_provider=None) -> Flask:
         resp.headers["Referrer-Policy"] = "no-referrer"
         if request.path.startswith("/api/"):
             resp.headers["Cache-Control"] = "no-store"
+        route = request.url_rule.rule if request.url_rule is not None else "(unknown)"
+        request_line(access, request.method, route, resp.status_code,
+                     (time.monotonic() - g.get("started", time.monotonic())) * 1000)
         return resp
 
     return app

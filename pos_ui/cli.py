@@ -28,11 +28,23 @@ def store_process_class():
     return StoreProcess
 
 
+def _json_logs(store) -> None:
+    """JSON lines to stderr and ``[log] file`` (rotated): one per request or action."""
+    from agent.jsonlog import setup
+    cfg = store.config.section("log")
+    try:
+        setup(cfg["level"], cfg["file"] or None, cfg["max_bytes"], cfg["backups"])
+    except OSError as e:
+        raise StoreError(f"cannot write the log file {cfg['file']}: {e.strerror} "
+                         "(set [log] file)") from None
+
+
 def cmd_serve(args):
     from agent.store import Store
 
     store_process = store_process_class()
     store = Store.open(core_cli._data_dir(args))
+    _json_logs(store)
     host = args.host or store.config.get("server", "host")
     port = args.port if args.port is not None else store.config.get("server", "port")
     try:
@@ -65,20 +77,24 @@ def cmd_demo(args):
 def add_process_commands(sub, after: str) -> None:
     if after == "init":
         s = sub.add_parser("serve", help="run the POS screen, API, sync and devices")
-        s.add_argument("--data-dir")
-        s.add_argument("--host")
-        s.add_argument("--port", type=core_cli.port_number)
+        s.add_argument("--data-dir", help=core_cli.DATA_DIR_HELP)
+        s.add_argument("--host", help="the address to listen on (default: [server] host)")
+        s.add_argument("--port", type=core_cli.port_number,
+                       help="the port to listen on (default: [server] port)")
         s.set_defaults(fn=cmd_serve)
 
         s = sub.add_parser("demo", help="a self-contained demo store")
-        s.add_argument("--port", type=core_cli.port_number, default=8080)
+        s.add_argument("--port", type=core_cli.port_number, default=8080,
+                       help="the screen's port (default 8080; 0 picks a free one)")
         s.add_argument("--data-dir", help="keep the demo's data here instead of a temporary dir")
         s.set_defaults(fn=cmd_demo)
     elif after == "import-catalog":
         s = sub.add_parser("sync", help="push the outbox and pull the feed")
-        s.add_argument("--data-dir")
-        s.add_argument("--once", action="store_true")
-        s.add_argument("--status", action="store_true")
+        s.add_argument("--data-dir", help=core_cli.DATA_DIR_HELP)
+        s.add_argument("--once", action="store_true",
+                       help="push and pull once, then exit (default: keep going)")
+        s.add_argument("--status", action="store_true",
+                       help="print the sync state (pending, acked, last error) and exit")
         s.set_defaults(fn=cmd_sync)
 
         add_operations(sub)  # backup, restore, doctor, install-service

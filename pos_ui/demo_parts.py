@@ -8,7 +8,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from agent.demo import DEMO_CASHIERS, free_port, prepare
+from agent.demo import DEMO_CASHIERS, free_port, prepare, scans
 
 
 def _interrupt(*_):
@@ -53,6 +53,10 @@ def start_demo(base: Path, port: int, prepare) -> int:
         print("  cashiers (login / PIN):")
         for login, name, role, pin in DEMO_CASHIERS:
             print(f"    {login:<6} {pin}  {role:<8} {name}")
+        print("  barcodes to scan (or type in the scan field and press Enter):")
+        for item in scans():
+            weighed = "  (weighed: the scale gives the weight)" if item["unit"] == "kg" else ""
+            print(f"    {item['barcode']}  {item['name']}{weighed}")
         print("  press Ctrl+C to stop", flush=True)
         while not stop.wait(0.5):
             pass

@@ -15,6 +15,9 @@ QTY = {"oneOf": [{"type": "string", "pattern": "^[0-9]{1,5}([.,][0-9]{1,3})?$"},
                  {"type": "integer", "minimum": 1, "maximum": 10000}]}
 LINE = {"type": "object", "properties": {"sku": TEXT, "barcode": TEXT, "qty": QTY,
                                          "line_id": ID}, "additionalProperties": False}
+RETURN_LINE = {"type": "object", "properties": {"line_id": ID, "sku": TEXT, "barcode": TEXT,
+                                                "qty": QTY, "price": MONEY},
+               "additionalProperties": False}
 PAYMENT = {"type": "object", "properties": {"method": {"enum": ["cash", "card", "bonus"]},
                                             "amount": MONEY}, "required": ["method", "amount"],
            "additionalProperties": False}
@@ -28,10 +31,16 @@ COUNT_LINE = {"type": "object", "properties": {"sku": TEXT, "barcode": TEXT, "co
 DOC_LINES = {"type": "array", "items": DOC_LINE, "maxItems": 10}
 APPROVAL = {"approval_pin": {"type": "string", "pattern": "^[0-9]{4,8}$"},
             "approval_login": {"type": "string", "maxLength": 64}}
+DISCOUNT = {"type": "object", "properties": {
+    "percent": {"type": "string", "pattern": "^[0-9]{1,3}([.][0-9]{1,2})?$"},
+    "amount": MONEY, "reason": TEXT}, "additionalProperties": False}
+SALE_LINE = {"type": "object", "properties": {
+    "sku": TEXT, "barcode": TEXT, "qty": QTY, "price": MONEY, "reason": TEXT,
+    "discount": DISCOUNT}, "additionalProperties": False}
 SALE = {"client_ref": {"type": "string", "minLength": 1, "maxLength": 100},
-        "lines": {"type": "array", "items": LINE, "maxItems": 20},
+        "lines": {"type": "array", "items": SALE_LINE, "maxItems": 20},
         "payments": {"type": "array", "items": PAYMENT, "maxItems": 4},
-        "customer_phone": TEXT, "bonus_redeem": MONEY}
+        "customer_phone": TEXT, "bonus_redeem": MONEY, "discount": DISCOUNT, **APPROVAL}
 # method, path, summary, body fields (None: no body), query parameters, success statuses
 ROUTES = [
     ("post", "/api/v1/session", "Sign in with login and PIN (application/json only)",
@@ -82,6 +91,19 @@ ROUTES = [
      ("200",)),
     ("post", "/api/v1/writeoffs", "A write-off with a configured reason",
      {"client_ref": TEXT, "reason": TEXT, "lines": DOC_LINES}, {}, ("200", "201")),
+    ("get", "/api/v1/orders", "Pick-up orders of this store, overdue first (default: open "
+     "ones)", None, {"status": {"enum": ["new", "accepted", "assembled", "ready", "collected",
+                                        "cancelled"]}}, ("200",)),
+    ("get", "/api/v1/orders/{order_id}", "One pick-up order with its lines and history", None,
+     {}, ("200",)),
+    ("post", "/api/v1/orders/{order_id}/status", "Move a pick-up order (409 on a move the "
+     "lifecycle does not allow, or when accepting finds the goods reserved)",
+     {"client_ref": TEXT, "status": {"enum": ["accepted", "assembled", "ready", "cancelled"]},
+      "reason": TEXT}, {}, ("200",)),
+    ("post", "/api/v1/orders/{order_id}/collect", "Hand a ready order over: a sale for what is "
+     "still due (payments may be empty when fully prepaid)",
+     {"client_ref": TEXT, "payments": {"type": "array", "items": PAYMENT, "maxItems": 4}}, {},
+     ("200", "201")),
     ("get", "/api/v1/status", "Hub, outbox, printer and fiscal state", None, {}, ("200",)),
     ("post", "/api/v1/sales/quote", "Price a cart", SALE, {}, ("200",)),
     ("post", "/api/v1/sales", "Commit a sale (idempotent by client_ref)", SALE, {},
@@ -90,10 +112,17 @@ ROUTES = [
     ("get", "/api/v1/sales", "Recent sales of this register", None,
      {"register": TEXT, "shift_number": ID, "number": ID,
       "limit": {"type": "integer", "minimum": 1, "maximum": 100}}, ("200",)),
-    ("post", "/api/v1/returns", "Return goods of a sale (a manager approves)",
-     {"client_ref": TEXT, "sale_id": ID, "lines": {"type": "array", "items": LINE,
-                                                    "maxItems": 10},
-      "refunds": {"type": "array", "items": PAYMENT, "maxItems": 2}, **APPROVAL}, {},
+    ("post", "/api/v1/returns", "Return goods of a sale (a manager approves); sale_id null: "
+     "without a receipt (lines by sku with price, reason, customer); origin: a sale of "
+     "another store or the site",
+     {"client_ref": TEXT, "sale_id": {**ID, "nullable": True},
+      "lines": {"type": "array", "items": RETURN_LINE, "maxItems": 10},
+      "refunds": {"type": "array", "items": PAYMENT, "maxItems": 2}, "reason": TEXT,
+      "customer": {"type": "object", "properties": {"name": TEXT, "document": TEXT},
+                   "additionalProperties": False},
+      "origin": {"type": "object", "properties": {"store_id": TEXT, "sale_id": ID,
+                                                  "sale_number": ID, "phone": TEXT},
+                 "additionalProperties": False}, **APPROVAL}, {},
      ("200", "201")),
     ("get", "/api/v1/returns/{return_id}", "One return", None, {}, ("200",)),
     ("get", "/api/v1/customers", "A customer by phone", None, {"phone": TEXT}, ("200",)),
@@ -129,30 +158,62 @@ ROUTES = [
      "pending, done or failed", None, {}, ("200",)),
     ("post", "/api/v1/shifts/{shift_id}/fiscal-z/retry", "Send a failed Z to the register "
      "again (a senior approves)", APPROVAL, {}, ("202",)),
+    ("get", "/metrics", "Prometheus metrics (text format): sales, events pending/pushed/"
+     "rejected, push latency, fiscal pending/failed, print queue. Loopback clients only, or "
+     "[server] metrics_token as a bearer token", None, {}, (("200", "text/plain"),)),
+    ("get", "/api/v1/cashiers", "The store's cashiers with role, state and lockout (a "
+     "manager)", None, {}, ("200",)),
+    ("post", "/api/v1/cashiers", "Add a cashier (a manager; audited)",
+     {"login": TEXT, "name": TEXT, "role": {"enum": ["cashier", "senior", "manager"]},
+      "pin": {"type": "string", "pattern": "^[0-9]{4,8}$"}}, {}, ("201",)),
+    ("post", "/api/v1/cashiers/{login}/deactivate", "Stop a cashier signing in and end their "
+     "open sessions (a manager; audited)", {}, {}, ("200",)),
+    ("post", "/api/v1/cashiers/{login}/activate", "Let a deactivated cashier sign in again "
+     "(a manager; audited)", {}, {}, ("200",)),
+    ("post", "/api/v1/cashiers/{login}/pin", "Set a cashier's new PIN; clears a lockout (a "
+     "manager; audited)", {"pin": {"type": "string", "pattern": "^[0-9]{4,8}$"}}, {},
+     ("200",)),
+    ("post", "/api/v1/cashiers/{login}/unlock", "Clear a lockout after wrong PINs (a "
+     "manager; audited)", {}, {}, ("200",)),
+    ("get", "/api/v1/shifts", "This register's latest shifts, newest first (senior or "
+     "manager)", None, {"limit": {"type": "integer", "minimum": 1, "maximum": 50}}, ("200",)),
+    ("post", "/api/v1/shifts/current/x-report/print", "Print the open shift's X report on "
+     "the receipt printer", {}, {}, ("202",)),
+    ("post", "/api/v1/shifts/{shift_id}/z-report/print", "Print a closed shift's Z report "
+     "again (senior or manager)", {}, {}, ("202",)),
+    ("get", "/api/v1/quick-keys", "The sale screen's quick-key grid ([quick_keys] skus), "
+     "unknown SKUs named in missing", None, {}, ("200",)),
     ("get", "/api/v1/sync/status", "Sync state: pending, acked_through, blocked", None, {},
      ("200",)),
     ("get", "/api/v1/openapi.json", "This document", None, {}, ("200",)),
     ("get", "/healthz", "Liveness: ok, the store's id and the agent's version", None, {},
      ("200",)),
 ]
-PUBLIC = {("post", "/api/v1/session"), ("get", "/healthz"), ("get", "/api/v1/openapi.json")}
+PUBLIC = {("post", "/api/v1/session"), ("get", "/healthz"), ("get", "/api/v1/openapi.json"),
+          ("get", "/metrics")}
 PATH_PARAMS = {"sale_id": ID, "return_id": ID, "shift_id": ID, "phone": {"type": "string", "maxLength": 40},
-               "delivery_id": ID, "transfer_id": {"type": "string", "maxLength": 64}}
+               "delivery_id": ID, "login": {"type": "string", "maxLength": 64},
+               "transfer_id": {"type": "string", "maxLength": 64},
+               "order_id": {"type": "string", "maxLength": 64}}
 
 
 REQUIRED = {"/api/v1/session": ("login", "pin"), "/api/v1/shifts/open": ("opening_cash",),
             "/api/v1/shifts/cash": ("kind", "amount", "reason"),
             "/api/v1/stock/moves": ("kind", "client_ref", "lines"),
             "/api/v1/sales/quote": ("lines",), "/api/v1/sales": ("client_ref", "lines", "payments"),
-            "/api/v1/returns": ("client_ref", "sale_id", "lines"),
+            "/api/v1/returns": ("client_ref", "lines"),
             "/api/v1/customers": ("phone",),
+            "/api/v1/cashiers": ("login", "name", "role", "pin"),
+            "/api/v1/cashiers/{login}/pin": ("pin",),
             "/api/v1/customers/{phone}/adjustments": ("amount", "reason"),
             "/api/v1/deliveries": ("client_ref", "supplier", "number", "lines"),
             "/api/v1/deliveries/{delivery_id}/receive": ("client_ref", "lines"),
             "/api/v1/transfers": ("client_ref", "to_store", "lines"),
             "/api/v1/transfers/{transfer_id}/receive": ("client_ref", "lines"),
             "/api/v1/counts": ("client_ref", "scope", "lines"),
-            "/api/v1/writeoffs": ("client_ref", "reason", "lines")}
+            "/api/v1/writeoffs": ("client_ref", "reason", "lines"),
+            "/api/v1/orders/{order_id}/status": ("client_ref", "status"),
+            "/api/v1/orders/{order_id}/collect": ("client_ref",)}
 
 
 def document() -> dict:

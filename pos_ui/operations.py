@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 from agent import backup, doctor, service_units
+from agent import cli as core_cli
 from agent.errors import Conflict, Invalid, StoreError
 
 
@@ -209,33 +210,35 @@ def cmd_install_service(args) -> int:
 
 def add_parsers(sub) -> None:
     s = sub.add_parser("backup", help="a consistent copy of the store while it serves")
-    s.add_argument("--data-dir")
-    s.add_argument("file")
+    s.add_argument("--data-dir", help=core_cli.DATA_DIR_HELP)
+    s.add_argument("file", help="the backup file to write (.tar.gz)")
     s.set_defaults(fn=cmd_backup)
 
     s = sub.add_parser("restore", help="put a backup in place; the store then catches up "
                                        "with the hub")
-    s.add_argument("--data-dir")
-    s.add_argument("file", nargs="?")
+    s.add_argument("--data-dir", help=core_cli.DATA_DIR_HELP)
+    s.add_argument("file", nargs="?", help="the backup file to restore (not with --from-hub)")
     s.add_argument("--force", action="store_true",
                    help="restore a backup of another store / set a database with events aside")
     s.add_argument("--from-hub", action="store_true",
                    help="rebuild a lost database from the hub's copy of this store's events")
-    s.add_argument("--store-id")
-    s.add_argument("--hub-url")
-    s.add_argument("--hub-token")
+    s.add_argument("--store-id", help="the store's id (--from-hub into an empty data dir)")
+    s.add_argument("--hub-url", help="the hub's base URL (--from-hub into an empty data dir)")
+    s.add_argument("--hub-token", help="the store's hub token (--from-hub into an empty "
+                                       "data dir)")
     s.add_argument("--no-catch-up", action="store_true",
                    help="do not ask the hub now (the service or `sync` does it)")
     s.set_defaults(fn=cmd_restore)
 
     s = sub.add_parser("doctor", help="check the store: one line per check, exit 0/1/2")
-    s.add_argument("--data-dir")
-    s.add_argument("--json", action="store_true")
+    s.add_argument("--data-dir", help=core_cli.DATA_DIR_HELP)
+    s.add_argument("--json", action="store_true", help="the checks as JSON for monitoring")
     s.add_argument("--offline", action="store_true", help="skip the hub checks")
     s.add_argument("--no-devices", action="store_true", help="skip the device checks")
     s.set_defaults(fn=cmd_doctor)
 
     s = sub.add_parser("install-service", help="install store-agent as a systemd service")
     service_units.add_install_options(s)
-    s.add_argument("--user", default="store-agent")
+    s.add_argument("--user", default="store-agent",
+                   help="the system user the service runs as (default store-agent)")
     s.set_defaults(fn=cmd_install_service)

@@ -46,6 +46,15 @@ def _language() -> str:
     return lang if lang in LANGUAGES else "ru"
 
 
+def _demo(store) -> dict | None:
+    """The demo's cashiers and barcodes for the sign-in screen (``[ui] demo``)."""
+    if not store.config.get("ui", "demo"):
+        return None
+    from agent.demo import DEMO_CASHIERS, scans
+    return {"cashiers": [{"login": c[0], "name": c[1], "role": c[2], "pin": c[3]}
+                         for c in DEMO_CASHIERS], "scans": scans()}
+
+
 @bp.get("/")
 def index():
     store = current_app.config["STORE"]
@@ -54,7 +63,8 @@ def index():
     resp = current_app.make_response(render_template(
         "pos.html", lang=lang, t=t, version=_version(),
         strings_json=json.dumps(t, ensure_ascii=False, separators=(",", ":")),
-        store_name=store.config.get("store", "name"), store_id=store.store_id))
+        store_name=store.config.get("store", "name"), store_id=store.store_id,
+        demo=_demo(store)))
     resp.headers["Cache-Control"] = "no-store"
     return resp
 

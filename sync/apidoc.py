@@ -44,3 +44,63 @@ def build(routes, title="store-agent API", version="1", public=frozenset(),
             "info": {"title": title, "version": version, "description": description},
             "paths": paths,
             "components": {"securitySchemes": security, "schemas": {"Error": ERROR}}}
+
+
+def _schema_text(schema: dict) -> str:
+    """A short human reading of a field's schema: `integer 0..1000`, `one of a, b`."""
+    if "enum" in schema:
+        return "one of " + ", ".join(f"`{v}`" for v in schema["enum"])
+    if "oneOf" in schema:
+        return " or ".join(_schema_text(s) for s in schema["oneOf"])
+    kind = schema.get("type", "any")
+    if kind == "array":
+        return f"array of {_schema_text(schema.get('items', {}))}" + (
+            f", at most {schema['maxItems']}" if "maxItems" in schema else "")
+    if kind == "object" and "properties" in schema:
+        return "object {" + ", ".join(schema["properties"]) + "}"
+    if "pattern" in schema:
+        return f"{kind} `{schema['pattern']}`"
+    if "minimum" in schema or "maximum" in schema:
+        return f"{kind} {schema.get('minimum', '')}..{schema.get('maximum', '')}"
+    if "maxLength" in schema:
+        return f"{kind} (≤ {schema['maxLength']} chars)"
+    return kind
+
+
+def _cell(schema: dict) -> str:
+    return _schema_text(schema).replace("|", "\\|")
+
+
+def markdown(doc: dict, title: str, regenerate: str) -> str:
+    """The OpenAPI document as a Markdown reference: one section per route with its
+    parameters, body fields and statuses (docs/api-*.md are this, kept equal by a test)."""
+    out = [f"# {title}", "", f"<!-- generated from the OpenAPI description by `{regenerate}`;"
+           " do not edit -->", "", doc["info"].get("description", ""), "",
+           "Errors are `{\"error\": {\"code\", \"message\", \"field\"?}}` with a 4xx status "
+           "(503 when storage fails); nothing is written on a refused request.", "",
+           "| method | path | summary |", "|---|---|---|"]
+    ops = [(path, method, op) for path, methods in doc["paths"].items()
+           for method, op in methods.items()]
+    for path, method, op in ops:
+        out.append(f"| `{method.upper()}` | `{path}` | {op['summary'].replace('|', '/')} |")
+    for path, method, op in ops:
+        out += ["", f"## `{method.upper()} {path}`", "", op["summary"], ""]
+        out.append("Authentication: " + (", ".join(k for s in op["security"] for k in s)
+                                          if op.get("security") else "none") + ".")
+        params = op.get("parameters", [])
+        if params:
+            out += ["", "| parameter | in | schema |", "|---|---|---|"]
+            out += [f"| `{p['name']}` | {p['in']} | {_cell(p['schema'])} |"
+                    for p in params]
+        body = op.get("requestBody", {}).get("content", {}).get("application/json", {})
+        props = body.get("schema", {}).get("properties")
+        if props is not None:
+            required = set(body["schema"].get("required", []))
+            out += ["", "| body field | required | schema |", "|---|---|---|"]
+            out += [f"| `{name}` | {'yes' if name in required else ''} | {_cell(s)} |"
+                    for name, s in props.items()]
+            if not props:
+                out.append("| (an empty object `{}`) | | |")
+        ok = [s for s in op["responses"] if s != "default"]
+        out += ["", "Answers: " + ", ".join(f"`{s}`" for s in ok) + "; refusals as above."]
+    return "\n".join(out).replace("\n\n\n", "\n\n") + "\n"

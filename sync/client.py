@@ -21,6 +21,7 @@ from .errors import HubGap, HubRefused, HubTooLarge, HubUnavailable
 
 USER_AGENT = "store-agent-sync/1"
 VERSION_HEADER = "X-Store-Agent-Version"  # the hub's store list shows each store's version
+HEAD_HEADER = "X-Store-Head-Seq"  # the outbox's newest seq: the hub's backlog estimate
 
 
 def _dumps(obj) -> str:
@@ -28,8 +29,10 @@ def _dumps(obj) -> str:
 
 
 class HubClient:
-    def __init__(self, url: str, token: str, store_id: str, timeout: float = 10.0):
+    def __init__(self, url: str, token: str, store_id: str, timeout: float = 10.0,
+                 head=None):
         self.url = url.rstrip("/")
+        self.head = head  # () -> the outbox's newest seq (the heartbeat), or None
         self.store_id = store_id
         self.timeout = timeout
         self._signer = signing.signer_for(token)
@@ -58,6 +61,11 @@ class HubClient:
         headers = {"Authorization": f"Bearer {self._signer.token}",
                    signing.HEADER: self._signer.sign(method, url, raw),
                    VERSION_HEADER: VERSION}
+        if self.head is not None:
+            try:
+                headers[HEAD_HEADER] = str(int(self.head()))
+            except Exception:  # noqa: BLE001 - the heartbeat never stops a call
+                pass
         if body is not None:
             headers["Content-Type"] = "application/json"
         try:
@@ -134,6 +142,23 @@ class HubClient:
         status, data = self.request("POST", "/hub/v1/loyalty/authorize", body, timeout)
         if status in (200, 409) and "approved" in data:
             return data
+        if status in (401, 403):
+            raise HubUnavailable(f"hub refused this store (HTTP {status})", status)
+        raise self._refusal(status, data)
+
+    def lookup_sale(self, store_id: str, sale_id: int | None = None, number: int | None = None,
+                    shift_number: int | None = None, timeout: float | None = None) -> dict | None:
+        """Another store's sale with what is still returnable (the hub decides), or None
+        when the hub knows no such sale.  Unreachable or refused: ``HubUnavailable``."""
+        from urllib.parse import urlencode
+        query = {"store_id": store_id, "sale_id": sale_id, "number": number,
+                 "shift_number": shift_number}
+        qs = urlencode({k: v for k, v in query.items() if v is not None})
+        status, data = self.request("GET", f"/hub/v1/sales/lookup?{qs}", None, timeout)
+        if status == 200:
+            return data
+        if status == 404:
+            return None
         if status in (401, 403):
             raise HubUnavailable(f"hub refused this store (HTTP {status})", status)
         raise self._refusal(status, data)

@@ -15,7 +15,7 @@ import logging
 
 from peewee import DatabaseError
 
-from agent import catalog, catalog_bulk, clock, deliveries, outbox, transfers
+from agent import catalog, catalog_bulk, clock, deliveries, orders, outbox, transfers
 from agent.errors import StoreError
 from agent.models import Customer, RemoteStock, database
 
@@ -26,7 +26,8 @@ from .worker import Worker
 log = logging.getLogger("store_agent.sync")
 PAGE = 5000  # the hub's largest page: fewer round trips, bigger set-based writes
 STOCK_DOC_ITEMS = {"delivery.expected": lambda store, p: deliveries.expect_from_hub(p),
-                   "transfer.incoming": transfers.incoming}
+                   "transfer.incoming": transfers.incoming,
+                   "order.placed": orders.placed}  # pick-up orders (and their cancellation)
 
 
 def _milli(text) -> int:
@@ -152,7 +153,7 @@ def apply_items(store, items: list[dict], cursor: int, reset: bool = False) -> i
                     apply_stock(store.store_id, p)
                 elif kind == "loyalty.balance":
                     apply_balance(p, store.store_id)
-                elif kind in STOCK_DOC_ITEMS:  # expected deliveries, incoming transfers
+                elif kind in STOCK_DOC_ITEMS:  # deliveries, transfers, pick-up orders
                     with database.atomic():  # a savepoint: a refused item leaves nothing
                         STOCK_DOC_ITEMS[kind](store, p)
                 else:

@@ -13,6 +13,8 @@ while on the network, so a cashier never waits for the hub.
 
 from __future__ import annotations
 
+import time
+
 from agent import outbox
 
 from . import recovery
@@ -108,5 +110,9 @@ class OutboxPusher(Worker):
     def _send(self, body: bytes, retry_forever: bool) -> int:
         for attempt in self.retrying(retry_forever):
             with attempt:
-                return self.client.push(body)
+                started = time.monotonic()
+                acked = self.client.push(body)
+                if self.live is not None and self.live.observe_push is not None:
+                    self.live.observe_push(time.monotonic() - started)
+                return acked
         raise HubUnavailable("stopped")

@@ -20,6 +20,7 @@ class LiveState:
         self.hub_reachable: bool | None = None
         self.last_attempt_at: str | None = None
         self.paused_reason: str | None = None
+        self.observe_push = None  # (seconds) -> None: the push latency metric, if any
 
 
 def record_success(store, live: LiveState | None, what: str, acked: int | None = None) -> None:

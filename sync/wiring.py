@@ -18,7 +18,9 @@ def hub_client(store) -> HubClient | None:
     hub = store.config.section("hub")
     if not (hub["url"] and hub["token"]):
         return None
-    return HubClient(hub["url"], hub["token"], store.store_id, timeout=hub["timeout"])
+    from agent import outbox
+    return HubClient(hub["url"], hub["token"], store.store_id, timeout=hub["timeout"],
+                     head=outbox.last_seq)
 
 
 def build_workers(store, live: LiveState) -> tuple[HubClient | None, list]:
@@ -35,6 +37,10 @@ def build_workers(store, live: LiveState) -> tuple[HubClient | None, list]:
 def attach(process, blueprints: list) -> None:
     store = process.store
     live = LiveState()
+    from . import metrics
+    measured = metrics.AgentMetrics(store)
+    live.observe_push = measured.push_seconds.observe
+    blueprints.append(metrics.make_blueprint(store, measured))
     blueprints.append(pull_api.make_blueprint(store))
     blueprints.append(status.make_blueprint(store, live))
     process.status_sources["sync"] = lambda: status.sync_status(store, live)

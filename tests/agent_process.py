@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 
@@ -19,6 +20,7 @@ class AgentProcess:
         self.data_dir, self.port = str(data_dir), port or free_port()
         self.env = {**os.environ, **(env or {})}
         self.proc = None
+        self.log = tempfile.TemporaryFile()
 
     @property
     def url(self):
@@ -28,11 +30,13 @@ class AgentProcess:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "pos_ui.cli", "serve", "--data-dir", self.data_dir,
              "--port", str(self.port)],
-            env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            env=self.env, stdout=self.log, stderr=subprocess.STDOUT)  # a file: a full pipe
+        # would stop the agent, which logs one JSON line per request
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"agent exited: {self.proc.stdout.read().decode()}")
+                self.log.seek(0)
+                raise RuntimeError(f"agent exited: {self.log.read().decode()}")
             try:
                 if requests.get(self.url + "/healthz", timeout=1).ok:
                     return self

@@ -24,7 +24,8 @@ FF46_KINDS = {1: "sale", 2: "return", 3: "purchase", 4: "purchase_return"}
 KIND_STATUS = {"sale": 0, "purchase": 1, "return": 2, "purchase_return": 3}
 KIND_FN_OP = {"sale": 1, "return": 2, "purchase": 3, "purchase_return": 4}
 GROUP_BITS = {1: 0x01, 2: 0x02, 3: 0x04, 4: 0x08, 5: 0x10, 6: 0x20}
-PAY_NAMES = {0: "cash", 1: "card"}
+PAY_NAMES = {0: "cash", 1: "card", 13: "advance"}
+ADVANCE_SUM, FULL_SETTLEMENT = 13, 4  # FF45 sum 14 (зачёт аванса); tag 1214 = 4
 
 
 class DeviceFault(Exception):
@@ -331,6 +332,9 @@ class EmulatedRegister:
         r = self.receipt
         total = sum(line["amount"] for line in r["lines"])
         paid, cash = sum(payments), payments[0]
+        if payments[ADVANCE_SUM] and any(line.get("payment_method") != FULL_SETTLEMENT
+                                         for line in r["lines"]):
+            raise DeviceFault(0x33)  # an advance is settled only by a full-settlement receipt
         if paid < total:
             raise DeviceFault(0x45)
         if paid - cash > total:

@@ -33,7 +33,11 @@ DEFAULT_VAT_MAP: dict[str, int] = {
 }
 #: receipt payment method -> index (0-based) of the 16 FF45 payment sums
 #: (0 cash, 1 electronic/card, 13 prepayment, 14 credit, 15 counter-provision).
-DEFAULT_PAYMENT_SLOTS: dict[str, int] = {"cash": 0, "card": 1, "bonus": 15}
+DEFAULT_PAYMENT_SLOTS: dict[str, int] = {"cash": 0, "card": 1, "advance": 13, "bonus": 15}
+#: tag 1214 "признак способа расчёта": 4 = полный расчёт.  A receipt that settles an advance
+#: (a pick-up order paid online: its "advance" payment goes in sum 14, "предварительная
+#: оплата (зачёт аванса)", tag 1215) must be a full settlement on every line.
+FULL_SETTLEMENT = 4
 
 OP_SALE, OP_SALE_RETURN = 1, 2  # FF46 operation type / receipt type in the ФН (tag 1054)
 TAG_CASHIER, TAG_CUSTOMER_CONTACT = 1021, 1008
@@ -148,6 +152,7 @@ def plan_receipt(receipt: ReceiptDocument, *, vat_map: Mapping[str, int] | None 
     lines = receipt.lines or ()
     if not lines:
         raise ConfigError("В чеке нет позиций", "receipt has no lines")
+    settles_advance = any(p.method == "advance" and p.amount for p in receipt.payments or ())
     ops: list[Operation] = []
     vat_totals: dict[str, int] = {}
     total = 0
@@ -165,6 +170,8 @@ def plan_receipt(receipt: ReceiptDocument, *, vat_map: Mapping[str, int] | None 
         amount = line.amount if line.amount is not None else line_amount(price, qty)
         amount = _kopecks(amount, f"line {i} amount")  # net: after the line's discount
         pm = int(getattr(line, "payment_method", None) or payment_method)
+        if settles_advance:
+            pm = FULL_SETTLEMENT
         subj = int(getattr(line, "subject", None) or subject)
         for q, p, a in _price_lines(price, qty, amount):
             ops.append(Operation(op_type, q, p, a, vat_map[vat], vat, department, pm, subj, name))

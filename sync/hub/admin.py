@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 
 from . import feed, loyalty, rejected, validate
 from .errors import BadRequest, NotFound
@@ -16,7 +16,8 @@ def store_summary(db, store_id: str) -> dict:
                   (store_id,))
     if row is None:
         raise NotFound(f"no store {store_id}", field="store_id")
-    sales = sql.one("SELECT COUNT(*), SUM(total), SUM(bonus_earned), SUM(bonus_redeemed) "
+    sales = sql.one("SELECT COUNT(*), SUM(total), SUM(bonus_earned), SUM(bonus_redeemed), "
+                    "SUM(manual_discount) "
                     "FROM hub_sale WHERE store_id = ? AND voided_seq IS NULL", (store_id,))
     rets = sql.one("SELECT COUNT(*), SUM(total) FROM hub_return WHERE store_id = ?", (store_id,))
     open_shifts = sql.scalar("SELECT COUNT(*) FROM hub_shift WHERE store_id = ? AND "
@@ -25,6 +26,7 @@ def store_summary(db, store_id: str) -> dict:
     return {"store_id": store_id, "acked_through": n(row[0]), "last_event_at": row[1],
             "sales_count": n(sales[0]), "sales_total": n(sales[1]),
             "bonus_earned": n(sales[2]), "bonus_redeemed": n(sales[3]),
+            "discounts_total": n(sales[4]),
             "returns_count": n(rets[0]), "returns_total": n(rets[1]),
             "open_shifts": n(open_shifts),
             "quarantined": rejected.count_quarantined(db, store_id)}
@@ -47,11 +49,20 @@ def register_admin(app, db, auth) -> None:
     @app.get("/hub/v1/stores")
     def stores():
         auth.admin()
-        rows = Sql(db).rows("SELECT store_id, acked_through, last_event_at, pull_url, "
-                            "last_seen_at, agent_version FROM hub_store ORDER BY store_id")
-        return jsonify({"items": [{"store_id": s, "acked_through": int(a), "last_event_at": at,
-                                   "pull_url": u, "last_seen_at": seen, "agent_version": v}
-                                  for s, a, at, u, seen, v in rows]})
+        from .fleet import stores as fleet
+        return jsonify({"items": fleet(db, current_app.config["HUB_LIMITS"])})
+
+    @app.get("/hub/v1/reports/sales")
+    def sales_report():
+        auth.admin()
+        from .params import int_arg
+        from .reports import BY, sales
+        by = request.args.get("by", "day")
+        if by not in BY:
+            raise BadRequest("by must be day, store or product", field="by")
+        limits = current_app.config["HUB_LIMITS"]
+        return jsonify(sales(db, by, int_arg("days", 30, 1, 3660), limits.timezone,
+                             request.args.get("store_id") or None))
 
     @app.get("/hub/v1/stores/<store_id>/summary")
     def summary(store_id):

@@ -7,9 +7,10 @@ look a customer up.  Admin routes (admin bearer) live in ``admin.py``.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
-from flask import Flask, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 from peewee import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -28,6 +29,7 @@ from .stock_docs import register_stock_docs
 from .vault import check_value
 
 log = logging.getLogger("store_hub")
+access = logging.getLogger("store_hub.access")
 MAX_BODY = 8 * 1024 * 1024
 
 
@@ -37,6 +39,11 @@ class HubConfig:
     secret: bytes
     max_body: int = MAX_BODY
     accept_v1_signatures: bool = False  # only for agents older than signature v2
+    timezone: str = "Europe/Moscow"  # business dates of shifts (the console, days complete)
+    dead_after: float = 300.0  # a store silent this long is shown dead
+    lag_after: float = 60.0  # a store whose news is this late is shown lagging
+    notify: str | None = None  # None: notifications wait; "log"; or a webhook URL
+    collect_hours: int = 48  # a ready order older than this is overdue
 
 
 # every other route takes none
@@ -44,7 +51,10 @@ QUERY_ARGS = {"/hub/v1/feed": {"after", "limit"}, "/hub/v1/stock": {"sku"},
               "/hub/v1/rejected": {"store_id", "status"},
               "/hub/v1/stores/<store_id>/events": {"after", "limit"},
               "/hub/v1/deliveries": {"store_id"}, "/hub/v1/transfers": {"sku"},
-              "/hub/v1/stock-docs": {"store_id"}}
+              "/hub/v1/stock-docs": {"store_id"}, "/hub/v1/orders": {"overdue"},
+              "/hub/v1/availability": {"sku", "barcode"},
+              "/hub/v1/reports/sales": {"by", "days", "store_id"},
+              "/hub/v1/sales/lookup": {"store_id", "sale_id", "number", "shift_number"}}
 
 
 class HubNotReady(Exception):
@@ -79,11 +89,17 @@ def create_app(config: HubConfig) -> Flask:
     app = Flask("store_hub")
     app.config["MAX_CONTENT_LENGTH"] = config.max_body
     app.config["HUB_DB"], app.config["HUB_AUTH"] = db, auth
+    from .fleet import Thresholds, check_timezone
+    check_timezone(config.timezone, HubNotReady)
+    app.config["HUB_LIMITS"] = Thresholds(config.timezone, config.dead_after, config.lag_after)
+    from .metrics import LOOPBACK, HubMetrics
+    metrics = HubMetrics(db, app.config["HUB_LIMITS"])
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
     @app.before_request
     def connect():
+        g.started = time.monotonic()
         rule = request.url_rule.rule if request.url_rule is not None else None
         unknown = sorted(set(request.args) - QUERY_ARGS.get(rule, set()))
         if rule is not None and unknown:
@@ -93,6 +109,24 @@ def create_app(config: HubConfig) -> Flask:
             if reason or (isinstance(value, str) and len(value) > 200):
                 raise BadRequest(f"{name} {reason or 'is too long'}", field=name)
         db.connect(reuse_if_open=True)
+
+    @app.after_request
+    def account(resp):
+        route = request.url_rule.rule if request.url_rule is not None else "(unknown)"
+        took = time.monotonic() - g.get("started", time.monotonic())
+        metrics.requests.labels(request.method, route, str(resp.status_code)).inc()
+        if route == "/hub/v1/events" and resp.status_code == 200:
+            metrics.push_seconds.observe(took)
+        from agent.jsonlog import request_line
+        request_line(access, request.method, route, resp.status_code, took * 1000,
+                     store_id=g.get("store_id"))
+        return resp
+
+    @app.get("/metrics")
+    def prometheus():
+        if request.remote_addr not in LOOPBACK:
+            auth.admin()
+        return Response(metrics.render(), mimetype="text/plain; version=0.0.4")
 
     @app.teardown_request
     def give_back(exc):
@@ -161,6 +195,18 @@ def create_app(config: HubConfig) -> Flask:
     from .loyalty_channel import register_loyalty_channel
     register_loyalty_channel(app, db, auth)
     register_stock_docs(app, db, auth)
+    from .foreign_returns import register_foreign_returns
+    register_foreign_returns(app, db, auth)
+    from .orders import register_orders
+    register_orders(app, db, auth, config.collect_hours)
+    if config.notify:  # the customer notifications' worker (never inside ingest)
+        from .notify import NotifyWorker, make_notifier
+        url = config.notify if config.notify != "log" else None
+        app.config["HUB_NOTIFIER"] = NotifyWorker(db, make_notifier(url)).start()
+    from .console import QUERY_ARGS as CONSOLE_ARGS
+    from .console import register_console
+    QUERY_ARGS.update(CONSOLE_ARGS)
+    register_console(app, config.secret)
 
     @app.errorhandler(HubApiError)
     def refused(e):

@@ -65,7 +65,7 @@ class Authenticator:
             raise Unauthorized(str(e), code="bad_signature") from None
         self._remember(sql, store_id, t, sig)
         contact.seen(sql, store_id, request.headers.get(contact.VERSION_HEADER), known_version,
-                     seen_at)
+                     seen_at, contact.head_seq(request.headers.get(contact.HEAD_HEADER)))
         g.store_id = store_id
         return store_id
 

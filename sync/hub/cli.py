@@ -93,9 +93,17 @@ def cmd_serve(args) -> int:
     from .app import HubConfig, create_app
     from .vault import load_secret
     url = _db_url(args)
+    if not 1 <= args.collect_hours <= 8760:
+        raise SystemExit("store-hub: --collect-hours must be 1 to 8760")
+    if args.notify_webhook and not args.notify_webhook.startswith(("http://", "https://")):
+        raise SystemExit("store-hub: --notify-webhook must be an http:// or https:// URL")
     app = create_app(HubConfig(db_url=url, secret=load_secret(url, args.secret_file),
                                max_body=args.max_body,
-                               accept_v1_signatures=args.accept_v1_signatures))
+                               accept_v1_signatures=args.accept_v1_signatures,
+                               timezone=args.timezone, dead_after=args.dead_after,
+                               lag_after=args.lag_after,
+                               notify=args.notify_webhook or "log",
+                               collect_hours=args.collect_hours))
     server = create_server(app, host=args.host, port=args.port, threads=args.threads,
                            ident="store-hub", clear_untrusted_proxy_headers=True)
     print(f"store-hub serving on http://{server.effective_host}:{server.effective_port}/",
@@ -196,31 +204,46 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("init", help="create the hub database and set the admin token")
     common(s)
-    s.add_argument("--admin-token", required=True)
+    s.add_argument("--admin-token", required=True,
+                   help="the token of the console and admin API (stored hashed)")
     s.set_defaults(fn=cmd_init)
 
     s = sub.add_parser("serve", help="run the hub's HTTP API")
     common(s)
-    s.add_argument("--host", default="127.0.0.1")
-    s.add_argument("--port", type=int, default=8700)
-    s.add_argument("--threads", type=int, default=8)
+    s.add_argument("--host", default="127.0.0.1", help="the address to listen on")
+    s.add_argument("--port", type=int, default=8700, help="the port to listen on (default 8700)")
+    s.add_argument("--threads", type=int, default=8, help="request threads (default 8)")
     s.add_argument("--max-body", type=int, default=8 * 1024 * 1024,
                    help="largest push in bytes (413 above it)")
+    s.add_argument("--timezone", default="Europe/Moscow",
+                   help="the chain's time zone for business dates (default Europe/Moscow)")
+    s.add_argument("--dead-after", type=float, default=300.0,
+                   help="seconds without a call before a store shows dead (default 300)")
+    s.add_argument("--lag-after", type=float, default=60.0,
+                   help="seconds of lag before a store shows lagging (default 60)")
+    s.add_argument("--log-file", help="also write the JSON-lines log here (rotated)")
+    s.add_argument("--log-max-bytes", type=int, default=10_000_000,
+                   help="rotate the log file at this size (default 10 MB)")
+    s.add_argument("--log-backups", type=int, default=5, help="old log files kept (default 5)")
+    s.add_argument("--notify-webhook", metavar="URL", help="POST a JSON message to URL when "
+                   "an order is ready for pick-up (default: a log line)")
+    s.add_argument("--collect-hours", type=int, default=48, help="a ready order older than "
+                   "this is overdue (default 48)")
     s.add_argument("--accept-v1-signatures", action="store_true",
                    help="also accept the old v1 signature (body only) from agents older than v2")
     s.set_defaults(fn=cmd_serve)
 
     s = sub.add_parser("add-store", help="register a store and its token (again: new token)")
     common(s)
-    s.add_argument("store_id")
-    s.add_argument("--token", required=True)
+    s.add_argument("store_id", help="the store's id, as in its config ([store] id)")
+    s.add_argument("--token", required=True, help="the store's bearer token (its hub_token)")
     s.add_argument("--pull-url", help="the agent's base URL, for `store-hub pull`")
     s.set_defaults(fn=cmd_add_store)
 
     s = sub.add_parser("add-channel", help="register a website/ERP channel and its token")
     common(s)
-    s.add_argument("channel_id")
-    s.add_argument("--token", required=True)
+    s.add_argument("channel_id", help="the channel's id, e.g. site or erp")
+    s.add_argument("--token", required=True, help="the channel's bearer token")
     s.set_defaults(fn=cmd_add_channel)
 
     s = sub.add_parser("loyalty-rules", help="show or set the chain's loyalty rules at the hub")
@@ -234,7 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
     common(s)
     s.add_argument("--store", help="only this store (default: every store with a pull URL)")
     s.add_argument("--url", help="the agent's base URL (overrides the registered one)")
-    s.add_argument("--limit", type=int, default=500)
+    s.add_argument("--limit", type=int, default=500, help="events per request (default 500)")
     s.add_argument("--loop", type=float, default=0, help="repeat every N seconds")
     s.set_defaults(fn=cmd_pull)
 
@@ -246,13 +269,15 @@ def build_parser() -> argparse.ArgumentParser:
     common(s)
     from agent.service_units import add_install_options
     add_install_options(s)
-    s.add_argument("--user", default="store-hub")
+    s.add_argument("--user", default="store-hub",
+                   help="the system user the service runs as (default store-hub)")
     s.set_defaults(fn=cmd_install_service)
 
     s = sub.add_parser("rejected", help="poison events: list them, or quarantine one so the "
                                         "store's sync goes on")
     common(s)
-    s.add_argument("action", choices=("list", "quarantine"))
+    s.add_argument("action", choices=("list", "quarantine"),
+                   help="list the rejected events, or quarantine one by id")
     s.add_argument("id", nargs="?", type=int, help="the rejected event's id (quarantine)")
     s.add_argument("--store", help="only this store's (list)")
     s.set_defaults(fn=cmd_rejected)
@@ -260,9 +285,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    logging.basicConfig(level=os.environ.get("STORE_HUB_LOG", "WARNING"),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
+    if getattr(args, "fn", None) is cmd_serve:  # JSON lines: one per request, to stderr and --log-file
+        from agent.jsonlog import setup
+        try:
+            setup(os.environ.get("STORE_HUB_LOG", "WARNING"), args.log_file,
+                  args.log_max_bytes, args.log_backups, access="store_hub.access")
+        except OSError as e:
+            print(f"store-hub: cannot write the log file {args.log_file}: {e.strerror}",
+                  file=sys.stderr)
+            return 1
+    else:
+        logging.basicConfig(level=os.environ.get("STORE_HUB_LOG", "WARNING"),
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from agent.errors import StoreError
 
     from .app import HubNotReady

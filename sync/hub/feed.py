@@ -25,6 +25,7 @@ TABLES = {  # table -> key columns
     "hub_customer": ("phone",),
     "hub_delivery": ("id",),  # expected deliveries and incoming transfers: stock_docs.py
     "hub_transfer": ("transfer_id",),
+    "hub_order": ("order_id",),  # pick-up orders placed or cancelled: orders.py
 }
 PUBLISH_CHUNK = 20000
 UPSERT_CHUNK = 1000  # rows per multi-row INSERT (8 columns: within SQLite's 32,766 variables)
@@ -107,6 +108,8 @@ def read(db, store_id: str, after: int, limit: int = 500) -> dict:
             **({"notes": said[phone]} if phone in said else {})}})
     from .stock_docs import feed_items
     items += feed_items(sql, store_id, after, top, limit)
+    from .orders import feed_items as order_items
+    items += order_items(sql, store_id, after, top, limit)
     items.sort(key=lambda it: it["cursor"])
     if len(items) >= limit:
         items = items[:limit]

@@ -20,6 +20,8 @@ from collections import defaultdict
 from .db import retrying
 from .errors import Conflict, Gap, Inconsistent, NotFound
 from .loyalty import LoyaltyBatch
+from .orders import HANDLERS as ORDER_HANDLERS
+from .sale_lines import LineBatch
 from .sql import Sql, iso
 from .stock_doc_events import HANDLERS as STOCK_DOC_HANDLERS
 from .validate import Event
@@ -131,7 +133,9 @@ class Projections:
     def apply(self, events: list[Event]) -> None:
         loyalty = LoyaltyBatch(self.sql, self.store_id, self.now, self.sale_refs)
         loyalty.lock([e for e in events if e.type in ("loyalty.posted", "customer.upserted")])
+        lines = LineBatch(self.sql, self.store_id)  # sale and return lines (reports)
         for e in events:
+            lines.on(e)
             for sku, milli in e.lines:
                 self.stock[sku] += milli
             handler = getattr(self, "on_" + e.type.replace(".", "_"), None)
@@ -139,10 +143,13 @@ class Projections:
                 handler(e)
             elif e.type in STOCK_DOC_HANDLERS:  # deliveries, transfers, counts, write-offs
                 STOCK_DOC_HANDLERS[e.type](self, e)
+            elif e.type in ORDER_HANDLERS:  # pick-up orders
+                ORDER_HANDLERS[e.type](self, e)
             elif e.type in ("loyalty.posted", "customer.upserted"):
                 loyalty.apply(e)
         self._write_sales()
         self._write_returns()
+        lines.write()
         for statement, params in self.after:
             self.sql.run(statement, params)
         self._write_stock()
@@ -159,7 +166,7 @@ class Projections:
                            p.get("shift_id"), p.get("register_id"), p.get("cashier"),
                            p.get("customer_phone"), g("subtotal"), p["total"], g("paid"),
                            g("change"), g("bonus_earned"), g("bonus_redeemed"),
-                           p.get("created_at") or e.occurred_at, e.seq])
+                           p.get("created_at") or e.occurred_at, e.seq, g("manual_discount")])
         if p.get("client_ref"):
             self.sale_refs[p["sale_id"]] = p["client_ref"]
             if not g("bonus_redeemed"):  # else released when the redemption entry arrives
@@ -170,6 +177,16 @@ class Projections:
         self.returns.append([self.store_id, p["return_id"], p["sale_id"], p["total"],
                              p.get("bonus_reversed") or 0, p.get("bonus_restored") or 0,
                              p.get("created_at") or e.occurred_at, e.seq])
+
+    def on_return_without_sale(self, e: Event) -> None:
+        """A return without a receipt or of another store's sale: counted with the store's
+        returns (``sale_id`` 0: no sale of this store behind it)."""
+        p = e.payload
+        self.returns.append([self.store_id, p["return_id"], 0, p["total"], 0, 0,
+                             p.get("created_at") or e.occurred_at, e.seq])
+        if p.get("kind") == "foreign":
+            from .foreign_returns import ForeignReturns
+            ForeignReturns(self.sql, self.store_id).apply(e)
 
     def on_sale_voided(self, e: Event) -> None:
         self.after.append(("UPDATE hub_sale SET voided_seq = ? WHERE store_id = ? AND sale_id = ?",
@@ -206,7 +223,7 @@ class Projections:
     def _write_sales(self) -> None:
         cols = ("store_id, sale_id, client_ref, number, shift_id, register_id, cashier, "
                 'customer_phone, subtotal, total, paid, "change", bonus_earned, bonus_redeemed, '
-                "created_at, seq")
+                "created_at, seq, manual_discount")
         self._insert_once("hub_sale", cols, self.sales, "sale_id", "sale")
 
     def _write_returns(self) -> None:

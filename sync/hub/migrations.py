@@ -58,8 +58,58 @@ def _step_5_stock_documents(db) -> None:
     db.create_tables(STOCK_DOC_TABLES, safe=True)
 
 
+def _add_columns(db, table: str, columns: dict) -> None:
+    if is_postgres(db):  # the table lives in the URL's schema (search_path)
+        for name, kind in columns.items():
+            db.execute_sql(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {name} {kind}")
+        return
+    have = {c.name for c in db.get_columns(table)}
+    for name, kind in columns.items():
+        if name not in have:
+            db.execute_sql(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+
+
+def _step_7_heartbeat(db) -> None:
+    """The heartbeat: the store's reported outbox head (backlog) and when the hub last held
+    everything the store had (business days complete)."""
+    _add_columns(db, "hub_store", {"store_seq": "BIGINT", "caught_up_at": "VARCHAR(255)"})
+
+
+def _step_8_sale_lines(db) -> None:
+    """Sale and return lines (reports by product)."""
+    from .sale_lines import TABLES, backfill
+    db.create_tables(TABLES, safe=True)
+    backfill(db)  # the sales this hub already holds
+
+
+def _step_6_pickup_orders(db) -> None:
+    """Orders for pick-up in a store: the orders, their lines as the stores resolved them,
+    their history and the customer notifications waiting to be sent (idempotent: safe)."""
+    from .order_models import ORDER_TABLES
+    db.create_tables(ORDER_TABLES, safe=True)
+
+
+def _step_9_sale_discounts(db) -> None:
+    """What each sale took off by hand (discounts and price overrides), for the reports."""
+    if is_postgres(db):
+        db.execute_sql("ALTER TABLE hub_sale ADD COLUMN IF NOT EXISTS manual_discount "
+                       "BIGINT NOT NULL DEFAULT 0")
+        return
+    if "manual_discount" not in {c.name for c in db.get_columns("hub_sale")}:
+        db.execute_sql("ALTER TABLE hub_sale ADD COLUMN manual_discount INTEGER NOT NULL "
+                       "DEFAULT 0")
+
+
+def _step_10_foreign_returns(db) -> None:
+    """Returns of one store's sales made in another, line by line (the hub decides what is
+    still returnable and flags double returns)."""
+    from .foreign_returns import HubForeignReturn
+    db.create_tables([HubForeignReturn], safe=True)
+
+
 STEPS = [_step_1_base, _step_2_chain, _step_3_store_contact, _step_4_rejected_events,
-         _step_5_stock_documents]
+         _step_5_stock_documents, _step_6_pickup_orders, _step_7_heartbeat, _step_8_sale_lines,
+         _step_9_sale_discounts, _step_10_foreign_returns]
 
 
 def current_version() -> int:

@@ -53,6 +53,8 @@ class HubStore(HubModel):
     created_at = CharField()
     agent_version = CharField(null=True)  # as the store said on its last call
     last_seen_at = CharField(null=True)  # the store's last authenticated call
+    store_seq = BigIntegerField(null=True)  # the store's outbox head, as it last said
+    caught_up_at = CharField(null=True)  # last contact at which the hub held all of it
 
 
 class HubSeenSignature(HubModel):
@@ -100,6 +102,7 @@ class HubSale(HubModel):
     bonus_redeemed = BigIntegerField()
     created_at = CharField()
     seq = BigIntegerField()
+    manual_discount = BigIntegerField(default=0)  # taken off by hand (hub step 6)
     voided_seq = BigIntegerField(null=True)  # a sale the fiscal register never took, voided
     fiscal_document_number = BigIntegerField(null=True)
     fiscal_sign = CharField(null=True)

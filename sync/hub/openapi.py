@@ -15,9 +15,13 @@ EVENT = {"type": "object", "properties": {
     "occurred_at": {"type": "string", "maxLength": 40}, "payload": {"type": "object"}}}
 STORE_ROUTES = {("post", "/hub/v1/events"), ("get", "/hub/v1/feed"),
                 ("post", "/hub/v1/loyalty/authorize"),
-                ("get", "/hub/v1/stores/{store_id}/events")}
+                ("get", "/hub/v1/stores/{store_id}/events"), ("get", "/hub/v1/sales/lookup")}
 CHANNEL_ROUTES = {("post", "/hub/v1/loyalty/entries")}
-ADMIN_OR_CHANNEL_ROUTES = {("post", "/hub/v1/deliveries"), ("get", "/hub/v1/deliveries")}
+ADMIN_OR_CHANNEL_ROUTES = {("post", "/hub/v1/deliveries"), ("get", "/hub/v1/deliveries"),
+                           ("post", "/hub/v1/orders"), ("get", "/hub/v1/orders"),
+                           ("get", "/hub/v1/orders/{order_id}"),
+                           ("post", "/hub/v1/orders/{order_id}/cancel"),
+                           ("get", "/hub/v1/availability")}
 EITHER_ROUTES = {("get", "/hub/v1/loyalty/customers/{phone}"),  # a channel's or a store's
                  ("post", "/hub/v1/customers")}
 AMOUNT = {"type": "integer", "minimum": 1, "maximum": 10**12}
@@ -26,6 +30,10 @@ ENTRY_LINE = {"type": "object", "properties": {
     "amount": {"type": "integer", "minimum": 0, "maximum": 10**12}}}
 DELIVERY_LINE = {"type": "object", "properties": {
     "sku": {"type": "string", "maxLength": 64}, "name": {"type": "string", "maxLength": 200},
+    "qty": {"type": "string", "pattern": "^[0-9]{1,5}(\\.[0-9]{1,3})?$"},
+    "price": {"type": "integer", "minimum": 0, "maximum": 10**12}}}
+ORDER_LINE = {"type": "object", "properties": {
+    "sku": {"type": "string", "maxLength": 64}, "barcode": {"type": "string", "maxLength": 64},
     "qty": {"type": "string", "pattern": "^[0-9]{1,5}(\\.[0-9]{1,3})?$"},
     "price": {"type": "integer", "minimum": 0, "maximum": 10**12}}}
 ROUTES = [
@@ -57,12 +65,18 @@ ROUTES = [
      "office, audited",
      {"amount": {"type": "integer", "minimum": -10**12, "maximum": 10**12},
       "reason": {"type": "string", "maxLength": 200}, "by": TEXT}, {}, ("201",)),
-    ("get", "/hub/v1/stores", "Every store, how far it is held, and when it last called "
-     "with which agent version (agent_version, last_seen_at)", None, {}, ("200",)),
+    ("get", "/hub/v1/stores", "Every store, stale first: status (dead/lagging/ok), how far it "
+     "is held, when it last called with which agent version, lag_seconds, backlog and which "
+     "business days are complete", None, {}, ("200",)),
     ("get", "/hub/v1/stores/{store_id}/events", "The hub's copy of the calling store's own "
      "events after a seq, as received (a restored store's catch-up; quarantined ones too)",
      None, {"after": {"type": "integer", "minimum": 0, "maximum": 2**62},
             "limit": {"type": "integer", "minimum": 0, "maximum": 2000}}, ("200",)),
+    ("get", "/hub/v1/reports/sales", "Sales by business day, store or product (lines: qty, "
+     "amount, discount, net, VAT; returns by line), voided sales left out", None,
+     {"by": {"type": "string", "enum": ["day", "store", "product"]},
+      "days": {"type": "integer", "minimum": 1, "maximum": 3660},
+      "store_id": {"type": "string", "maxLength": 64}}, ("200",)),
     ("get", "/hub/v1/stores/{store_id}/summary", "A store's totals (and quarantined count)",
      None, {}, ("200",)),
     ("get", "/hub/v1/stores/{store_id}/stock", "A store's on-hand per SKU", None, {},
@@ -72,6 +86,13 @@ ROUTES = [
     ("get", "/hub/v1/loyalty/overdrafts", "Balances taken below zero", None, {}, ("200",)),
     ("post", "/hub/v1/catalog", "Publish catalog items to every store",
      {"items": {"type": "array", "maxItems": 5, "items": {"type": "object"}}}, {}, ("200",)),
+    ("get", "/hub/v1/sales/lookup", "Another store's sale for a return here: its lines with "
+     "what is still returnable (the hub is the authority)", None,
+     {"store_id": TEXT, "sale_id": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+      "number": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+      "shift_number": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}, ("200",)),
+    ("get", "/hub/v1/returns/doubles", "Double returns: foreign returns of more than was "
+     "sold (accepted offline)", None, {}, ("200",)),
     ("get", "/hub/v1/rejected", "Poison events: refused, or quarantined by the operator",
      None, {"store_id": TEXT, "status": {"enum": ["rejected", "quarantined"]}}, ("200",)),
     ("post", "/hub/v1/rejected/{rejected_id}/quarantine",
@@ -88,17 +109,62 @@ ROUTES = [
      {"sku": TEXT}, ("200",)),
     ("get", "/hub/v1/stock-docs", "A store's counts and write-offs with their lines", None,
      {"store_id": TEXT}, ("200",)),
+    ("post", "/hub/v1/orders", "Place an order for pick-up in a store (admin or a channel); "
+     "the same order_id again answers the same order (409 with other content)",
+     {"order_id": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$"}, "store_id": TEXT,
+      "customer_phone": {"type": "string", "maxLength": 40},
+      "lines": {"type": "array", "maxItems": 5, "items": ORDER_LINE},
+      "prepaid": {"type": "integer", "minimum": 0, "maximum": 10**12},
+      "bonus_redeemed": {"type": "integer", "minimum": 0, "maximum": 10**12}}, {},
+     ("200", "201")),
+    ("get", "/hub/v1/orders", "Overdue orders: ready longer than the collect hours", None,
+     {"overdue": {"enum": ["1", "true"]}}, ("200",)),
+    ("get", "/hub/v1/orders/{order_id}", "An order with its status history", None, {},
+     ("200",)),
+    ("post", "/hub/v1/orders/{order_id}/cancel", "Cancel an order (the store releases the "
+     "reservation when it hears of it); 409 once collected",
+     {"reason": {"type": "string", "maxLength": 200}}, {}, ("200",)),
+    ("get", "/hub/v1/availability", "Per store on_hand, reserved, available and as_of of a "
+     "SKU (or a barcode the hub's catalog knows)", None, {"sku": TEXT, "barcode": TEXT},
+     ("200",)),
     ("get", "/hub/v1/openapi.json", "This document", None, {}, ("200",)),
+    ("get", "/", "The chain console: stores, stale first (an HTML page; without a console "
+     "session it sends the browser to /login)", None, {}, (("200", "text/html"),)),
+    ("get", "/login", "The console's sign-in page", None, {"next": TEXT},
+     (("200", "text/html"),)),
+    ("post", "/login", "Sign in with the admin token (form field token): a session cookie "
+     "(HttpOnly, SameSite=Strict)", None, {}, (("200", "text/html"),)),
+    ("post", "/logout", "Sign out of the console", None, {}, (("200", "text/html"),)),
+    ("post", "/console/lang", "The console's language (form field lang: ru or en)", None, {},
+     (("200", "text/html"),)),
+    ("get", "/console/stores/{store_id}", "A store: sales by day, Z reports against the "
+     "fiscal register, rejected events, sync history", None, {}, (("200", "text/html"),)),
+    ("get", "/console/sales", "Sales by day (chart), store and product", None,
+     {"days": {"type": "integer", "minimum": 1, "maximum": 3660},
+      "store_id": {"type": "string", "maxLength": 64}}, (("200", "text/html"),)),
+    ("get", "/console/stock", "Stock and availability across the chain", None,
+     {"q": {"type": "string", "maxLength": 64}}, (("200", "text/html"),)),
+    ("get", "/console/loyalty", "Bonus overdrafts", None, {}, (("200", "text/html"),)),
+    ("get", "/metrics", "Prometheus metrics (text format): per store status, lag, backlog, "
+     "last contact; rejected events; sales; requests and push latency of this process. "
+     "Loopback clients need no token", None, {}, (("200", "text/plain"),)),
     ("get", "/healthz", "Liveness: ok, the hub's version and schema_version", None, {},
      ("200",)),
 ]
+# the console's pages: a session cookie from POST /login, not a bearer token
+CONSOLE_PUBLIC = {("get", "/"), ("get", "/login"), ("post", "/login"), ("post", "/logout"),
+                  ("post", "/console/lang"), ("get", "/console/stores/{store_id}"),
+                  ("get", "/console/sales"), ("get", "/console/stock"),
+                  ("get", "/console/loyalty")}
 PATH_PARAMS = {"phone": {"type": "string", "maxLength": 20},
-               "store_id": {"type": "string", "maxLength": 64}, "rejected_id": ID}
+               "store_id": {"type": "string", "maxLength": 64}, "rejected_id": ID,
+               "order_id": {"type": "string", "maxLength": 64}}
 
 
 def document() -> dict:
     doc = build(ROUTES, title="store-hub API", public={("get", "/healthz"),
-                                                       ("get", "/hub/v1/openapi.json")},
+                                                       ("get", "/hub/v1/openapi.json"),
+                                                       *CONSOLE_PUBLIC},
                 security={"admin": {"type": "http", "scheme": "bearer"}},
                 path_params=PATH_PARAMS,
                 description="The reference hub. Store routes: the store's bearer token and "

@@ -67,4 +67,7 @@ def pull_store(db, secret: bytes, store_id: str, url: str | None = None,
             _call(session, signer, "POST", f"{base}/sync/v1/ack", {"through": acked},
                   timeout=timeout)
             if len(events) < limit:
+                from .contact import pulled
+                from .sql import Sql
+                pulled(Sql(db), store_id, acked)
                 return new

@@ -93,3 +93,36 @@ def test_a_manager_returns_without_a_pin_and_unknown_receipt_is_explained(agent,
     page.keyboard.press("F5")
     expect(page.locator("#ret-done")).to_contain_text("Выдайте наличными")
     expect(page.locator("#ret-done")).to_contain_text("109,00")
+
+
+def test_a_return_without_a_receipt_with_the_customers_document_and_a_managers_pin(agent, screen):
+    page = screen.page
+    screen.login("anna")
+    screen.open_shift("3000")
+    page.keyboard.press("F6")
+    page.wait_for_selector("#ret-number")
+    page.keyboard.press("F8")
+    page.wait_for_selector("#nr-code")
+    expect(page.locator("#nr-code")).to_be_focused()
+    screen.scan(BARCODES["MILK"])
+    expect(page.locator("#nr-lines tr")).to_have_count(1)
+    page.fill("#nr-qty-0", "2")
+    page.locator("#nr-qty-0").press("Tab")
+    expect(page.locator("#nr-total")).to_have_text(re.compile(r"179,80\s₽"))
+    page.keyboard.press("F5")                    # no customer, no PIN: refused in place
+    expect(page.locator(".dialog .form-msg")).to_have_text("Нужен PIN менеджера.")
+    page.fill("#nr-login", "maria")
+    page.fill("#nr-pin", "9999")
+    page.keyboard.press("F5")
+    expect(page.locator(".dialog .form-msg")).not_to_be_empty()  # reason and customer missing
+    page.fill("#nr-reason", "чек утерян")
+    page.fill("#nr-name", "Иванов Иван <b>")
+    page.fill("#nr-document", "паспорт 4510 123456")
+    page.keyboard.press("F5")
+    page.wait_for_selector("#ret-done")
+    expect(page.locator("#ret-done")).to_contain_text("179,80")
+    http = Http(agent.base_url)
+    http.token = page.evaluate("sessionStorage.getItem('pos.token')")
+    x = http.get("/api/v1/shifts/current")[1]
+    assert x["returns_total"] == 17980
+    assert not screen.errors

@@ -19,9 +19,13 @@ def test_lookup_and_unknown_barcode(cashier):
 
 
 def test_quote_prices_from_the_catalog_never_from_the_client(cashier, open_shift):
+    # a client's price is an override (issue 19): never taken silently, it needs a reason
+    # (and a manager, tests/pos_ui/test_api_discounts.py)
     r = cashier.post("/api/v1/sales/quote", json={"lines": [
-        {"barcode": BARCODES["MILK"], "qty": 2, "price": 1},
-        {"sku": "CHEESE", "qty": 0.755}]})
+        {"barcode": BARCODES["MILK"], "qty": 2, "price": 1}]})
+    assert r.status_code == 400 and r.get_json()["error"]["code"] == "reason_required"
+    r = cashier.post("/api/v1/sales/quote", json={"lines": [
+        {"barcode": BARCODES["MILK"], "qty": 2}, {"sku": "CHEESE", "qty": 0.755}]})
     q = r.get_json()
     assert r.status_code == 200
     assert [ln["amount"] for ln in q["lines"]] == [17980, 67875]

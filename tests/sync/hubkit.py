@@ -8,6 +8,7 @@ import os
 import secrets
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -65,7 +66,8 @@ def token() -> str:
 class HubServer:
     """The real hub app on waitress in this process (one hub database per process)."""
 
-    def __init__(self, db_url: str, tmp: Path, max_body: int | None = None, threads: int = 8):
+    def __init__(self, db_url: str, tmp: Path, max_body: int | None = None, threads: int = 8,
+                 notify: str | None = None, **config):
         from sync.hub.app import HubConfig, bind, create_app
         from sync.hub.registry import init_hub
         from sync.hub.vault import load_secret
@@ -73,7 +75,7 @@ class HubServer:
         self.secret = load_secret(db_url, str(tmp / "hub.secret"), create=True)
         self.db = bind(db_url)
         init_hub(self.db, ADMIN, self.secret)
-        cfg = HubConfig(db_url=db_url, secret=self.secret)
+        cfg = HubConfig(db_url=db_url, secret=self.secret, notify=notify, **config)
         if max_body:
             cfg.max_body = max_body
         self.app = create_app(cfg)
@@ -104,6 +106,9 @@ class HubServer:
         return r.status_code, r.json()
 
     def stop(self):
+        notifier = self.app.config.get("HUB_NOTIFIER")
+        if notifier is not None:
+            notifier.stop()
         self.server.stop()
         try:
             self.db.close_all()
@@ -114,8 +119,10 @@ class HubServer:
 class HubProcess:
     """``store-hub serve`` in its own process, so it can be killed with SIGKILL."""
 
-    def __init__(self, db_url: str, secret: str, threads: int = 4):
+    def __init__(self, db_url: str, secret: str, threads: int = 4, extra=()):
         self.db_url, self.secret, self.threads = db_url, secret, threads
+        self.extra = list(extra)  # more `store-hub serve` options
+        self.log = tempfile.TemporaryFile("w+")  # its stderr: one JSON line per request
         self.env = dict(os.environ, STORE_HUB_SECRET=secret)
         self.proc = None
         self.port = None
@@ -127,11 +134,12 @@ class HubProcess:
     def start(self) -> "HubProcess":
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "sync.hub.cli", "serve", "--db", self.db_url, "--port", "0",
-             "--threads", str(self.threads)], env=self.env, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True)
+             "--threads", str(self.threads), *self.extra], env=self.env, stdout=subprocess.PIPE,
+            stderr=self.log, text=True)  # a file: a full pipe would stop the logging hub
         line = self.proc.stdout.readline()
         if "serving on" not in line:
-            raise RuntimeError(f"store-hub did not start: {line} {self.proc.stderr.read()}")
+            self.log.seek(0)
+            raise RuntimeError(f"store-hub did not start: {line} {self.log.read()}")
         self.port = int(line.strip().rstrip("/").rsplit(":", 1)[1])
         return self
 

@@ -194,3 +194,31 @@ def test_a_body_that_is_not_json_is_400(hub):
     body = b"{not json"
     r = requests.post(hub.url + "/hub/v1/events", data=body, headers=signed(tok, body))
     assert r.status_code == 400 and r.json()["error"]["code"] == "malformed_json"
+
+
+def test_the_summary_reports_what_sales_took_off_by_hand(s1):
+    """Issue 19: a sale's manual discounts reach the hub with its event and are reported."""
+    hub, tok = s1
+    ln = {"line_id": 1, "sku": "MILK", "qty": "2.000", "price": 8990, "gross": 17980,
+          "manual_discount": 1798, "discount_reason": "акция", "amount": 16182}
+    r = push_raw(hub.url, tok, "S1", [
+        event("S1", 1, "sale.completed", {
+            "sale_id": 1, "client_ref": "d-1", "total": 16182, "subtotal": 16182, "paid": 16182,
+            "change": 0, "manual_discount": 1798, "discount_approved_by": "maria",
+            "lines": [ln]}),
+        sale(2, 2, 8990)])
+    assert r.status_code == 200, r.text
+    s = summary(hub)
+    assert (s["sales_total"], s["discounts_total"]) == (16182 + 8990, 1798)
+
+
+def test_a_return_without_a_sale_counts_with_the_returns_and_the_stock(s1):
+    hub, tok = s1
+    r = push_raw(hub.url, tok, "S1", [event("S1", 1, "return.without_sale", {
+        "return_id": 1, "kind": "no_receipt", "total": 17980, "shift_id": 1,
+        "reason": "чек утерян", "customer_name": "Иванов", "customer_document": "паспорт",
+        "lines": [{"sku": "MILK", "qty": "2.000", "price": 8990, "amount": 17980}]})])
+    assert r.status_code == 200, r.text
+    s = summary(hub)
+    assert (s["returns_count"], s["returns_total"]) == (1, 17980)
+    assert hub.admin("/hub/v1/stores/S1/stock")[1]["items"] == {"MILK": "2.000"}

@@ -92,6 +92,9 @@ def test_store_hub_pull_drains_the_agent_and_acks(agent, hub):
     assert outbox.acked_through() == outbox.last_seq()
     assert differences(proc.store, hub.url, hub.admin_token) == []
     assert pull_store(hub.db, hub.secret, "S1") == 0
+    # a drained pull is a contact: the store is seen, with nothing left behind
+    seen = next(s for s in hub.admin("/hub/v1/stores")[1]["items"] if s["store_id"] == "S1")
+    assert seen["last_seen_at"] and seen["backlog"] == 0 and seen["status"] == "ok"
 
 
 def test_a_pull_with_the_wrong_token_fails_cleanly(agent, hub):

@@ -65,6 +65,10 @@ def test_a_0_1_0_store_and_hub_upgrade_in_place_and_sell_and_sync(tmp_path):
         assert hub.admin("/hub/v1/deliveries?store_id=S1") == (200, {"items": [], "received": []})
         status, before = hub.admin("/hub/v1/stores/S1/summary")
         assert status == 200 and before["sales_count"] > 0
+        # step 7 kept the lines of the sales and the return 0.1.0 received
+        held = hub.db.execute_sql("SELECT COUNT(DISTINCT sale_id) FROM hub_sale_line").fetchone()
+        assert held[0] == before["sales_count"]
+        assert hub.db.execute_sql("SELECT COUNT(*) FROM hub_return_line").fetchone()[0] > 0
         _point_at(old / "store" / "config.toml", hub.url)
         store = Store.open(old / "store")  # the store upgrades on open
         try:

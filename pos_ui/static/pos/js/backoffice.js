@@ -9,8 +9,11 @@ import { get, post, newRef, session } from "./api.js";
 import { messageLine } from "./widgets.js";
 import { state } from "./state.js";
 import { docLines, qtyText } from "./doclines.js";
+import { people, reports } from "./bo_people.js";
 
-const TABS = [["deliveries", "F2"], ["transfers", "F3"], ["counts", "F4"], ["writeoffs", "F5"]];
+const ALL_TABS = [["deliveries", "F2"], ["transfers", "F3"], ["counts", "F4"], ["writeoffs", "F5"],
+                  ["reports", "F7"], ["people", "F9"]];
+let TABS = ALL_TABS;
 let root = null;
 let nav = null;
 let tab = "deliveries";
@@ -26,7 +29,12 @@ export function buildBackOfficeView(container, navigator) {
   return root;
 }
 
-export function onShow() { show(tab); }
+export function onShow() {
+  // the cashiers tab only for a manager (the server refuses anyone else anyway)
+  TABS = ALL_TABS.filter(([n]) => n !== "people" || state.me?.role === "manager");
+  if (!TABS.some(([n]) => n === tab)) tab = "deliveries";
+  show(tab);
+}
 
 function show(name) {
   tab = name;
@@ -40,6 +48,10 @@ function show(name) {
         btn(t(`bo.tab.${n}`), { key, id: `bo-tab-${n}`, cls: n === name ? "btn-primary" : "",
                                 onclick: () => show(n) })))),
     body);
+  if (name === "people" || name === "reports") {
+    (name === "people" ? people : reports)(body).then((p) => { if (p && tab === name) pane = p; });
+    return;
+  }
   ({ deliveries, transfers, counts, writeoffs })[name]();
 }
 

@@ -17,6 +17,8 @@ export const cart = {
   attempted: false,   // a sale was sent with clientRef and its answer may have been lost
   customer: null,     // {phone, name, bonus_balance, balance_confirmed_at}
   redeem: 0,          // bonus to redeem, kopecks
+  discount: null,     // the receipt's manual discount {percent|amount, reason}; lines carry theirs
+  approval: null,     // {approval_login, approval_pin} of the manager who approved it: memory only
   quote: null,        // the agent's quote for exactly these lines
   quoteError: null,
   quoting: false,
@@ -30,8 +32,9 @@ function emit() {
 }
 
 function save() {
-  const { lines, selected, clientRef, attempted, customer, redeem } = cart;
-  sessionStorage.setItem(KEY, JSON.stringify({ lines, selected, clientRef, attempted, customer, redeem }));
+  const { lines, selected, clientRef, attempted, customer, redeem, discount } = cart;
+  sessionStorage.setItem(KEY, JSON.stringify({ lines, selected, clientRef, attempted, customer, redeem,
+                                               discount }));
 }
 
 export function restore() {
@@ -104,25 +107,46 @@ export function setRedeem(kop) {
   emit();
 }
 
+/** A manual discount on line ``i`` (or the receipt when ``i`` < 0); ``null``: none at all.
+ *  ``approval`` (a manager's login and PIN) goes with the sale; it is never saved. */
+export function setDiscount(i, spec = null, approval = null) {
+  touched();
+  if (i === null) {
+    cart.discount = null;
+    cart.approval = null;
+    for (const l of cart.lines) delete l.discount;
+  } else if (i >= 0 && cart.lines[i]) cart.lines[i].discount = spec;
+  else cart.discount = spec;
+  if (approval) cart.approval = approval;
+  emit();
+}
+
 function reset(notify = true) {
   Object.assign(cart, { lines: [], selected: -1, clientRef: null, attempted: false,
-                        customer: null, redeem: 0, quote: null, quoteError: null });
+                        customer: null, redeem: 0, quote: null, quoteError: null,
+                        discount: null, approval: null });
   cart.version += 1;
   if (notify) emit();
 }
 
 export function clearCart() { reset(true); }
 
-/** Lines as the agent takes them: a barcode (or SKU) and a quantity, never a price. */
+/** Lines as the agent takes them: a barcode (or SKU), a quantity and a manual discount
+ *  with its reason, never a price. */
 export function wireLines() {
-  return cart.lines.map((l) => (l.barcode ? { barcode: l.barcode, qty: qtyWire(l.milli) }
-                                          : { sku: l.sku, qty: qtyWire(l.milli) }));
+  return cart.lines.map((l) => {
+    const w = l.barcode ? { barcode: l.barcode, qty: qtyWire(l.milli) } : { sku: l.sku, qty: qtyWire(l.milli) };
+    if (l.discount) w.discount = l.discount;
+    return w;
+  });
 }
 
 export function saleBody() {
   const body = { lines: wireLines() };
   if (cart.customer) body.customer_phone = cart.customer.phone;
   if (cart.customer && cart.redeem > 0) body.redeem_bonus = cart.redeem;
+  if (cart.discount) body.discount = cart.discount;
+  if (cart.approval) Object.assign(body, cart.approval);
   return body;
 }
 

@@ -12,6 +12,7 @@ import * as sale from "./sale.js";
 import * as returns from "./returns.js";
 import * as shift from "./shift.js";
 import * as backoffice from "./backoffice.js";
+import * as orders from "./orders.js";
 import { startStatus, stopStatus, setAgentReachable, renderStatus, pollStatus } from "./status.js";
 
 const $ = (id) => document.getElementById(id);
@@ -34,6 +35,7 @@ const nav = {
     else if (view === "returns") returns.onShow();
     else if (view === "shift") shift.onShow();
     else if (view === "backoffice") backoffice.onShow();
+    else if (view === "orders") orders.onShow();
   },
 };
 
@@ -47,6 +49,7 @@ function showLogin(message) {
   $("view-login").hidden = false;
   $("tb-lock").hidden = true;
   $("tb-backoffice").hidden = true;
+  $("tb-orders").hidden = true;
   $("tb-cashier").textContent = "";
   $("tb-role").textContent = "";
   $("tb-meta").textContent = "";
@@ -83,6 +86,7 @@ async function enter(cashier) {
   $("view-pos").hidden = false;
   $("tb-lock").hidden = false;
   $("tb-backoffice").hidden = !backoffice.canUse();
+  $("tb-orders").hidden = false;
   lastActivity = Date.now();
   startStatus();
   try { await shift.loadShift(); } catch (e) { state.shift = undefined; }
@@ -195,10 +199,12 @@ function onKey(e) {
   else if (e.altKey && (e.code === "KeyL" || e.key.toLowerCase() === "l")) { lock(); handled = true; }
   else if (topDialog()) handled = topDialog().handleKey(e);
   else if (e.key === "F11" && backoffice.canUse() && !state.busy) { nav.go("backoffice"); handled = true; }
+  else if (e.altKey && (e.code === "KeyO" || e.key.toLowerCase() === "o") && !state.busy) { nav.go("orders"); handled = true; }
   else if (state.view === "sale") handled = sale.saleKey(e);
   else if (state.view === "returns") handled = returns.returnsKey(e);
   else if (state.view === "shift") handled = shift.shiftKey(e);
   else if (state.view === "backoffice") handled = backoffice.backOfficeKey(e);
+  else if (state.view === "orders") handled = orders.ordersKey(e);
   if (handled) {
     e.preventDefault();
     e.stopPropagation();
@@ -231,13 +237,20 @@ function boot() {
   const retHost = h("div", { class: "view-part", id: "part-returns", hidden: true });
   const shiftHost = h("div", { class: "view-part", id: "part-shift", hidden: true });
   const boHost = h("div", { class: "view-part", id: "part-backoffice", hidden: true });
-  pos.append(saleHost, retHost, shiftHost, boHost);
+  const ordHost = h("div", { class: "view-part", id: "part-orders", hidden: true });
+  pos.append(saleHost, retHost, shiftHost, boHost, ordHost);
+  views.orders = ordHost;
+  orders.buildOrdersView(ordHost, nav, (done) => sale.showSaleDone(done));
   views.backoffice = boHost;
   backoffice.buildBackOfficeView(boHost, nav);
   const boButton = h("button", { type: "button", class: "btn btn-top", id: "tb-backoffice", hidden: true,
                                  title: "F11", onclick: () => nav.go("backoffice") },
                      h("kbd", { text: "F11" }), h("span", { text: t("bo.title") }));
   $("tb-lock").before(boButton);
+  const ordButton = h("button", { type: "button", class: "btn btn-top", id: "tb-orders", hidden: true,
+                                  title: "Alt+O", onclick: () => nav.go("orders") },
+                      h("kbd", { text: "Alt+O" }), h("span", { text: t("ord.button") }));
+  boButton.before(ordButton);
   views.sale = saleHost;
   views.returns = retHost;
   views.shift = shiftHost;

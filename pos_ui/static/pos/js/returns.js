@@ -8,6 +8,7 @@ import { get, post, qs, newRef } from "./api.js";
 import * as fmt from "./format.js";
 import { keypad, messageLine, emptyState, beep, burstGuard, approverField } from "./widgets.js";
 import { state, isManager } from "./state.js";
+import { openNoReceiptDialog } from "./noreceipt.js";
 
 let root = null;
 let nav = null;
@@ -56,6 +57,7 @@ function render() {
         h("label", { class: "field" }, h("span", { class: "field-label", text: t("ret.shift") }), shift),
         btn(t("ret.find"), { key: "Enter", cls: "btn-primary btn-lg btn-block", id: "ret-find", onclick: () => find() }),
         findMsg.el,
+        btn(t("nr.button"), { key: "F8", cls: "btn-lg btn-block", id: "ret-no-receipt", onclick: () => noReceipt() }),
         h("h3", { class: "pane-title", text: t("ret.recent") }), recent),
       pane));
   els = { number, shift, findMsg, recent, pane };
@@ -220,6 +222,10 @@ function renderDone() {
       btn(t("ret.to_sale"), { key: "Esc", cls: "btn-lg btn-primary", onclick: () => nav.go("sale") }))));
 }
 
+function noReceipt() {
+  openNoReceiptDialog((r) => { sale = null; done = r; renderSale(); beep(true); });
+}
+
 function pickAll() {
   if (!sale) return;
   for (const l of sale.lines) {
@@ -270,6 +276,7 @@ export function returnsKey(e) {
     case "F2": els.number.focus(); els.number.select(); return true;
     case "F4": pickAll(); return true;
     case "F5": submit(); return true;
+    case "F8": noReceipt(); return true;
     default: return false;
   }
 }

@@ -18,6 +18,9 @@ import { renderReceiptInto, reprint } from "./receipt.js";
 import { watchFiscal, fiscalLine } from "./fiscal.js";
 import { openCustomerDialog, openRedeemDialog } from "./customer.js";
 import { pollStatus } from "./status.js";
+import { openDiscountDialog } from "./discount.js";
+import { loadQuickKeys } from "./quickkeys.js";
+import { letterKeyboard } from "./osk.js";
 
 let els = null;
 let scanQueue = Promise.resolve();
@@ -33,6 +36,7 @@ export function saleKeys() {
     ["F7", t("btn.shift")], ["F8", t("btn.delete")], ["F9", t("btn.receipt")],
     ["F10", t("btn.void")], ["↑ ↓", t("help.select")], ["+ −", t("help.plusminus")],
     ["Del", t("help.del")], ["Esc", t("help.esc")], ["Alt+L", t("btn.lock")],
+    ["Alt+S", t("btn.discount")],
   ];
 }
 
@@ -69,6 +73,7 @@ export function buildSaleView(root, navigator) {
     btn(t("btn.qty"), { key: "F3", id: "btn-qty", onclick: () => editQty() }),
     btn(t("btn.delete"), { key: "F8", id: "btn-delete", onclick: () => deleteSelected() }),
     btn(t("btn.void"), { key: "F10", id: "btn-void", cls: "btn-warn", onclick: () => voidCart() }),
+    btn(t("btn.discount"), { key: "Alt+S", id: "btn-discount", onclick: () => openDiscountDialog(say) }),
     btn(t("btn.return"), { key: "F6", id: "btn-return", onclick: () => nav.go("returns") }),
     btn(t("btn.shift"), { key: "F7", id: "btn-shift", onclick: () => nav.go("shift") }),
     btn(t("btn.receipt"), { key: "F9", id: "btn-receipt", onclick: () => showLastReceipt() }),
@@ -78,6 +83,7 @@ export function buildSaleView(root, navigator) {
     h("div", { class: "sale-left" },
       h("div", { class: "scanbar" },
         h("div", { class: "scan-wrap" }, h("span", { class: "scan-icon", "aria-hidden": "true" }), scan)),
+      h("div", { class: "quick-keys", id: "quick-keys", hidden: true }),
       banner, cartBox, receiptBox, msg),
     h("aside", { class: "sale-side" },
       h("div", { class: "total-box", id: "total-box" }, totalLabel, totalValue, totalMeta),
@@ -556,7 +562,8 @@ export function openSearch(initial = "") {
   };
   const dlg = openDialog({
     title: t("search.title"), cls: "dialog-lg dialog-search",
-    body: h("div", { class: "search" }, input, status, list),
+    body: h("div", { class: "search" }, input, status, list,
+            state.ui.touch_keyboard ? letterKeyboard(input) : null),
     onKey: (e) => {
       if (e.key === "ArrowDown") { sel = Math.min(sel + 1, items.length - 1); paint(); return true; }
       if (e.key === "ArrowUp") { sel = Math.max(sel - 1, 0); paint(); return true; }
@@ -573,16 +580,19 @@ export function openSearch(initial = "") {
     ],
   });
   if (initial) run(); else text(status, t("search.hint"));
-  dlg.done.then(async (p) => {
-    if (!p) return focusScan();
-    if (lastSale && isEmpty()) newSale(false);
-    let milli = 1000;
-    if (p.unit === "kg") { milli = await askWeight(p); if (!milli) return focusScan(); }
-    addProduct({ ...p, barcode: null }, milli);
-    beep(true);
-    say(`${p.name} — ${fmt.qty(milli, p.unit)} × ${fmt.money(p.price)}`, "ok");
-    focusScan();
-  });
+  dlg.done.then((p) => (p ? addChosen(p) : focusScan()));
+}
+
+/** A product chosen by name (the search, a quick key): one piece, or its weight. */
+async function addChosen(p) {
+  if (anyDialog()) return;
+  if (lastSale && isEmpty()) newSale(false);
+  let milli = 1000;
+  if (p.unit === "kg") { milli = await askWeight(p); if (!milli) return focusScan(); }
+  addProduct({ ...p, barcode: null }, milli);
+  beep(true);
+  say(`${p.name} — ${fmt.qty(milli, p.unit)} × ${fmt.money(p.price)}`, "ok");
+  focusScan();
 }
 
 export function openHelp() {
@@ -598,6 +608,7 @@ export function openHelp() {
 /** Keys on the sale screen (no dialog open). Returns true when the key was used. */
 export function saleKey(e) {
   const emptyField = !els.scan.value;
+  if (e.altKey && e.code === "KeyS") { openDiscountDialog(say); return true; }
   switch (e.key) {
     case "F1": openHelp(); return true;
     case "F2": openSearch(); return true;
@@ -641,6 +652,7 @@ export async function afterLogin() {
     const sale = await resolvePendingSale();
     if (sale) showSaleDone(sale);
   }
+  if (els) loadQuickKeys(els.view.querySelector("#quick-keys"), (p) => { scanQueue = scanQueue.then(() => addChosen(p)).catch(() => {}); });
   render();
 }
 

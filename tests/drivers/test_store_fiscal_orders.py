@@ -1,0 +1,61 @@
+"""A pick-up order paid online, handed over in the store: the register receipt settles the
+advance (ФФД tag 1214 = 4 "полный расчёт" on every line, the prepayment in FF45 sum 14,
+"зачёт аванса"), and the emulated Shtrih-M refuses an advance on any other sign."""
+
+import pytest
+
+from agent import orders
+from drivers.fiscal.emulator_device import DeviceFault, EmulatedRegister
+
+from .test_store_fiscal_money import shop  # noqa: F401 - the fixture
+
+
+def _ready(api, store, order_id, prepaid, lines):
+    with store.db.write():
+        orders.placed(store, {"order_id": order_id, "store_id": store.store_id,
+                              "lines": lines, "prepaid": prepaid})
+    for i, status in enumerate(("accepted", "assembled", "ready")):
+        r = api.post(f"/api/v1/orders/{order_id}/status",
+                     {"client_ref": f"{order_id}-{i}", "status": status})
+        assert r.status_code == 200, r.text
+
+
+def test_prepaid_order_receipt_settles_the_advance(shop):  # noqa: F811
+    api, emu, store = shop
+    _ready(api, store, "P-1", 2 * 45900, [{"sku": "COFFEE", "qty": "2", "price": 45900}])
+    sale = api.post("/api/v1/orders/P-1/collect", {"client_ref": "p1", "payments": []})
+    assert sale.status_code == 201, sale.text
+    got = api.settled(f"/api/v1/sales/{sale.json()['sale_id']}")
+    assert got["status"] == "done", got
+    receipt = emu.receipts()[-1]
+    assert receipt["total"] == 91800 and receipt["payments"] == {"advance": 91800}
+    assert receipt["payments_raw"][13] == 91800
+    assert {ln["payment_method"] for ln in receipt["lines"]} == {4}
+
+
+def test_partly_prepaid_order_pays_the_rest_in_cash(shop):  # noqa: F811
+    api, emu, store = shop
+    _ready(api, store, "P-2", 5000, [{"sku": "BREAD", "qty": "2", "price": 5450}])
+    sale = api.post("/api/v1/orders/P-2/collect", {
+        "client_ref": "p2", "payments": [{"method": "cash", "amount": 10000}]})
+    assert sale.status_code == 201, sale.text
+    assert api.settled(f"/api/v1/sales/{sale.json()['sale_id']}")["status"] == "done"
+    receipt = emu.receipts()[-1]
+    assert receipt["payments"] == {"advance": 5000, "cash": 10000}
+    assert receipt["change"] == 10000 + 5000 - 10900
+
+
+def test_the_register_refuses_an_advance_on_a_receipt_that_is_not_a_full_settlement():
+    reg = EmulatedRegister(shift_open=True)
+    reg._start_receipt("sale")
+    reg.receipt["lines"].append({"name": "x", "qty_micro": 1_000_000, "price": 100,
+                                 "amount": 100, "vat_byte": 8, "vat": "none",
+                                 "department": 0, "payment_method": 1, "subject": 1})
+    payments = [0] * 16
+    payments[13] = 100
+    with pytest.raises(DeviceFault) as e:
+        reg._close(payments, 1)
+    assert e.value.code == 0x33
+    reg.receipt["lines"][0]["payment_method"] = 4
+    change, doc = reg._close(payments, 1)
+    assert change == 0 and doc["payments"] == {"advance": 100}
