@@ -35,7 +35,7 @@ from peewee import fn
 from . import clock, outbox, receipts, voids
 from .backup import recovery_pending
 from .errors import Conflict
-from .models import Cashier, Sale, SaleReturn, Shift
+from .models import Cashier, CashMove, Sale, SaleReturn, Shift
 from .ports import failure_message, needs_person
 from .worker import Worker
 
@@ -46,6 +46,13 @@ log = logging.getLogger("store_agent.fiscal")
 
 X_TIMEOUT = 5.0  # seconds the X report waits for the register
 Z_WAIT = 3.0  # seconds the shift close waits for the register's Z before answering pending
+
+
+# What the register owes, oldest first across them: (kind, model, status, time).
+_QUEUES = (("sale", Sale, Sale.fiscal_status, Sale.created_at),
+           ("return", SaleReturn, SaleReturn.fiscal_status, SaleReturn.created_at),
+           ("deposit", Shift, Shift.fiscal_cash_status, Shift.opened_at),
+           ("cash", CashMove, CashMove.fiscal_status, CashMove.created_at))
 
 
 class StillPending(Exception):
@@ -67,7 +74,7 @@ class FiscalWorker(Worker):
         store.on("fiscal.retry", self.poke)
         store.on("shift.closed", self.poke)  # its Z is due
         store.on("shift.opened", self._shift_opened)
-        store.on("cash.moved", self._cash_moved)
+        store.on("cash.moved", self.poke)  # the cash moves are queued like receipts
 
     # -- commands for the register, run on the worker thread ------------------------------
     def job_stamp(self):
@@ -84,10 +91,6 @@ class FiscalWorker(Worker):
         ``shift_opening`` (and ``wait_idle`` covers it)."""
         self.shift_opening = self.submit(lambda reg, name: reg.open_shift(name), self.register,
                                          cashier_name)
-
-    def _cash_moved(self, kind: str, amount: int, **_):
-        fn = (lambda reg, a: reg.cash_in(a)) if kind == "in" else (lambda reg, a: reg.cash_out(a))
-        self.submit(fn, self.register, amount)
 
     def z_status(self, shift_id: int, wait: float = Z_WAIT) -> dict:
         """The register's Z of a closed shift: waits up to ``wait`` s for it to settle, then
@@ -120,15 +123,20 @@ class FiscalWorker(Worker):
         super().stop(timeout)
 
     def _next(self):
+        """The oldest document the register owes: a sale, a return, a shift's opening cash
+        deposit or a cash in/out, as ``(kind, id, at)``; ``None`` when there is none."""
         if recovery_pending(Sale._meta.database):  # restored: the hub may hold the outcome
             return None
-        sale = Sale.select(Sale.id).where(Sale.fiscal_status == "pending").order_by(Sale.id).first()
-        ret = (SaleReturn.select(SaleReturn.id).where(SaleReturn.fiscal_status == "pending")
-               .order_by(SaleReturn.id).first())
-        if sale and ret:  # oldest first across both
-            return ("sale", sale.id) if Sale.get_by_id(sale.id).created_at <= \
-                SaleReturn.get_by_id(ret.id).created_at else ("return", ret.id)
-        return ("sale", sale.id) if sale else (("return", ret.id) if ret else None)
+        heads = []
+        for kind, model, status, at in _QUEUES:
+            row = (model.select(model.id, at).where(status == "pending").order_by(model.id)
+                   .first())
+            if row is not None:
+                heads.append((getattr(row, at.name), kind, row.id))
+        if not heads:
+            return None
+        at, kind, row_id = min(heads)
+        return kind, row_id, at
 
     def _z_due(self, item) -> Shift | None:
         """A closed shift whose Z the register owes, once that shift's receipts are settled;
@@ -139,10 +147,8 @@ class FiscalWorker(Worker):
                  .first())
         if shift is None:
             return None
-        if item is not None:
-            model = Sale if item[0] == "sale" else SaleReturn
-            if model.get_by_id(item[1]).created_at <= shift.closed_at:
-                return None  # a receipt of that shift goes first
+        if item is not None and item[2] <= shift.closed_at:
+            return None  # a receipt (or cash) of that shift goes first
         return shift
 
     def run_jobs(self, until=None) -> None:
@@ -169,12 +175,45 @@ class FiscalWorker(Worker):
                 if shift is not None:
                     if not self._close_register_shift(shift):
                         raise StillPending()
-                elif item is not None and not self._fiscalize(*item):
+                elif item is not None and not self._settle(*item[:2]):
                     raise StillPending()
         return 0
 
     def _message(self, e: BaseException) -> str:
         return failure_message(e, self.lang)
+
+    def _settle(self, kind: str, row_id: int) -> bool:
+        return (self._move_cash(kind, row_id) if kind in ("deposit", "cash")
+                else self._fiscalize(kind, row_id))
+
+    def _move_cash(self, kind: str, row_id: int) -> bool:
+        """Put the drawer's cash on the register: a shift's opening cash (внесение) or a
+        cash in/out; retried like a receipt (the driver never does one twice)."""
+        if kind == "deposit":
+            model, status_field, error_field = Shift, "fiscal_cash_status", "fiscal_cash_error"
+            row = Shift.get_by_id(row_id)
+            direction, amount = "in", row.opening_cash
+        else:
+            model, status_field, error_field = CashMove, "fiscal_status", "fiscal_error"
+            row = CashMove.get_by_id(row_id)
+            direction, amount = row.kind, row.amount
+        try:
+            (self.register.cash_in if direction == "in" else self.register.cash_out)(amount)
+        except Exception as e:
+            message = self._message(e)[:300]
+            status = "failed" if needs_person(e) else "pending"
+            with self.store.db.write():
+                model.update({status_field: status, error_field: message}).where(
+                    model.id == row_id).execute()
+            self.last_error = message
+            log.warning("cash %s of %s (%s %s) failed (%s): %s", direction, amount, kind,
+                        row_id, status, message)
+            return False
+        with self.store.db.write():
+            model.update({status_field: "done", error_field: None}).where(
+                model.id == row_id).execute()
+        self.last_error = None
+        return True
 
     def _fiscalize(self, kind: str, row_id: int) -> bool:
         model = Sale if kind == "sale" else SaleReturn
@@ -244,10 +283,14 @@ class FiscalWorker(Worker):
             Shift.fiscal_z_status.in_(("pending", "failed"))).group_by(Shift.fiscal_z_status)
             .tuples())
         z_pending, z_failed = z.get("pending", 0), z.get("failed", 0)
-        state = ("error" if (self.last_error and (pending or z_pending)) or failed or z_failed
-                 else "online")
+        cash = {st: (CashMove.select().where(CashMove.fiscal_status == st).count()
+                     + Shift.select().where(Shift.fiscal_cash_status == st).count())
+                for st in ("pending", "failed")}
+        state = ("error" if (self.last_error and (pending or z_pending or cash["pending"]))
+                 or failed or z_failed or cash["failed"] else "online")
         return {"state": state, "pending": pending, "failed": failed, "z_pending": z_pending,
-                "z_failed": z_failed, "message": self.last_error}
+                "z_failed": z_failed, "cash_pending": cash["pending"],
+                "cash_failed": cash["failed"], "message": self.last_error}
 
 
 def open_receipts(limit: int = 200) -> list[dict]:

@@ -215,8 +215,18 @@ STEP_12 = [
     'INSERT INTO "product_fts" ("product_fts") VALUES (\'rebuild\')',
 ]
 
+# Step 13: the drawer's cash on the fiscal register (agent/fiscal_queue.py): the opening
+# cash deposited when a shift opens (shift.fiscal_cash_status) and every cash in/out
+# (cash_move.fiscal_status) wait for the register like receipts: pending / done / failed.
+STEP_13 = [
+    'ALTER TABLE "shift" ADD COLUMN "fiscal_cash_status" VARCHAR(255)',
+    'ALTER TABLE "shift" ADD COLUMN "fiscal_cash_error" VARCHAR(255)',
+    'ALTER TABLE "cash_move" ADD COLUMN "fiscal_status" VARCHAR(255)',
+    'ALTER TABLE "cash_move" ADD COLUMN "fiscal_error" VARCHAR(255)',
+]
+
 STEPS: list[list[str]] = [STEP_1, STEP_2, STEP_3, STEP_4, STEP_5, STEP_6, STEP_7, STEP_8,
-                          STEP_9, STEP_10, STEP_11, STEP_12]
+                          STEP_9, STEP_10, STEP_11, STEP_12, STEP_13]
 
 
 def current_version() -> int:

@@ -120,6 +120,8 @@ class Shift(BaseModel):
     fiscal_z_error = CharField(null=True)
     fiscal_z_document = IntegerField(null=True)
     fiscal_z_receipts = IntegerField(null=True)
+    fiscal_cash_status = CharField(null=True)  # the opening cash deposit on the register
+    fiscal_cash_error = CharField(null=True)
 
     class Meta:
         indexes = ((("register_id", "number"), True),)
@@ -133,6 +135,8 @@ class CashMove(BaseModel):
     reason = CharField()
     cashier = ForeignKeyField(Cashier)
     created_at = CharField()
+    fiscal_status = CharField(null=True)  # pending | done | failed (with a register)
+    fiscal_error = CharField(null=True)
 
 
 class Sale(BaseModel):

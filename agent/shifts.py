@@ -38,7 +38,9 @@ def open_shift(store, session, opening_cash) -> dict:
                   .scalar() or 0) + 1
         shift = Shift.create(register_id=register_id, number=number, cashier=session.cashier,
                              opened_at=clock.iso(), opening_cash=opening_cash,
-                             open_marker=register_id)
+                             open_marker=register_id,
+                             fiscal_cash_status=(  # deposited on the register (внесение)
+                                 "pending" if store.fiscal_enabled and opening_cash else None))
         outbox.emit("shift.opened", {"shift_id": shift.id, "number": number,
                                      "register_id": register_id, "opening_cash": opening_cash,
                                      "cashier": session.cashier.login})
@@ -67,7 +69,8 @@ def cash_move(store, session, kind, amount, reason, approval_pin=None,
             raise Conflict("there is not that much cash in the drawer", field="amount",
                            code="not_enough_cash")
         CashMove.create(shift=shift, kind=kind, amount=amount, reason=reason.strip()[:200],
-                        cashier=session.cashier, created_at=clock.iso())
+                        cashier=session.cashier, created_at=clock.iso(),
+                        fiscal_status="pending" if store.fiscal_enabled else None)
         outbox.emit("cash.moved", {"shift_id": shift.id, "kind": kind, "amount": amount,
                                    "reason": reason.strip()[:200],
                                    "cashier": session.cashier.login,
