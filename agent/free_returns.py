@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from . import cashiers, clock, outbox, shifts, stock
 from .catalog import product_by_sku
-from .errors import Invalid, NotFound, require_client_ref
+from .errors import Conflict, Invalid, NotFound, require_client_ref
 from .models import Barcode, Product, Refund, ReturnItem, SaleReturn
-from .money import line_amount, parse_qty, qty_str, require_amount
+from .money import format_major, line_amount, parse_qty, qty_str, require_amount
 
 MAX_LINES = 100
 MAX_TEXT = 200
@@ -71,6 +71,18 @@ def parse_lines(lines) -> list[dict]:
     return out
 
 
+def require_catalog_prices(items: list[dict]) -> None:
+    """A line priced by the cashier (no receipt, or another store's sale while the hub is out
+    of reach) is refunded at most at the catalog price."""
+    for i, it in enumerate(items):
+        catalog = it["product"].price
+        if it["price"] > catalog:
+            raise Conflict(f"lines[{i}]: {it['product'].name} costs {format_major(catalog)} in "
+                           f"the catalog; a refund price above it is refused",
+                           field=f"lines[{i}].price", code="price_above_catalog",
+                           catalog_price=catalog)
+
+
 def customer(body: dict) -> tuple[str, str]:
     c = body.get("customer")
     if not isinstance(c, dict):
@@ -118,10 +130,13 @@ def record(store, session, client_ref: str, kind: str, items: list[dict], refund
     ``bonus_phone`` here, as far as the balance goes."""
     from .returns import get
     total = sum(it["amount"] for it in items)
+    if kind == "no_receipt" or (kind == "foreign" and (extra or {}).get("offline")):
+        require_catalog_prices(items)
     with store.db.write():
         if (found := existing(client_ref)) is not None:
             return found, False
         shift = shifts.require_open(session.register_id)
+        shifts.require_cash(shift, refunds)
         shift.last_receipt_number += 1
         shift.save()
         now = clock.iso()

@@ -151,6 +151,7 @@ def commit(store, session, body: dict) -> tuple[dict, bool]:
             withheld = loyalty.settle_return(sale.customer_phone, owed, restored, total)
         total -= withheld
         refunds = _allocate_refunds(body.get("refunds"), total, refundable_by_method(sale))
+        shifts.require_cash(shift, refunds)
         shift.last_receipt_number += 1
         shift.save()
         now = clock.iso()

@@ -11,7 +11,7 @@ from peewee import fn
 from . import clock, outbox, sql
 from .errors import Conflict, Invalid
 from .models import CashMove, Payment, Refund, Sale, SaleReturn, Shift
-from .money import require_amount
+from .money import format_major, require_amount
 
 METHODS = ("cash", "card")
 
@@ -78,6 +78,16 @@ def cash_move(store, session, kind, amount, reason, approval_pin=None,
         x = report(shift)
     store.notify("cash.moved", kind=kind, amount=amount)
     return x
+
+
+def require_cash(shift: Shift, refunds) -> None:
+    """A cash refund is paid from the drawer: never more than the cash it should hold."""
+    cash = sum(a for m, a in refunds if m == "cash")
+    there = report(shift)["expected_cash"]
+    if cash > there:
+        raise Conflict(f"not enough cash in the drawer for a refund of {format_major(cash)}: "
+                       f"it should hold {format_major(max(there, 0))}", field="refunds",
+                       code="not_enough_cash", expected_cash=there)
 
 
 def report(shift: Shift) -> dict:
