@@ -19,12 +19,16 @@ role or ``approval_login`` + ``approval_pin`` (``cashiers.approve``, audited).
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 
 from .errors import Invalid
 from .money import line_amount, require_amount
 
 MAX_REASON = 200
+
+
+_PERCENT = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,2})?")  # strict: no exponent, sign or "5."
 
 
 def _half_up_div(numerator: int, denominator: int) -> int:
@@ -34,6 +38,9 @@ def _half_up_div(numerator: int, denominator: int) -> int:
 def _percent(value, field: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, str, Decimal)):
         raise Invalid(f"{field} must be a percent like \"10\" or \"2.5\"", field=field)
+    if not _PERCENT.fullmatch(value.strip() if isinstance(value, str) else str(value)):
+        raise Invalid(f"{field} must be a percent like \"10\" or \"2.5\": digits and at most "
+                      "2 decimals", field=field)
     try:
         pct = Decimal(value.strip() if isinstance(value, str) else value)
     except InvalidOperation:

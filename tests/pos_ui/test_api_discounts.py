@@ -128,6 +128,14 @@ def test_a_price_override_needs_a_manager(cashier, manager, open_shift):
     ([{"sku": "MILK", "price": 5000}], MGR, "lines[0].reason"),
     ([{"sku": "MILK"}], {"discount": {"amount": 9000, "reason": "x"}}, "discount.amount"),
     ([{"sku": "MILK"}], {"discount": {"percent": "100.5", "reason": "x"}}, "discount.percent"),
+    # strict decimal syntax (fix 28): no exponent, sign, spaces inside, or a float
+    ([{"sku": "MILK", "discount": {"percent": "1e2", "reason": "x"}}], {},
+     "lines[0].discount.percent"),
+    ([{"sku": "MILK"}], {"discount": {"percent": "1E1", "reason": "x"}}, "discount.percent"),
+    ([{"sku": "MILK"}], {"discount": {"percent": "+5", "reason": "x"}}, "discount.percent"),
+    ([{"sku": "MILK"}], {"discount": {"percent": "5.", "reason": "x"}}, "discount.percent"),
+    ([{"sku": "MILK"}], {"discount": {"amount": "100", "reason": "x"}}, "discount.amount"),
+    ([{"sku": "MILK"}], {"discount": {"amount": 100.0, "reason": "x"}}, "discount.amount"),
     ([{"sku": "MILK"}], {"discount": {"percent": "10", "reason": "  "}}, "discount.reason"),
 ])
 def test_bad_discounts_are_refused_and_write_nothing(cashier, open_shift, lines, extra, field):
