@@ -46,6 +46,7 @@ ROUTES = [
     ("post", "/api/v1/session", "Sign in with login and PIN (application/json only)",
      {"login": TEXT, "pin": {"type": "string"}, "register": TEXT}, {}, ("200",)),
     ("get", "/api/v1/session", "Who is signed in", None, {}, ("200",)),
+    ("delete", "/api/v1/session", "Sign out (the token stops working)", None, {}, ("200",)),
     ("post", "/api/v1/approvals", "A manager approves an action the screen guards",
      {"action": TEXT, **APPROVAL}, {}, ("200",)),
     ("get", "/api/v1/products/lookup", "A product by barcode", None, {"barcode": TEXT},
@@ -54,6 +55,9 @@ ROUTES = [
      {"q": TEXT, "limit": {"type": "integer", "minimum": 1, "maximum": 200}}, ("200",)),
     ("post", "/api/v1/shifts/open", "Open a shift", {"opening_cash": MONEY}, {}, ("201",)),
     ("get", "/api/v1/shifts/current", "The X report of the open shift", None, {}, ("200",)),
+    ("post", "/api/v1/shifts/close", "Close the open shift with the counted cash (the Z "
+     "report; with a fiscal register its Z in fiscal_z)", {"counted_cash": MONEY}, {},
+     ("200",)),
     ("post", "/api/v1/shifts/cash", "Cash into or out of the drawer (out: a manager)",
      {"kind": {"enum": ["in", "out"]}, "amount": MONEY, "reason": TEXT, **APPROVAL}, {},
      ("201",)),
@@ -198,6 +202,7 @@ PATH_PARAMS = {"sale_id": ID, "return_id": ID, "shift_id": ID, "phone": {"type":
 
 
 REQUIRED = {"/api/v1/session": ("login", "pin"), "/api/v1/shifts/open": ("opening_cash",),
+            "/api/v1/shifts/close": ("counted_cash",),
             "/api/v1/shifts/cash": ("kind", "amount", "reason"),
             "/api/v1/stock/moves": ("kind", "client_ref", "lines"),
             "/api/v1/sales/quote": ("lines",), "/api/v1/sales": ("client_ref", "lines", "payments"),
