@@ -11,6 +11,9 @@ or overridden price x qty, less every manual discount), so everything downstream
 cap and accrual on money paid, VAT, the fiscal register's net amounts, proportional
 returns) works from it unchanged.  ``gross`` keeps price x qty and ``manual_discount`` the
 kopecks taken off by hand; ``catalog_price`` is set only when the price was overridden.
+An override below the catalog price is a manual reduction: the line keeps the catalog price
+and gross, and the difference is its manual discount (receipt, fiscal net, hub discounts);
+one above it is a new price (price and gross at it, no discount).
 
 Past ``[sales] cashier_discount_limit`` percent (any line's manual reduction against its
 catalog amount), and for any price override, the sale needs a manager: the session's own
@@ -128,8 +131,11 @@ def apply(lines: list[dict], raw_lines: list, body: dict, limit_percent: int) ->
             reason = _reason(raw.get("reason") or inner, f"{f}.reason")
             if price != ln["price"]:
                 ln["catalog_price"] = ln["price"]
-                ln["price"] = price
-                ln["gross"] = ln["amount"] = line_amount(price, ln["qty_milli"])
+                ln["amount"] = line_amount(price, ln["qty_milli"])
+                if price > ln["price"]:  # above the catalog: a new price, no discount
+                    ln["gross"], ln["price"] = ln["amount"], price
+                else:  # below: a manual reduction from the catalog gross
+                    ln["manual_discount"] = catalog_gross - ln["amount"]
                 ln["discount_reason"] = reason
                 overrides.append(ln["line_no"])
                 reasons.append(reason)

@@ -110,7 +110,25 @@ def test_a_price_override_needs_a_manager(cashier, manager, open_shift):
                                             "payments": [{"method": "cash", "amount": 4000}]})
     assert r.status_code == 403
     sale = manager.sell(lines)  # a manager's own session approves
-    assert sale["lines"][0]["price"] == 4000 and sale["discount_approved_by"] == "maria"
+    assert sale["total"] == 4000 and sale["discount_approved_by"] == "maria"
+    # fix 28: an override below the catalog is a manual reduction from the catalog price
+    # (this test asserted the line's price 4000 before: the line now reads 54.50 - 14.50)
+    assert (sale["lines"][0]["price"], sale["lines"][0]["gross"]) == (5450, 5450)
+
+
+def test_an_override_below_the_catalog_counts_as_a_manual_discount(store, manager, open_shift):
+    sale = manager.sell([{"sku": "BREAD", "price": 5000, "reason": "уценка"},
+                         {"sku": "MILK", "price": 9990, "reason": "новая цена"}])
+    bread, milk = sale["lines"]
+    assert (bread["gross"], bread["manual_discount"], bread["amount"]) == (5450, 450, 5000)
+    assert bread["catalog_price"] == 5450
+    assert (milk["gross"], milk["manual_discount"], milk["amount"]) == (9990, 0, 9990)
+    assert sale["manual_discount"] == 450 and sale["total"] == 5000 + 9990
+    doc = receipts.for_sale(store, sale["sale_id"])
+    assert doc.discount_total == 450 and doc.gross_total == 5450 + 9990
+    ev = json.loads(Outbox.select().where(Outbox.type == "sale.completed").get().payload)
+    assert [(ln["gross"], ln["manual_discount"]) for ln in ev["lines"]] == [(5450, 450),
+                                                                             (9990, 0)]
 
 
 @pytest.mark.parametrize("lines,extra,field", [
