@@ -1,7 +1,8 @@
 """Sale and return lines at the hub (schema step 8): what sold, by product, so the office
 can report by product and see returns by line.
 
-Filled from the ``sale.completed`` and ``sale.returned`` payloads the stores already send
+Filled from the ``sale.completed``, ``sale.returned`` and ``return.without_sale`` (sale_id
+0: without a receipt, or another store's sale) payloads the stores already send
 (``agent/event_schema.py``), inside the same ingest transaction as the sale's header, once
 per event (an event is applied only when its row is new).  ``amount`` is the line before its
 discounts (manual and bonus), ``net`` after them, ``vat`` the VAT in ``net`` at the line's rate.
@@ -82,7 +83,7 @@ class LineBatch:
     def on(self, e) -> None:
         if e.type == "sale.completed":
             self._sale(e)
-        elif e.type == "sale.returned":
+        elif e.type in ("sale.returned", "return.without_sale"):
             self._return(e)
 
     def _sale(self, e) -> None:
@@ -106,7 +107,9 @@ class LineBatch:
         p = e.payload
         at = p.get("created_at") or e.occurred_at
         for no, ln in enumerate(p.get("lines") or [], 1):
-            self.returns.append((self.store_id, p["return_id"], no, p["sale_id"],
+            # a return with no sale of this store behind it (without a receipt, or of
+            # another store's sale) counts for the returning store with sale_id 0
+            self.returns.append((self.store_id, p["return_id"], no, _id(p.get("sale_id")) or 0,
                                  _id(ln.get("line_id")), ln["sku"],
                                  event_schema.qty_milli(ln["qty"], "qty"),
                                  _int(ln.get("amount")), at))
@@ -140,7 +143,7 @@ def backfill(db) -> None:
         while True:
             rows = sql.rows("SELECT seq, type, payload, occurred_at FROM hub_event WHERE "
                             "store_id = ? AND seq > ? AND type IN ('sale.completed', "
-                            "'sale.returned') ORDER BY seq LIMIT 500", (store_id, after))
+                            "'sale.returned', 'return.without_sale') ORDER BY seq LIMIT 500", (store_id, after))
             if not rows:
                 break
             batch = LineBatch(sql, store_id)

@@ -87,3 +87,25 @@ def test_report_counts_a_manual_discount_with_the_bonus_share(any_hub):
     milk = {r["sku"]: r for r in report(hub, "product")}["MILK"]
     assert milk["amount"] == 17980 and milk["discount"] == 1798 + 500
     assert milk["net"] == 17980 - 1798 - 500
+
+
+def test_report_by_product_counts_returns_without_a_sale_here(sold):
+    """Fix 28 #5: a return without a receipt and a return of another store's sale
+    (``return.without_sale``) count in the returning store's by-product "returned"."""
+    now = at(60)
+
+    def without_sale(return_id, kind, qty, **extra):
+        return {"return_id": return_id, "client_ref": f"r{return_id}", "kind": kind,
+                "total": 8990 * qty, "created_at": now, "reason": "чек утерян",
+                "lines": [{"sku": "MILK", "qty": f"{qty}.000", "price": 8990,
+                           "amount": 8990 * qty}], **extra}
+
+    b_token = sold.add_store("B2")
+    push(sold, b_token, "B2", [
+        ev("B2", 1, "return.without_sale",
+           without_sale(1, "foreign", 1, origin_store="A", origin_sale="1"), now),
+        ev("B2", 2, "return.without_sale", without_sale(2, "no_receipt", 2), now)])
+    milk = {r["sku"]: r for r in report(sold, "product")}["MILK"]
+    assert milk["returned_qty"] == "4.000" and milk["returned_amount"] == 8495 + 3 * 8990
+    mine = {r["sku"]: r for r in report(sold, "product", "&store_id=B2")}
+    assert mine["MILK"]["returned_qty"] == "3.000" and mine["MILK"]["qty"] == "0.000"
