@@ -246,13 +246,15 @@ def _sale_plan(store, row: dict) -> dict:
             bonus = loyalty.plan(store, row["customer_phone"], lines, 0)
         except NotFound:  # not a loyalty customer here: nothing to earn
             bonus = None
-    if bonus:
+    done = 0
+    for ln in lines:  # the site's redemption is a discount share on the lines, always
+        upto = done + ln["amount"]
+        ln["discount"] = share(redeemed, upto, subtotal) - share(redeemed, done, subtotal)
+        done = upto
+    if bonus:  # a loyalty customer here earns on what is left of each line
         from . import loyalty
-        done, earn, pct = 0, 0, store.config.get("loyalty", "accrual_percent")
-        for ln in lines:  # the site's redemption shared over the lines, earning nothing
-            upto = done + ln["amount"]
-            ln["discount"] = share(redeemed, upto, subtotal) - share(redeemed, done, subtotal)
-            done = upto
+        earn, pct = 0, store.config.get("loyalty", "accrual_percent")
+        for ln in lines:
             if ln["bonus_earned"]:
                 ln["bonus_earned"] = loyalty.accrual_for(ln["amount"] - ln["discount"], pct)
             earn += ln["bonus_earned"]

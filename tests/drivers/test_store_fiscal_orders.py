@@ -4,7 +4,7 @@ advance (ФФД tag 1214 = 4 "полный расчёт" on every line, the prep
 
 import pytest
 
-from agent import orders
+from agent import orders, sql
 from drivers.fiscal.emulator_device import DeviceFault, EmulatedRegister
 
 from .test_store_fiscal_money import shop  # noqa: F401 - the fixture
@@ -59,3 +59,34 @@ def test_the_register_refuses_an_advance_on_a_receipt_that_is_not_a_full_settlem
     reg.receipt["lines"][0]["payment_method"] = 4
     change, doc = reg._close(payments, 1)
     assert change == 0 and doc["payments"] == {"advance": 100}
+
+
+@pytest.mark.parametrize("phone", ["+79005550000", None])
+def test_a_site_redemption_without_a_loyalty_customer_is_a_discount_on_the_lines(shop, phone):  # noqa: F811
+    """The hub covered the redemption from the site's own balance; the store need not know
+    the customer: the lines still carry it as their discount and add up to the total."""
+    api, emu, store = shop
+    with store.db.write():
+        orders.placed(store, {"order_id": "B-1", "store_id": store.store_id,
+                              "customer_phone": phone, "bonus_redeemed": 8000,
+                              "lines": [{"sku": "MILK", "qty": "1", "price": 8990}]})
+    for i, status in enumerate(("accepted", "assembled", "ready")):
+        r = api.post("/api/v1/orders/B-1/status", {"client_ref": f"b-{i}", "status": status})
+        assert r.status_code == 200, r.text
+    sale = api.post("/api/v1/orders/B-1/collect", {
+        "client_ref": "b1", "payments": [{"method": "cash", "amount": 990}]})
+    assert sale.status_code == 201, sale.text
+    sale_id = sale.json()["sale_id"]
+    assert api.settled(f"/api/v1/sales/{sale_id}")["status"] == "done"
+    got = api.get(f"/api/v1/sales/{sale_id}").json()
+    assert got["total"] == 990
+    assert emu.receipts()[-1]["total"] == 990
+    preview = api.get(f"/api/v1/receipts/{sale_id}")
+    assert preview.status_code == 200, preview.text
+    lines = preview.json()["receipt"]["lines"]
+    assert sum(ln["amount"] for ln in lines) == 990 and lines[0]["discount"] == 8000
+    with store.db.write():  # a sale stored before the fix: lines 8990, total 990
+        sql.insert("UPDATE sale_line SET discount = 0 WHERE sale_id = ?", (sale_id,))
+    broken = api.get(f"/api/v1/receipts/{sale_id}")
+    assert broken.status_code == 409, broken.text
+    assert broken.json()["error"]["code"] == "receipt_inconsistent"
