@@ -22,7 +22,7 @@ from flask import jsonify, request
 
 from agent import event_schema
 
-from . import validate
+from . import order_bonus, validate
 from .db import retrying
 from .errors import BadRequest, Conflict, NotFound
 from .sql import Sql, iso
@@ -110,6 +110,7 @@ def place(db, data, by: str) -> tuple[int, dict]:
                 (o["order_id"], o["store_id"], "new", o["customer_phone"],
                  json.dumps(o["lines"], ensure_ascii=False), o["prepaid"], o["bonus_redeemed"],
                  o["total"], digest, by, at, at))
+        order_bonus.redeem(sql, o, by)  # refused: the order is not written either
         _history(sql, o["order_id"], "new", at, by)
         return 201, _view(sql, o["order_id"])
     return retrying(db, tx)
@@ -137,6 +138,7 @@ def cancel(db, order_id: str, data, by: str) -> dict:
                     "feed_cursor = NULL WHERE order_id = ?",
                     (reason or "cancelled by the site", at, order_id))
             _history(sql, order_id, "cancelled", at, by, reason or "cancelled by the site")
+            order_bonus.give_back(sql, order_id)
         return _view(sql, order_id)
     return retrying(db, tx)
 
@@ -234,6 +236,8 @@ def on_order_status(proj, e) -> None:
         sql.run("INSERT INTO hub_order_line (order_id, sku, store_id, qty_milli) VALUES "
                 "(?,?,?,?) ON CONFLICT (order_id, sku) DO UPDATE SET qty_milli = "
                 "excluded.qty_milli", (oid, sku, sid, milli))
+    if status == "cancelled" and held[0] != "cancelled":
+        order_bonus.give_back(sql, oid)  # the store let it go (not collected in time)
     who = p.get("by")
     by = f"store:{sid}" + (f" ({who})" if who and who != "hub" else "")
     _history(sql, oid, status, at, by, p.get("reason") if status == "cancelled" else None,
