@@ -97,9 +97,10 @@ def place(db, data, by: str) -> tuple[int, dict]:
         o = _order_body(sql, data)
         text = json.dumps(o, ensure_ascii=False, sort_keys=True)
         digest = hashlib.sha256(text.encode()).hexdigest()
-        held = sql.one("SELECT digest FROM hub_order WHERE order_id = ?", (o["order_id"],))
-        if held is not None:
-            if held[0] != digest:
+        held = sql.one("SELECT digest, created_by FROM hub_order WHERE order_id = ?",
+                       (o["order_id"],))
+        if held is not None:  # another channel's order: a conflict that shows none of it
+            if held[0] != digest or not _sees(by, held[1]):
                 raise Conflict(f"order {o['order_id']} was already placed with other content",
                                field="order_id", code="order_conflict")
             return 200, _view(sql, o["order_id"])
@@ -125,9 +126,9 @@ def cancel(db, order_id: str, data, by: str) -> dict:
 
     def tx():
         sql = Sql(db)
-        row = sql.one(f"SELECT status FROM hub_order WHERE order_id = ?{sql.for_update}",
-                      (order_id,))
-        if row is None:
+        row = sql.one(f"SELECT status, created_by FROM hub_order WHERE order_id = ?"
+                      f"{sql.for_update}", (order_id,))
+        if row is None or not _sees(by, row[1]):
             raise NotFound(f"no order {order_id}", field="order_id")
         if row[0] == "collected":
             raise Conflict(f"order {order_id} was already collected", field="order_id",
@@ -141,6 +142,11 @@ def cancel(db, order_id: str, data, by: str) -> dict:
             order_bonus.give_back(sql, order_id)
         return _view(sql, order_id)
     return retrying(db, tx)
+
+
+def _sees(by: str, created_by: str) -> bool:
+    """An order belongs to the channel that placed it; the admin sees every order."""
+    return by == "admin" or by == created_by
 
 
 def _history(sql: Sql, order_id, status, at, by, reason=None, seq=None) -> None:
@@ -177,16 +183,17 @@ def _shape(sql: Sql, r, hours: int = COLLECT_HOURS, history: bool = True) -> dic
     return out
 
 
-def _view(sql: Sql, order_id: str, hours: int = COLLECT_HOURS) -> dict:
-    r = sql.one(f"SELECT {COLS} FROM hub_order WHERE order_id = ?", (order_id,))
-    if r is None:
+def _view(sql: Sql, order_id: str, hours: int = COLLECT_HOURS, by: str = "admin") -> dict:
+    r = sql.one(f"SELECT {COLS}, created_by FROM hub_order WHERE order_id = ?", (order_id,))
+    if r is None or not _sees(by, r[-1]):  # 404, not 403: another channel's order is unseen
         raise NotFound(f"no order {order_id}", field="order_id")
-    return _shape(sql, r, hours)
+    return _shape(sql, r[:-1], hours)
 
 
-def overdue_list(sql: Sql, hours: int = COLLECT_HOURS) -> list[dict]:
-    rows = sql.rows(f"SELECT {COLS} FROM hub_order WHERE status = 'ready' ORDER BY ready_at, "
-                    "order_id")
+def overdue_list(sql: Sql, hours: int = COLLECT_HOURS, by: str = "admin") -> list[dict]:
+    mine, args = ("", ()) if by == "admin" else (" AND created_by = ?", (by,))
+    rows = sql.rows(f"SELECT {COLS} FROM hub_order WHERE status = 'ready'{mine} "
+                    "ORDER BY ready_at, order_id", args)
     return [o for o in (_shape(sql, r, hours, history=False) for r in rows) if o["overdue"]]
 
 
@@ -303,16 +310,15 @@ def register_orders(app, db, auth, collect_hours: int = COLLECT_HOURS) -> None:
 
     @app.get("/hub/v1/orders")
     def hub_orders():
-        caller()
+        by = caller()
         if request.args.get("overdue") not in ("1", "true"):
             raise BadRequest("overdue=1 is required (the list of overdue orders)",
                              field="overdue")
-        return jsonify({"items": overdue_list(Sql(db), collect_hours)})
+        return jsonify({"items": overdue_list(Sql(db), collect_hours, by)})
 
     @app.get("/hub/v1/orders/<order_id>")
     def hub_order(order_id):
-        caller()
-        return jsonify(_view(Sql(db), order_id, collect_hours))
+        return jsonify(_view(Sql(db), order_id, collect_hours, caller()))
 
     @app.post("/hub/v1/orders/<order_id>/cancel")
     def hub_cancel_order(order_id):

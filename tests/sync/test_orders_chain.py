@@ -274,3 +274,34 @@ def notification_state(hub) -> str:
     from sync.hub.sql import Sql
     row = Sql(hub.db).one("SELECT status, next_at, created_at FROM hub_notification")
     return "sending" if row and row[0] == "pending" and row[1] > row[2] else "waiting"
+
+
+def test_a_channel_sees_and_cancels_only_its_own_orders(hub):
+    """An order belongs to the channel that placed it: another channel gets 404 (not 403:
+    it does not learn the order exists), also in the overdue list; the admin sees all."""
+    hub.add_store("S1")
+    site, erp = Site(hub, hub.add_channel("site")), Site(hub, hub.add_channel("erp"))
+    assert site.post("/hub/v1/orders", order_body("W1")).status_code == 201
+    assert erp.post("/hub/v1/orders", order_body("E1")).status_code == 201
+    from sync.hub.db import retrying
+    from sync.hub.sql import Sql
+    retrying(hub.db, lambda: Sql(hub.db).run(
+        "UPDATE hub_order SET status = 'ready', store_status = 'ready', "
+        "ready_at = '2020-01-01T00:00:00Z'"))
+    r = erp.get("/hub/v1/orders/W1")
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found", r.text
+    assert erp.get("/hub/v1/orders/NOPE").json() == r.json() | {
+        "error": {**r.json()["error"], "message": "no order NOPE"}}
+    r = erp.post("/hub/v1/orders", order_body("W1"))  # the same id and content: not its order
+    assert r.status_code == 409 and "customer_phone" not in r.text, r.text
+    r = erp.post("/hub/v1/orders/W1/cancel", {"reason": "not mine"})
+    assert r.status_code == 404, r.text
+    assert site.get("/hub/v1/orders/W1").json()["status"] == "ready"  # untouched
+    assert [o["order_id"] for o in erp.get("/hub/v1/orders?overdue=1").json()["items"]] == [
+        "E1"]
+    assert [o["order_id"] for o in site.get("/hub/v1/orders?overdue=1").json()["items"]] == [
+        "W1"]
+    assert sorted(o["order_id"] for o in hub.admin("/hub/v1/orders?overdue=1")[1]["items"]) \
+        == ["E1", "W1"]
+    assert hub.admin("/hub/v1/orders/W1")[0] == 200
+    assert site.post("/hub/v1/orders/W1/cancel", {"reason": "mine"}).status_code == 200
