@@ -135,7 +135,8 @@ ROUTES = [
      {}, ("201",)),
     ("get", "/api/v1/customers/{phone}/ledger", "A customer's bonus ledger", None, {},
      ("200",)),
-    ("get", "/api/v1/receipts/{sale_id}", "A sale's receipt", None, {}, ("200",)),
+    ("get", "/api/v1/receipts/{sale_id}", "A sale's receipt (409 receipt_inconsistent when "
+     "its stored lines do not add up to its total)", None, {}, ("200",)),
     ("get", "/api/v1/receipts/returns/{return_id}", "A return's receipt", None, {}, ("200",)),
     ("post", "/api/v1/receipts/{sale_id}/print", "Print a sale's receipt again", {}, {},
      ("202",)),

@@ -110,19 +110,24 @@ ROUTES = [
     ("get", "/hub/v1/stock-docs", "A store's counts and write-offs with their lines", None,
      {"store_id": TEXT}, ("200",)),
     ("post", "/hub/v1/orders", "Place an order for pick-up in a store (admin or a channel); "
-     "the same order_id again answers the same order (409 with other content)",
+     "the same order_id again answers the same order (409 with other content or another "
+     "channel's); bonus_redeemed is redeemed from the customer's balance at once (409 "
+     "insufficient_bonus or unknown_customer)",
      {"order_id": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$"}, "store_id": TEXT,
       "customer_phone": {"type": "string", "maxLength": 40},
       "lines": {"type": "array", "maxItems": 5, "items": ORDER_LINE},
       "prepaid": {"type": "integer", "minimum": 0, "maximum": 10**12},
       "bonus_redeemed": {"type": "integer", "minimum": 0, "maximum": 10**12}}, {},
      ("200", "201")),
-    ("get", "/hub/v1/orders", "Overdue orders: ready longer than the collect hours", None,
+    ("get", "/hub/v1/orders", "Overdue orders: ready longer than the collect hours (a "
+     "channel's own; the admin's all)", None,
      {"overdue": {"enum": ["1", "true"]}}, ("200",)),
-    ("get", "/hub/v1/orders/{order_id}", "An order with its status history", None, {},
+    ("get", "/hub/v1/orders/{order_id}", "An order with its status history (404 for "
+     "another channel's order)", None, {},
      ("200",)),
     ("post", "/hub/v1/orders/{order_id}/cancel", "Cancel an order (the store releases the "
-     "reservation when it hears of it); 409 once collected",
+     "reservation when it hears of it, the redeemed bonus comes back); 409 once "
+     "collected, 404 for another channel's order",
      {"reason": {"type": "string", "maxLength": 200}}, {}, ("200",)),
     ("get", "/hub/v1/availability", "Per store on_hand, reserved, available and as_of of a "
      "SKU (or a barcode the hub's catalog knows)", None, {"sku": TEXT, "barcode": TEXT},
