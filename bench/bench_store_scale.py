@@ -55,11 +55,15 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--products", type=int, default=None)
     ap.add_argument("--data", type=Path, default=None,
-                    help="a data dir filled before (by bench.bench_api.fill_catalog): no refill")
+                    help="a data dir to reuse: filled on the first run (the 1M build takes"
+                         " minutes), read as it is on the next ones")
     args = ap.parse_args(argv)
     n = args.products or (20_000 if args.quick else 1_000_000)
     reads = 2_000 if args.quick else 20_000
     with tempfile.TemporaryDirectory() as tmp:
+        if args.data and not (args.data / "store.db").exists():
+            data = make_data_dir(args.data)
+            fill_catalog(data, n)
         if args.data:
             data = args.data
             codes = [r[0] for r in __import__("sqlite3").connect(data / "store.db").execute(
