@@ -13,6 +13,7 @@ because the terms it covers are rare.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import unicodedata
@@ -26,8 +27,8 @@ PREFIX_INDEX_MAX = 6
 #: first SEARCH_CANDIDATES matches (by rowid) are ordered, so a search costs the same at any
 #: catalog size (the cashier narrows a broad query by typing on).
 SEARCH_CANDIDATES = 1000
-#: Rows a shortened query may stream for the full-prefix check before the full query is
-#: asked instead (its terms are rare then).
+#: Rows a shortened query may stream for the full-prefix check; when fewer than
+#: SEARCH_CANDIDATES of them pass, the full query is asked instead (its terms are rare then).
 CHECK_SCAN_MAX = 2 * SEARCH_CANDIDATES
 
 # Variants sort next to their product: by the product's name, then the product before them.
@@ -37,14 +38,13 @@ _PRODUCTS = ("SELECT p.* FROM product p LEFT JOIN product parent ON parent.sku =
              " WHERE p.hidden = 0")
 _SEARCH_FTS = (_PRODUCTS + " AND p.id IN (SELECT rowid FROM product_fts WHERE product_fts"
                f" MATCH ? LIMIT {SEARCH_CANDIDATES})" + _SEARCH_ORDER)
-_SEARCH_IDS = _PRODUCTS + " AND p.id IN (SELECT value FROM json_each(?))" + _SEARCH_ORDER
 _SEARCH_ALL = _PRODUCTS + _SEARCH_ORDER
-_STREAM = "SELECT rowid, search_name FROM product_fts WHERE product_fts MATCH ?"
 
 # unicode61's token characters: letters and digits; everything else separates tokens.
 _TOKEN = re.compile(r"[^\W_]+")
 # Text that may have accents to remove (Latin letters with them, or combining marks).
 _ACCENTED = re.compile("[\u00c0-\u024f\u0300-\u036f\u1e00-\u1eff]")
+_ACCENT_GLOB = "*[\u00c0-\u024f\u0300-\u036f\u1e00-\u1eff]*"
 
 
 def search_key(name: str, sku: str) -> str:
@@ -124,22 +124,59 @@ def _has_phrase(tokens: list[str], phrase: list[str]) -> bool:
     return False
 
 
-def _candidates(match_short: str, check: _PrefixCheck) -> list[int] | None:
-    """The first SEARCH_CANDIDATES rowids matching the full query, streamed through the
-    shortened one; None when the check turned down too many rows (ask the full query)."""
-    ids: list[int] = []
-    cur = sql.database.execute_sql(_STREAM, (match_short,))
-    try:
-        for scanned, (rowid, text) in enumerate(cur, start=1):
-            if check(text or ""):
-                ids.append(rowid)
-                if len(ids) >= SEARCH_CANDIDATES:
-                    break
-            if scanned >= CHECK_SCAN_MAX and len(ids) * 2 < scanned:
-                return None
-    finally:
-        cur.close()
-    return ids
+@functools.lru_cache(maxsize=64)
+def _check_for(words_json: str) -> _PrefixCheck:
+    return _PrefixCheck(json.loads(words_json))
+
+
+def prefix_check(text, words_json) -> int:
+    """SQL function ``search_prefix_ok(search_name, words)``: the exact check, for the rows
+    the plain-text test in SQL cannot settle (accents, a word with a dash)."""
+    return int(_check_for(words_json)(text or ""))
+
+
+def _check_sql(check: _PrefixCheck) -> tuple[str, list]:
+    """The check as SQL on ``p.search_name``: most rows are settled by ``instr`` in C (a long
+    word after a space starts a token; a text without it and without accents has none);
+    the rest go to ``search_prefix_ok``."""
+    conds, params = [], []
+    words_json = json.dumps(check.words, ensure_ascii=False)
+    for w in check.words:
+        if len(w) == 1:
+            conds.append("CASE WHEN instr(' ' || p.search_name, ?) > 0 THEN 1"
+                         " WHEN instr(p.search_name, ?) > 0 OR p.search_name GLOB ?"
+                         " THEN search_prefix_ok(p.search_name, ?) ELSE 0 END")
+            params += [" " + w[0], w[0], _ACCENT_GLOB, words_json]
+        else:
+            conds.append("search_prefix_ok(p.search_name, ?)")
+            params.append(words_json)
+    return " AND ".join(conds), params
+
+
+def _search_checked(check: _PrefixCheck, match_short: str, limit: int) -> list[dict] | None:
+    """The first SEARCH_CANDIDATES products matching the full query, streamed through the
+    shortened one and checked in SQL, ordered; None when the check turned down so many
+    rows that the stream was cut (ask the full query)."""
+    cond, params = _check_sql(check)
+    found = sql.rows(
+        f"WITH s AS MATERIALIZED (SELECT rowid AS id FROM product_fts WHERE product_fts MATCH ?"
+        f" LIMIT {CHECK_SCAN_MAX}),"
+        f" c AS MATERIALIZED (SELECT p.* FROM s JOIN product p ON p.id = s.id WHERE {cond}"
+        f" LIMIT {SEARCH_CANDIDATES})"
+        " SELECT p.*, (SELECT count(*) FROM s) AS _scanned, (SELECT count(*) FROM c) AS _kept"
+        " FROM c p LEFT JOIN product parent ON parent.sku = p.parent_sku WHERE p.hidden = 0"
+        + _SEARCH_ORDER, [match_short, *params, limit])
+    if found:
+        scanned, kept = found[0]["_scanned"], found[0]["_kept"]
+    else:
+        scanned, kept = sql.scalar(f"SELECT count(*) FROM (SELECT rowid FROM product_fts WHERE"
+                                   f" product_fts MATCH ? LIMIT {CHECK_SCAN_MAX})",
+                                   (match_short,)), 0
+    if scanned >= CHECK_SCAN_MAX and kept < SEARCH_CANDIDATES:
+        return None
+    for row in found:
+        del row["_scanned"], row["_kept"]
+    return found
 
 
 def search(q: str, limit: int = 20) -> list[Product]:
@@ -156,7 +193,7 @@ def search(q: str, limit: int = 20) -> list[Product]:
         return []
     check = _PrefixCheck(words)
     if check:
-        ids = _candidates(fts_query(q, shorten=True), check)
-        if ids is not None:
-            return [Product(**r) for r in sql.rows(_SEARCH_IDS, (json.dumps(ids), limit))]
+        found = _search_checked(check, fts_query(q, shorten=True), limit)
+        if found is not None:
+            return [Product(**r) for r in found]
     return [Product(**r) for r in sql.rows(_SEARCH_FTS, (fts_query(q), limit))]
