@@ -96,12 +96,29 @@ def first_barcodes(product_ids) -> dict[int, str]:
     return found
 
 
-def product_dict(product: Product, barcode: str | None = None) -> dict:
+def search_answer(products: list[Product]) -> list[dict]:
+    """A search's products as the API answers them: each with its first barcode and stock,
+    read for all of them at once (two queries, not two per product)."""
+    ids = [p.id for p in products]
+    codes = first_barcodes(ids)
+    stock: dict[int, int] = {}
+    if ids:
+        stock = {r["product_id"]: r["on_hand_milli"] for r in sql.rows(
+            "SELECT product_id, on_hand_milli FROM stock_level WHERE product_id IN"
+            f" ({','.join('?' * len(ids))})", ids)}
+    return [product_dict(p, barcode=codes.get(p.id), on_hand=stock.get(p.id, 0))
+            for p in products]
+
+
+def product_dict(product: Product, barcode: str | None = None,
+                 on_hand: int | None = None) -> dict:
     from .money import qty_str
+    if on_hand is None:
+        on_hand = on_hand_milli(product.id)
     return {
         "sku": product.sku, "name": product.name, "price": product.price,
         "barcode": barcode, "unit": product.unit, "vat": product.vat,
-        "stock": qty_str(on_hand_milli(product.id)),
+        "stock": qty_str(on_hand or 0),
         "parent_sku": product.parent_sku, "variant": product.variant,
         "sellable": bool(product.price and product.price > 0 and not product.hidden),
     }
