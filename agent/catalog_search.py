@@ -158,10 +158,12 @@ def _search_checked(check: _PrefixCheck, match_short: str, limit: int) -> list[d
     shortened one and checked in SQL, ordered; None when the check turned down so many
     rows that the stream was cut (ask the full query)."""
     cond, params = _check_sql(check)
+    # s keeps the stream's rowid order; CROSS JOIN keeps s the outer loop, so the LIMIT
+    # takes the first rows that pass, as the full query's LIMIT would
     found = sql.rows(
         f"WITH s AS MATERIALIZED (SELECT rowid AS id FROM product_fts WHERE product_fts MATCH ?"
         f" LIMIT {CHECK_SCAN_MAX}),"
-        f" c AS MATERIALIZED (SELECT p.* FROM s JOIN product p ON p.id = s.id WHERE {cond}"
+        f" c AS MATERIALIZED (SELECT p.* FROM s CROSS JOIN product p ON p.id = s.id WHERE {cond}"
         f" LIMIT {SEARCH_CANDIDATES})"
         " SELECT p.*, (SELECT count(*) FROM s) AS _scanned, (SELECT count(*) FROM c) AS _kept"
         " FROM c p LEFT JOIN product parent ON parent.sku = p.parent_sku WHERE p.hidden = 0"

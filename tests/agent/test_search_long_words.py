@@ -85,3 +85,16 @@ def test_any_query_finds_what_the_full_prefix_query_finds(store):
     for q in queries:
         for limit in (5, 50, 200):
             assert skus(q, limit) == fts_reference(q, limit), (q, limit)
+
+
+def test_a_broad_long_word_orders_the_same_first_candidates_as_the_full_query(store):
+    """More rows pass the check than SEARCH_CANDIDATES: the same first ones (by rowid) are
+    ordered as with the full prefix query, whatever their names."""
+    n = catalog_search.SEARCH_CANDIDATES + 500
+    with store.db.write():
+        for i in range(n):
+            name = f"Сыр классика {i}" if i % 3 == 0 else f"Сыр классический {n - i:05d}"
+            catalog.upsert(f"B{i:05d}", name, 1000, "pcs", "20", [])
+    for q in ("сыр классич", "классичес", "классический сыр"):
+        found = skus(q, 20)
+        assert len(found) == 20 and found == fts_reference(q, 20), q
