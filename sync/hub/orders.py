@@ -166,12 +166,31 @@ def _shape(sql: Sql, r, hours: int = COLLECT_HOURS, history: bool = True) -> dic
            "bonus_redeemed": int(bonus), "reason": reason,
            "sale_id": int(sale_id) if sale_id is not None else None, "ready_at": ready_at,
            "created_at": created_at, "updated_at": updated_at}
+    if sale_id is not None and int(prepaid):
+        out["advance_refunds"] = _advance_refunds(sql, sid, int(sale_id))
+        out["advance_refunded"] = sum(r["amount"] for r in out["advance_refunds"])
     if history:
         out["history"] = [
             {k: v for k, v in (("status", s), ("at", at), ("by", by), ("reason", why)) if v}
             for s, at, by, why in sql.rows(
                 "SELECT status, at, by, reason FROM hub_order_history WHERE order_id = ? "
                 "ORDER BY id", (oid,))]
+    return out
+
+
+def _advance_refunds(sql: Sql, store_id: str, sale_id: int) -> list[dict]:
+    """What the store's returns of the collecting sale gave back to the site's prepayment
+    (refund method ``advance``): the site refunds it to the customer's card."""
+    out = []
+    for return_id, seq, created_at in sql.rows(
+            "SELECT return_id, seq, created_at FROM hub_return WHERE store_id = ? AND "
+            "sale_id = ? ORDER BY return_id", (store_id, sale_id)):
+        payload = sql.scalar("SELECT payload FROM hub_event WHERE store_id = ? AND seq = ?",
+                             (store_id, seq))
+        refunds = (json.loads(payload).get("refunds") or []) if payload else []
+        amount = sum(int(r.get("amount") or 0) for r in refunds if r.get("method") == "advance")
+        if amount:
+            out.append({"return_id": int(return_id), "amount": amount, "at": created_at})
     return out
 
 
