@@ -373,6 +373,12 @@ def _order_status(store, p, ev):
     orders.restore(p, ev["occurred_at"])
 
 
+@handles("order.problem")
+def _order_problem(store, p, ev):
+    """An order the store could not take: it never held it, so there is nothing to restore
+    (the feed offers the order again only if the cursor is replayed)."""
+
+
 @handles("transfer.received")
 def _transfer_received(store, p, ev):
     """An incoming transfer received here: the transfer as the feed brought it (made from the

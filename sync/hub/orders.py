@@ -154,18 +154,20 @@ def _overdue(status, ready_at, hours: int) -> bool:
 
 
 COLS = ("order_id, store_id, status, store_status, customer_phone, lines, prepaid, "
-        "bonus_redeemed, total, reason, sale_id, ready_at, created_at, updated_at")
+        "bonus_redeemed, total, reason, sale_id, ready_at, created_at, updated_at, problem")
 
 
 def _shape(sql: Sql, r, hours: int = COLLECT_HOURS, history: bool = True) -> dict:
     (oid, sid, status, store_status, phone, lines, prepaid, bonus, total, reason, sale_id,
-     ready_at, created_at, updated_at) = r
+     ready_at, created_at, updated_at, problem) = r
     out = {"order_id": oid, "store_id": sid, "status": status, "store_status": store_status,
            "overdue": _overdue(status, ready_at, hours), "customer_phone": phone,
            "lines": json.loads(lines), "total": int(total), "prepaid": int(prepaid),
            "bonus_redeemed": int(bonus), "reason": reason,
            "sale_id": int(sale_id) if sale_id is not None else None, "ready_at": ready_at,
            "created_at": created_at, "updated_at": updated_at}
+    if problem:
+        out["problem"] = problem
     if sale_id is not None and int(prepaid):
         out["advance_refunds"] = _advance_refunds(sql, sid, int(sale_id))
         out["advance_refunded"] = sum(r["amount"] for r in out["advance_refunds"])
@@ -246,7 +248,7 @@ def on_order_status(proj, e) -> None:
         return  # another store's order: not this store's to move
     hub_cancelled = held[0] == "cancelled" and status not in FINAL
     sql.run("UPDATE hub_order SET status = ?, store_status = ?, ready_at = ?, sale_id = ?, "
-            "reason = COALESCE(?, reason), updated_at = ? WHERE order_id = ?",
+            "reason = COALESCE(?, reason), updated_at = ?, problem = NULL WHERE order_id = ?",
             ("cancelled" if hub_cancelled else status, status, p.get("ready_at"),
              p.get("sale_id"), p.get("reason") if status == "cancelled" else None, at, oid))
     for sku, milli in sorted(lines.items()):
@@ -263,7 +265,15 @@ def on_order_status(proj, e) -> None:
                                   "customer_phone": p.get("customer_phone"), "at": at})
 
 
-HANDLERS = {"order.status": on_order_status}
+def on_order_problem(proj, e) -> None:
+    """A store could not take an order of its feed (``order.problem``): the order stays as it
+    is (``new``) and answers the store's ``problem`` so the site learns it."""
+    p = e.payload
+    proj.sql.run("UPDATE hub_order SET problem = ? WHERE order_id = ? AND store_id = ? AND "
+                 "store_status IS NULL", (p["problem"], p["order_id"], proj.store_id))
+
+
+HANDLERS = {"order.status": on_order_status, "order.problem": on_order_problem}
 
 
 def availability(sql: Sql, sku: str) -> dict:
