@@ -109,6 +109,24 @@ def _priced_offline(wanted: list[dict]) -> list[dict]:
     return items
 
 
+def lookup_by_phone(store, raw_phone) -> dict:
+    """The customer's recent sales in the other stores of the chain (the hub answers, with
+    what is still returnable): the returns screen lets the cashier pick one, then returns it
+    with ``origin: {store_id, sale_id}``.  Needs the hub: ``409 hub_unreachable`` without."""
+    from .loyalty import normalize_phone
+    phone = normalize_phone(raw_phone)
+    if store.hub is None:
+        raise Conflict("no hub is configured: a sale of another store is found by its receipt "
+                       "number only", field="phone", code="hub_unreachable")
+    try:
+        items = store.hub.sales_by_phone(phone, timeout=store.config.get("returns",
+                                                                         "hub_timeout"))
+    except Exception:  # out of reach or refusing: the receipt number still works offline
+        raise Conflict("the hub is out of reach: find the sale by the store and receipt "
+                       "number", field="phone", code="hub_unreachable") from None
+    return {"phone": phone, "items": items}
+
+
 def commit(store, session, body: dict) -> tuple[dict, bool]:
     client_ref = require_client_ref(body)
     if (found := free_returns.existing(client_ref)) is not None:

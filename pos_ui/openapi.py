@@ -115,6 +115,9 @@ ROUTES = [
     ("get", "/api/v1/sales", "Recent sales of this register", None,
      {"register": TEXT, "shift_number": ID, "number": ID,
       "limit": {"type": "integer", "minimum": 1, "maximum": 100}}, ("200",)),
+    ("get", "/api/v1/returns/lookup", "A customer's recent sales in the other stores of the "
+     "chain (the hub answers, with what is still returnable), to return one here with origin",
+     None, {"phone": {"type": "string", "maxLength": 40}}, ("200",)),
     ("post", "/api/v1/returns", "Return goods of a sale (a manager approves); sale_id null: "
      "without a receipt (lines by sku with price, reason, customer); origin: a sale of "
      "another store or the site",

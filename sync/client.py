@@ -163,6 +163,18 @@ class HubClient:
             raise HubUnavailable(f"hub refused this store (HTTP {status})", status)
         raise self._refusal(status, data)
 
+    def sales_by_phone(self, phone: str, timeout: float | None = None) -> list[dict]:
+        """The customer's recent sales in the other stores, with what is still returnable
+        (the hub decides).  Unreachable or refused: ``HubUnavailable``."""
+        from urllib.parse import urlencode
+        status, data = self.request("GET", f"/hub/v1/sales/by-phone?{urlencode({'phone': phone})}",
+                                    None, timeout)
+        if status == 200:
+            return list(data.get("items") or [])
+        if status in (401, 403):
+            raise HubUnavailable(f"hub refused this store (HTTP {status})", status)
+        raise self._refusal(status, data)
+
     def customer(self, phone: str, timeout: float | None = None) -> dict | None:
         """The hub's view of a customer, or None when the hub does not know the phone."""
         from urllib.parse import quote

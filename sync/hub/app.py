@@ -54,7 +54,8 @@ QUERY_ARGS = {"/hub/v1/feed": {"after", "limit"}, "/hub/v1/stock": {"sku"},
               "/hub/v1/stock-docs": {"store_id"}, "/hub/v1/orders": {"overdue"},
               "/hub/v1/availability": {"sku", "barcode"},
               "/hub/v1/reports/sales": {"by", "days", "store_id"},
-              "/hub/v1/sales/lookup": {"store_id", "sale_id", "number", "shift_number"}}
+              "/hub/v1/sales/lookup": {"store_id", "sale_id", "number", "shift_number"},
+              "/hub/v1/sales/by-phone": {"phone", "limit"}}
 
 
 class HubNotReady(Exception):

@@ -99,6 +99,7 @@ def lookup(db, store_id: str, sale_id=None, number=None, shift_number=None) -> d
         sold = _milli(ln.get("qty"))
         done = sold if voided else back.get(int(ln.get("line_id") or 0), 0)
         lines.append({"line_id": ln.get("line_id"), "sku": ln["sku"], "name": ln.get("name"),
+                      "unit": ln.get("unit") or "pcs",
                       "qty": _qty(sold), "price": ln.get("price"),
                       "amount": (ln.get("amount") or 0) - (ln.get("discount") or 0),
                       "returned_qty": _qty(done), "returnable_qty": _qty(max(0, sold - done))})
@@ -109,6 +110,20 @@ def lookup(db, store_id: str, sale_id=None, number=None, shift_number=None) -> d
             "total": total, "voided": voided is not None,
             "customer_phone": payload.get("customer_phone"),
             "paid_by_card": paid["card"], "lines": lines}
+
+
+BY_PHONE_LIMIT = 20
+
+
+def lookup_by_phone(db, phone: str, asking_store: str, limit: int = BY_PHONE_LIMIT) -> dict:
+    """The customer's most recent sales in the other stores of the chain (newest first,
+    voided ones left out), each as :func:`lookup` answers it, with what is still
+    returnable.  The asking store's own sales are not offered: it returns them by sale_id."""
+    sql = Sql(db)
+    rows = sql.rows("SELECT store_id, sale_id FROM hub_sale WHERE customer_phone = ? AND "
+                    "store_id <> ? AND voided_seq IS NULL ORDER BY created_at DESC, seq DESC "
+                    "LIMIT ?", (phone, asking_store, limit))
+    return {"phone": phone, "items": [lookup(db, sid, int(sale_id)) for sid, sale_id in rows]}
 
 
 class ForeignReturns:
@@ -181,6 +196,14 @@ def register_foreign_returns(app, db, auth) -> None:
             raise BadRequest("sale_id or number is required", field="number")
         return jsonify(lookup(db, origin, sale_id, number,
                               int_arg("shift_number", None, 1, 2**31 - 1)))
+
+    @app.get("/hub/v1/sales/by-phone")
+    def sales_by_phone():
+        asking = auth.store()
+        from .validate import phone
+        number = phone(request.args.get("phone"), "phone")
+        return jsonify(lookup_by_phone(db, number, asking,
+                                       int_arg("limit", BY_PHONE_LIMIT, 1, 50)))
 
     @app.get("/hub/v1/returns/doubles")
     def double_returns():

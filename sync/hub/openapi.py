@@ -15,7 +15,8 @@ EVENT = {"type": "object", "properties": {
     "occurred_at": {"type": "string", "maxLength": 40}, "payload": {"type": "object"}}}
 STORE_ROUTES = {("post", "/hub/v1/events"), ("get", "/hub/v1/feed"),
                 ("post", "/hub/v1/loyalty/authorize"),
-                ("get", "/hub/v1/stores/{store_id}/events"), ("get", "/hub/v1/sales/lookup")}
+                ("get", "/hub/v1/stores/{store_id}/events"), ("get", "/hub/v1/sales/lookup"),
+                ("get", "/hub/v1/sales/by-phone")}
 CHANNEL_ROUTES = {("post", "/hub/v1/loyalty/entries")}
 ADMIN_OR_CHANNEL_ROUTES = {("post", "/hub/v1/deliveries"), ("get", "/hub/v1/deliveries"),
                            ("post", "/hub/v1/orders"), ("get", "/hub/v1/orders"),
@@ -91,6 +92,10 @@ ROUTES = [
      {"store_id": TEXT, "sale_id": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
       "number": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
       "shift_number": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}, ("200",)),
+    ("get", "/hub/v1/sales/by-phone", "A customer's recent sales in the other stores of the "
+     "chain, each with what is still returnable (a return here picks one)", None,
+     {"phone": {"type": "string", "maxLength": 20},
+      "limit": {"type": "integer", "minimum": 1, "maximum": 50}}, ("200",)),
     ("get", "/hub/v1/returns/doubles", "Double returns: foreign returns of more than was "
      "sold (accepted offline)", None, {}, ("200",)),
     ("get", "/hub/v1/rejected", "Poison events: refused, or quarantined by the operator",

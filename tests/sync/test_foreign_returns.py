@@ -144,3 +144,42 @@ def test_offline_a_refusing_store_writes_nothing(pair):
                                      "sku": "MILK", "price": 8990}])
     assert r.status_code == 409 and r.json()["error"]["code"] == "hub_unreachable"
     assert pair.apis["S2"].get("/api/v1/shifts/current").json()["returns_total"] == 0
+
+
+def test_s2_finds_the_customers_sales_in_the_chain_by_phone_and_returns_one(pair):
+    """The contract's other lookup: the customer's phone.  The hub answers the customer's
+    recent sales in the other stores with what is still returnable; the cashier picks one."""
+    phone = "+79165550011"
+    s1, s2 = pair.apis["S1"], pair.apis["S2"]
+    assert s1.post("/api/v1/customers", json={"phone": phone}).status_code in (200, 201)
+    r = s1.post("/api/v1/sales", json={
+        "client_ref": uuid.uuid4().hex, "customer_phone": phone,
+        "lines": [{"sku": "MILK", "qty": 2}],
+        "payments": [{"method": "cash", "amount": 2 * 8990}]})
+    assert r.status_code == 201, r.text
+    sale = r.json()
+    other = s1.post("/api/v1/sales", json={  # another customer's sale: never listed
+        "client_ref": uuid.uuid4().hex, "lines": [{"sku": "MILK", "qty": 1}],
+        "payments": [{"method": "cash", "amount": 8990}]})
+    assert other.status_code == 201, other.text
+    wait_for(lambda: pair.hub.admin("/hub/v1/stores/S1/summary")[1]["sales_count"] == 2,
+             timeout=60, step=0.2, what="S1's sales at the hub")
+    found = s2.get("/api/v1/returns/lookup?phone=8 916 555-00-11")
+    assert found.status_code == 200, found.text
+    items = found.json()["items"]
+    assert [(i["store_id"], i["sale_id"]) for i in items] == [("S1", sale["sale_id"])]
+    assert items[0]["lines"][0]["returnable_qty"] == "2.000"
+    assert items[0]["customer_phone"] == phone
+    milk = items[0]["lines"][0]["line_id"]
+    r = ret(s2, sale, [{"line_id": milk, "qty": 1}])
+    assert r.status_code == 201, r.text
+    wait_for(lambda: pair.hub.admin("/hub/v1/stores/S2/summary")[1]["returns_count"] == 1,
+             timeout=60, step=0.2, what="S2's return at the hub")
+    again = s2.get(f"/api/v1/returns/lookup?phone={phone.replace('+', '%2B')}").json()["items"]
+    assert again[0]["lines"][0]["returnable_qty"] == "1.000"
+    assert s2.get("/api/v1/returns/lookup?phone=%2B79160000000").json()["items"] == []
+    bad = s2.get("/api/v1/returns/lookup?phone=abc")
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid"
+    # the hub's own sales are not offered to S1 itself (it returns them by sale_id)
+    assert s1.get(f"/api/v1/returns/lookup?phone={phone.replace('+', '%2B')}").json()[
+        "items"] == []
