@@ -102,6 +102,8 @@ def lookup(db, store_id: str, sale_id=None, number=None, shift_number=None) -> d
                       "unit": ln.get("unit") or "pcs",
                       "qty": _qty(sold), "price": ln.get("price"),
                       "amount": (ln.get("amount") or 0) - (ln.get("discount") or 0),
+                      "bonus_earned": ln.get("bonus_earned") or 0,
+                      "bonus_redeemed": ln.get("discount") or 0,  # the bonus paid for it
                       "returned_qty": _qty(done), "returnable_qty": _qty(max(0, sold - done))})
     paid = defaultdict(int)
     for p in payload.get("payments") or []:
