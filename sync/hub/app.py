@@ -199,6 +199,7 @@ def create_app(config: HubConfig) -> Flask:
     register_foreign_returns(app, db, auth)
     from .orders import register_orders
     register_orders(app, db, auth, config.collect_hours)
+    app.config["HUB_COLLECT_HOURS"] = config.collect_hours  # the console's overdue, too
     if config.notify:  # the customer notifications' worker (never inside ingest)
         from .notify import NotifyWorker, make_notifier
         url = config.notify if config.notify != "log" else None

@@ -250,21 +250,37 @@ HANDLERS = {"order.status": on_order_status}
 def availability(sql: Sql, sku: str) -> dict:
     """Per store: on_hand (the store's ledger), reserved (its accepted, assembled and ready
     orders), available, and as_of (when the last event the hub holds from it happened)."""
-    on_hand = dict(sql.rows("SELECT store_id, on_hand_milli FROM hub_stock WHERE sku = ?",
-                            (sku,)))
-    reserved = dict(sql.rows(
-        "SELECT l.store_id, SUM(l.qty_milli) FROM hub_order_line l JOIN hub_order o ON "
-        "o.order_id = l.order_id WHERE l.sku = ? AND o.store_status IN (?, ?, ?) "
-        "GROUP BY l.store_id", (sku, *RESERVING)))
+    return {"sku": sku, "stores": [{k: v for k, v in r.items() if k != "sku"}
+                                   for r in availability_rows(sql, sku=sku)]}
+
+
+def availability_rows(sql: Sql, sku: str | None = None, store_id: str | None = None,
+                      limit: int | None = None) -> list[dict]:
+    """The one availability arithmetic (the site's API and the console): per store and SKU
+    ``on_hand``, ``reserved``, ``available``, ``as_of``, for one SKU or one store or both,
+    ordered by store and SKU."""
+    where, params = [], []
+    for col, value in (("sku", sku), ("store_id", store_id)):
+        if value is not None:
+            where.append(f"{col} = ?")
+            params.append(value)
+    cond = " AND ".join(where) or "1 = 1"
+    on_hand = {(s, k): m for s, k, m in sql.rows(
+        f"SELECT store_id, sku, on_hand_milli FROM hub_stock WHERE {cond}", params)}
+    lcond = " AND ".join(f"l.{w}" for w in where) or "1 = 1"
+    reserved = {(s, k): m for s, k, m in sql.rows(
+        "SELECT l.store_id, l.sku, SUM(l.qty_milli) FROM hub_order_line l JOIN hub_order o ON "
+        f"o.order_id = l.order_id WHERE {lcond} AND o.store_status IN (?, ?, ?) "
+        "GROUP BY l.store_id, l.sku", (*params, *RESERVING))}
     as_of = dict(sql.rows(
         "SELECT s.store_id, e.occurred_at FROM hub_store s JOIN hub_event e ON "
         "e.store_id = s.store_id AND e.seq = s.acked_through"))
-    stores = []
-    for sid in sorted(set(on_hand) | set(reserved)):
-        have, held = int(on_hand.get(sid, 0)), int(reserved.get(sid, 0))
-        stores.append({"store_id": sid, "on_hand": _signed(have), "reserved": _qty(held),
-                       "available": _signed(have - held), "as_of": as_of.get(sid)})
-    return {"sku": sku, "stores": stores}
+    out = []
+    for sid, k in sorted(set(on_hand) | set(reserved))[:limit]:
+        have, held = int(on_hand.get((sid, k), 0)), int(reserved.get((sid, k), 0))
+        out.append({"store_id": sid, "sku": k, "on_hand": _signed(have), "reserved": _qty(held),
+                    "available": _signed(have - held), "as_of": as_of.get(sid)})
+    return out
 
 
 def _signed(milli: int) -> str:
