@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 
-from .hubkit import event, push_raw
+from .test_hub_fleet import ev, push
 
 PHONE = "+79161234567"
 HOSTILE_SKU = "<img src=x onerror=alert(1)>"
@@ -37,39 +37,41 @@ def _line(order_id):
             "price": 45900}
 
 
-def seed_orders(hub) -> dict:
+def seed_orders(hub, stores: dict | None = None) -> dict:
     """Two stores with stock, a site channel and the orders above as the stores reported
     them (their ``ready_at`` in the past makes two of them overdue at 48 h); O-HOSTILE is
-    cancelled by the site with a hostile reason.  Returns the stores' tokens."""
-    tokens = {sid: hub.add_store(sid) for sid in ("S1", "S2")}
+    cancelled by the site with a hostile reason.  ``stores`` maps "S1"/"S2" to already
+    registered stores as ``(store_id, token, last seq pushed)``; by default two new stores
+    S1 and S2 are registered."""
+    if stores is None:
+        stores = {sid: (sid, hub.add_store(sid), 0) for sid in ("S1", "S2")}
     site = {"Authorization": f"Bearer {hub.add_channel('site')}"}
-    seq = {sid: 0 for sid in tokens}
-    events: dict[str, list] = {sid: [] for sid in tokens}
+    seq = {alias: last for alias, (_, _, last) in stores.items()}
+    events: dict[str, list] = {alias: [] for alias in stores}
 
-    def add(sid, etype, payload):
-        seq[sid] += 1
-        events[sid].append(event(sid, seq[sid], etype, payload))
-    for sid in tokens:
-        add(sid, "stock.moved", {"kind": "receipt", "lines": [
+    def add(alias, etype, payload):
+        seq[alias] += 1
+        events[alias].append(ev(stores[alias][0], seq[alias], etype, payload, _ago(0)))
+    for alias in stores:
+        add(alias, "stock.moved", {"kind": "receipt", "lines": [
             {"sku": "COFFEE", "qty": "20.000"}, {"sku": HOSTILE_SKU, "qty": "3.000"}]})
-    for oid, (sid, statuses, ready_hours) in ORDERS.items():
+    for oid, (alias, statuses, ready_hours) in ORDERS.items():
         r = requests.post(hub.url + "/hub/v1/orders", headers=site, timeout=30, json={
-            "order_id": oid, "store_id": sid, "customer_phone": PHONE,
+            "order_id": oid, "store_id": stores[alias][0], "customer_phone": PHONE,
             "lines": [_line(oid)], "prepaid": 45900 if oid == "O-LATE" else 0})
         assert r.status_code == 201, r.text
         for st in statuses:
             more = {"ready_at": _ago(ready_hours)} if st in ("ready", "collected") else {}
-            add(sid, "order.status", {"order_id": oid, "status": st, "prepaid": 0,
-                                      "bonus_redeemed": 0, "total": 91800,
-                                      "customer_phone": PHONE, "lines": [_line(oid)],
-                                      "at": _ago(ready_hours or 0), **more})
-    for sid, tok in tokens.items():
-        r = push_raw(hub.url, tok, sid, events[sid])
-        assert r.status_code == 200 and r.json()["acked_through"] == seq[sid], r.text
+            add(alias, "order.status", {"order_id": oid, "status": st, "prepaid": 0,
+                                        "bonus_redeemed": 0, "total": 91800,
+                                        "customer_phone": PHONE, "lines": [_line(oid)],
+                                        "at": _ago(ready_hours or 0), **more})
+    for alias, (sid, tok, _) in stores.items():
+        assert push(hub, tok, sid, events[alias], head=seq[alias]) == seq[alias]
     r = requests.post(hub.url + "/hub/v1/orders/O-HOSTILE/cancel", headers=site, timeout=30,
                       json={"reason": HOSTILE_REASON})
     assert r.status_code == 200, r.text
-    return tokens
+    return seq
 
 
 def console(hub) -> requests.Session:
