@@ -54,7 +54,7 @@ def listing(db, hours: int, store_id: str | None = None, status: str | None = No
         rows += sql.rows(f"SELECT {orders.COLS} FROM hub_order WHERE {cond}status IN (?,?) "
                          "ORDER BY updated_at DESC, order_id LIMIT ?",
                          (*params, *orders.FINAL, FINAL_SHOWN))
-    found = [_for_console(orders._shape(sql, r, hours, history=False)) for r in rows]
+    found = [_for_console(orders.shape(sql, r, hours, history=False)) for r in rows]
     rank = {s: i for i, s in enumerate(STATUSES)}
     found.sort(key=lambda o: (not o["overdue"], o["ready_at"] or "" if o["overdue"] else "",
                               rank.get(o["status"], 9)))
@@ -63,7 +63,7 @@ def listing(db, hours: int, store_id: str | None = None, status: str | None = No
 
 def one(db, order_id: str, hours: int) -> dict | None:
     try:
-        return _for_console(orders._view(Sql(db), order_id, hours))
+        return _for_console(orders.order_view(Sql(db), order_id, hours))
     except NotFound:
         return None
 

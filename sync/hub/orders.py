@@ -102,7 +102,7 @@ def place(db, data, by: str) -> tuple[int, dict]:
             if held[0] != digest:
                 raise Conflict(f"order {o['order_id']} was already placed with other content",
                                field="order_id", code="order_conflict")
-            return 200, _view(sql, o["order_id"])
+            return 200, order_view(sql, o["order_id"])
         at = iso()
         sql.run("INSERT INTO hub_order (order_id, store_id, status, customer_phone, lines, "
                 "prepaid, bonus_redeemed, total, digest, created_by, created_at, updated_at) "
@@ -111,7 +111,7 @@ def place(db, data, by: str) -> tuple[int, dict]:
                  json.dumps(o["lines"], ensure_ascii=False), o["prepaid"], o["bonus_redeemed"],
                  o["total"], digest, by, at, at))
         _history(sql, o["order_id"], "new", at, by)
-        return 201, _view(sql, o["order_id"])
+        return 201, order_view(sql, o["order_id"])
     return retrying(db, tx)
 
 
@@ -137,7 +137,7 @@ def cancel(db, order_id: str, data, by: str) -> dict:
                     "feed_cursor = NULL WHERE order_id = ?",
                     (reason or "cancelled by the site", at, order_id))
             _history(sql, order_id, "cancelled", at, by, reason or "cancelled by the site")
-        return _view(sql, order_id)
+        return order_view(sql, order_id)
     return retrying(db, tx)
 
 
@@ -157,7 +157,9 @@ COLS = ("order_id, store_id, status, store_status, customer_phone, lines, prepai
         "bonus_redeemed, total, reason, sale_id, ready_at, created_at, updated_at")
 
 
-def _shape(sql: Sql, r, hours: int = COLLECT_HOURS, history: bool = True) -> dict:
+def shape(sql: Sql, r, hours: int = COLLECT_HOURS, history: bool = True) -> dict:
+    """One order as the API answers it (a row of ``COLS``), with ``overdue`` by the hub's
+    clock and, unless told otherwise, its history."""
     (oid, sid, status, store_status, phone, lines, prepaid, bonus, total, reason, sale_id,
      ready_at, created_at, updated_at) = r
     out = {"order_id": oid, "store_id": sid, "status": status, "store_status": store_status,
@@ -175,17 +177,17 @@ def _shape(sql: Sql, r, hours: int = COLLECT_HOURS, history: bool = True) -> dic
     return out
 
 
-def _view(sql: Sql, order_id: str, hours: int = COLLECT_HOURS) -> dict:
+def order_view(sql: Sql, order_id: str, hours: int = COLLECT_HOURS) -> dict:
     r = sql.one(f"SELECT {COLS} FROM hub_order WHERE order_id = ?", (order_id,))
     if r is None:
         raise NotFound(f"no order {order_id}", field="order_id")
-    return _shape(sql, r, hours)
+    return shape(sql, r, hours)
 
 
 def overdue_list(sql: Sql, hours: int = COLLECT_HOURS) -> list[dict]:
     rows = sql.rows(f"SELECT {COLS} FROM hub_order WHERE status = 'ready' ORDER BY ready_at, "
                     "order_id")
-    return [o for o in (_shape(sql, r, hours, history=False) for r in rows) if o["overdue"]]
+    return [o for o in (shape(sql, r, hours, history=False) for r in rows) if o["overdue"]]
 
 
 def feed_items(sql: Sql, store_id: str, after: int, top: int, limit: int) -> list[dict]:
@@ -324,7 +326,7 @@ def register_orders(app, db, auth, collect_hours: int = COLLECT_HOURS) -> None:
     @app.get("/hub/v1/orders/<order_id>")
     def hub_order(order_id):
         caller()
-        return jsonify(_view(Sql(db), order_id, collect_hours))
+        return jsonify(order_view(Sql(db), order_id, collect_hours))
 
     @app.post("/hub/v1/orders/<order_id>/cancel")
     def hub_cancel_order(order_id):

@@ -87,9 +87,10 @@ def rows(page: str) -> list[tuple[str, str, str]]:
 
 
 @pytest.fixture
-def seeded(hub):
-    seed_orders(hub)
-    return hub
+def seeded(any_hub):
+    """On SQLite and on PostgreSQL (the console's queries are plain SQL over both)."""
+    seed_orders(any_hub)
+    return any_hub
 
 
 def test_orders_page_overdue_first_masked_phone_escaped(seeded):
