@@ -15,7 +15,7 @@ import io
 import uuid
 from dataclasses import dataclass, field
 
-from . import barcodes, catalog, outbox, sql, stock
+from . import barcodes, catalog, catalog_bulk, outbox, sql, stock
 from . import text as textrule
 from .errors import Invalid
 from .money import parse_major, parse_qty, qty_str
@@ -81,106 +81,24 @@ def parse_row(row: dict) -> dict:
     return dict(sku=sku, name=name, price=price, unit=unit, vat=vat, barcodes=codes, stock=qty)
 
 
-def _in_chunks(values: list, size: int = 900):
-    for i in range(0, len(values), size):
-        yield values[i:i + size]
-
-
-def _existing(skus: list[str]) -> dict[str, tuple]:
-    found = {}
-    for part in _in_chunks(skus):
-        marks = ",".join("?" * len(part))
-        for row in sql.database.execute_sql(
-                f"SELECT sku, id, name, price, unit, vat FROM product WHERE sku IN ({marks})", part):
-            found[row[0]] = row[1:]
-    return found
-
-
-def _owners(codes: list[str]) -> dict[str, str]:
-    found = {}
-    for part in _in_chunks(codes):
-        marks = ",".join("?" * len(part))
-        for code, sku in sql.database.execute_sql(
-                f"SELECT b.code, p.sku FROM barcode b JOIN product p ON p.id = b.product_id"
-                f" WHERE b.code IN ({marks})", part):
-            found[code] = sku
-    return found
-
-
-class _New:
-    """A product this chunk adds: its id is known once the row is written."""
-
-    __slots__ = ("sku",)
-
-    def __init__(self, sku: str):
-        self.sku = sku
-
-
 def _write_chunk(store, rows: list[tuple[int, dict]], summary: ImportSummary, run_id: str, n: int):
-    """One chunk, one transaction, set-based: a few statements however many rows."""
+    """One chunk, one transaction, set-based (``catalog_bulk``), with its stock event."""
     with store.db.write():
-        existing = _existing(list({v["sku"] for _, v in rows}))
-        owners = _owners(list({c for _, v in rows for c in v["barcodes"]}))
         now = stock.clock.iso()
-        new_products, updates, new_codes, moves = [], [], [], []
-        for line_no, v in rows:
-            sku = v["sku"]
-            clash = next((c for c in v["barcodes"] if owners.get(c, sku) != sku), None)
-            if clash:
-                summary.rejected.append({"line": line_no, "field": "barcodes", "message":
-                                         f"barcode {clash} already belongs to SKU {owners[clash]}"})
-                continue
-            fields = (v["name"], v["price"], v["unit"], v["vat"])
-            if sku in existing:
-                pid, *old = existing[sku]
-                if tuple(old) != fields:
-                    updates.append((*fields, catalog.search_key(v["name"], sku), now, pid))
-                    summary.updated += 1
-                else:
-                    summary.unchanged += 1
-            else:
-                pid = _New(sku)  # SQLite gives the id when the row is written, below
-                new_products.append((sku, v["name"], catalog.search_key(v["name"], sku),
-                                     v["unit"], v["vat"], v["price"], now))
-                summary.added += 1
-                if v["stock"]:
-                    moves.append((pid, sku, v["stock"]))
-            existing[sku] = (pid, *fields)  # a later row of the same SKU updates this one
-            for code in v["barcodes"]:
-                owners[code] = sku
-                new_codes.append((code, pid))
-        db = sql.database
-        new_ids: dict[str, int] = {}
-        if new_products:
-            db.cursor().executemany(
-                "INSERT INTO product (sku, name, search_name, unit, vat, price, hidden,"
-                " updated_at) VALUES (?,?,?,?,?,?,0,?)", new_products)
-            new_ids = {sku: row[0] for sku, row in _existing([p[0] for p in new_products]).items()}
-
-        def real(pid):
-            return new_ids[pid.sku] if isinstance(pid, _New) else pid
-
-        updates = [(*u[:-1], real(u[-1])) for u in updates]
-        new_codes = [(code, real(pid)) for code, pid in new_codes]
-        moves = [(real(pid), sku, q) for pid, sku, q in moves]
-        opening = {pid: qty for pid, _, qty in moves}  # new products start at their stock
-        if new_products:
-            db.cursor().executemany("INSERT INTO stock_level (product_id, on_hand_milli)"
-                                    " VALUES (?, ?)",
-                                    [(new_ids[p[0]], opening.get(new_ids[p[0]], 0))
-                                     for p in new_products])
-        if updates:
-            db.cursor().executemany("UPDATE product SET name = ?, price = ?, unit = ?, vat = ?,"
-                                    " search_name = ?, updated_at = ? WHERE id = ?", updates)
-        if new_codes:
-            db.cursor().executemany("INSERT OR IGNORE INTO barcode (code, product_id)"
-                                    " VALUES (?, ?)", new_codes)
-        catalog.products_changed([new_ids[p[0]] for p in new_products] + [u[-1] for u in updates])
-        if moves:
+        done = catalog_bulk.write(rows, now)
+        for line_no, message in done.rejected:
+            summary.rejected.append({"line": line_no, "field": "barcodes", "message": message})
+        summary.added += len(done.added)
+        summary.updated += done.updated
+        summary.unchanged += done.unchanged
+        added = set(done.added)
+        moves = [(done.ids[v["sku"]], v["sku"], v["stock"]) for line_no, v in rows
+                 if line_no in added and v["stock"]]
+        if moves:  # stock_level already holds the opening stock these moves explain
             doc_id = sql.insert("INSERT INTO stock_doc (client_ref, kind, note, created_at)"
                                 " VALUES (?, 'receipt', 'initial stock from catalog import', ?)",
                                 (f"import:{run_id}:{n}", now))
-            db.cursor().executemany(  # the receipt moves; stock_level already holds their sum
+            sql.database.cursor().executemany(
                 "INSERT INTO stock_move (product_id, kind, qty_milli, doc_id, created_at)"
                 " VALUES (?, 'receipt', ?, ?, ?)", [(pid, q, doc_id, now) for pid, _, q in moves])
             outbox.emit("stock.moved", {

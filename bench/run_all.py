@@ -14,8 +14,8 @@ import traceback
 
 from bench.common import RESULTS, machine
 
-BENCHES = ["bench_api", "bench_import", "bench_agent", "bench_sync", "bench_commerceml",
-           "bench_orders"]
+BENCHES = ["bench_api", "bench_import", "bench_agent", "bench_sync", "bench_hub", "bench_commerceml",
+           "bench_orders", "bench_catalog", "bench_store_scale"]
 
 
 def main(argv=None) -> int:

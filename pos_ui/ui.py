@@ -21,7 +21,7 @@ STATIC = Path(__file__).parent / "static" / "pos"
 LANGUAGES = ("ru", "en")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=8)  # two languages; a changed file replaces its entry
 def _strings_cached(lang: str, mtime: float) -> dict:
     return json.loads((STATIC / "i18n" / f"{lang}.json").read_text(encoding="utf-8"))
 

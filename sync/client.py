@@ -92,6 +92,18 @@ class HubClient:
         msg = err.get("message") or f"HTTP {status}"
         return HubRefused(f"hub refused (HTTP {status}): {msg}", status, data)
 
+    def probe(self, timeout: float = 2.0) -> None:
+        """A cheap, unsigned ``GET /healthz``: returns when the hub (and its database)
+        answers, raises ``HubUnavailable`` otherwise.  The pusher probes while the hub is
+        down instead of resending a whole batch every few seconds."""
+        try:
+            resp = self.session.get(self.url + "/healthz", timeout=timeout)
+        except requests.RequestException as e:
+            self._local.session = None
+            raise HubUnavailable(f"hub unreachable: {type(e).__name__}") from None
+        if resp.status_code != 200:
+            raise HubUnavailable(f"hub answered HTTP {resp.status_code}", resp.status_code)
+
     # -- the outbox -------------------------------------------------------------------
     def push_body(self, envelopes_json: list[str]) -> bytes:
         """The push body from already-serialized envelopes (no re-encoding of payloads).

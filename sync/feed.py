@@ -13,7 +13,9 @@ from __future__ import annotations
 import json
 import logging
 
-from agent import catalog, clock, deliveries, orders, outbox, transfers
+from peewee import DatabaseError
+
+from agent import catalog, catalog_bulk, clock, deliveries, orders, outbox, transfers
 from agent.errors import StoreError
 from agent.models import Customer, RemoteStock, database
 
@@ -22,7 +24,7 @@ from .state import record_error
 from .worker import Worker
 
 log = logging.getLogger("store_agent.sync")
-PAGE = 500
+PAGE = 5000  # the hub's largest page: fewer round trips, bigger set-based writes
 STOCK_DOC_ITEMS = {"delivery.expected": lambda store, p: deliveries.expect_from_hub(p),
                    "transfer.incoming": transfers.incoming,
                    "order.placed": orders.placed}  # pick-up orders (and their cancellation)
@@ -36,15 +38,60 @@ def _milli(text) -> int:
     return int(q * 1000)
 
 
-def apply_product(p: dict) -> None:
+def product_row(p: dict) -> dict:
+    """A feed product -> the values ``catalog_bulk.write`` takes, or ValueError."""
     if not isinstance(p.get("price"), int) or isinstance(p.get("price"), bool):
         raise ValueError("price must be whole kopecks")
     if p.get("unit") not in catalog.UNITS or str(p.get("vat")) not in catalog.VAT_RATES:
         raise ValueError("unit or vat is not one the store knows")
-    extra = {"hidden": bool(p["hidden"])} if "hidden" in p else {}
+    sku, name = str(p["sku"]), str(p["name"])
+    if not 0 < len(sku) <= 64 or not 0 < len(name) <= 255:
+        raise ValueError("sku or name is empty or too long")
+    codes = p.get("barcodes") or []
+    if not isinstance(codes, list):
+        raise ValueError("barcodes must be a list")
+    return {"sku": sku, "name": name, "price": p["price"], "unit": p["unit"],
+            "vat": str(p["vat"]), "barcodes": list(dict.fromkeys(str(c) for c in codes)),
+            **({"hidden": bool(p["hidden"])} if "hidden" in p else {})}
+
+
+def apply_product(p: dict) -> None:
+    """One product on its own (the slow path, when a set-based page cannot be written)."""
+    v = product_row(p)
+    extra = {"hidden": v["hidden"]} if "hidden" in v else {}
     with database.atomic():  # a savepoint: a refused product leaves nothing behind
-        catalog.upsert(str(p["sku"]), str(p["name"]), p["price"], p["unit"], str(p["vat"]),
-                       [str(c) for c in p.get("barcodes") or []], **extra)
+        catalog.upsert(v["sku"], v["name"], v["price"], v["unit"], v["vat"], v["barcodes"],
+                       **extra)
+
+
+def apply_products(items: list[dict]) -> int:
+    """Product items of one page, set-based (the CSV import's writer); returns how many
+    were applied.  A product the store cannot take is skipped and logged, as one by one."""
+    rows = []
+    for item in items:
+        try:
+            rows.append((item.get("cursor"), product_row(item.get("payload") or {})))
+        except (ValueError, KeyError, TypeError) as e:
+            log.warning("feed item %s (product.upserted) skipped: %s", item.get("cursor"), e)
+    if not rows:
+        return 0
+    try:
+        with database.atomic():  # a savepoint: on a surprise, fall back to one by one
+            done = catalog_bulk.write(rows, clock.iso())
+    except (StoreError, DatabaseError) as e:
+        log.warning("feed page written product by product: %s", e)
+        applied = 0
+        for cursor, v in rows:
+            try:
+                apply_product(v)
+                applied += 1
+            except (StoreError, DatabaseError, ValueError) as e:
+                msg = getattr(e, "message", None) or str(e)
+                log.warning("feed item %s (product.upserted) skipped: %s", cursor, msg)
+        return applied
+    for cursor, message in done.rejected:
+        log.warning("feed item %s (product.upserted) skipped: %s", cursor, message)
+    return len(rows) - len(done.rejected)
 
 
 def apply_stock(store_id: str, p: dict) -> None:
@@ -90,14 +137,19 @@ def apply_items(store, items: list[dict], cursor: int, reset: bool = False) -> i
     applied = 0
     with store.db.write():
         held = 0 if reset else int(outbox.get_state("feed_cursor", "0") or 0)
+        products: list[dict] = []  # a run of product items, written together
         for item in items:
             if item.get("cursor", 0) <= held:
                 continue
             kind, p = item.get("type"), item.get("payload") or {}
+            if kind == "product.upserted":
+                products.append(item)
+                continue
+            if products:  # in feed order: products before the items that follow them
+                applied += apply_products(products)
+                products = []
             try:
-                if kind == "product.upserted":
-                    apply_product(p)
-                elif kind == "stock.level":
+                if kind == "stock.level":
                     apply_stock(store.store_id, p)
                 elif kind == "loyalty.balance":
                     apply_balance(p, store.store_id)
@@ -110,6 +162,8 @@ def apply_items(store, items: list[dict], cursor: int, reset: bool = False) -> i
             except (StoreError, ValueError, KeyError, TypeError) as e:
                 msg = getattr(e, "message", None) or str(e)
                 log.warning("feed item %s (%s) skipped: %s", item.get("cursor"), kind, msg)
+        if products:
+            applied += apply_products(products)
         if cursor > held or reset:
             outbox.set_state("feed_cursor", cursor)
         outbox.set_state("last_feed_at", clock.iso())

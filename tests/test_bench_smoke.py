@@ -16,6 +16,6 @@ def test_every_benchmark_runs_at_small_sizes(tmp_path):
                        capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     for name in ("bench_api", "bench_import", "bench_agent", "bench_sync", "bench_commerceml",
-                 "bench_orders"):
+                 "bench_orders", "bench_catalog", "bench_store_scale"):
         assert f"== {name}" in r.stdout, f"{name} did not run:\n{r.stdout[-2000:]}"
     assert "x the floor" in r.stdout or "floor" in r.stdout

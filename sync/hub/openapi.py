@@ -147,8 +147,17 @@ ROUTES = [
     ("get", "/console/sales", "Sales by day (chart), store and product", None,
      {"days": {"type": "integer", "minimum": 1, "maximum": 3660},
       "store_id": {"type": "string", "maxLength": 64}}, (("200", "text/html"),)),
-    ("get", "/console/stock", "Stock and availability across the chain", None,
-     {"q": {"type": "string", "maxLength": 64}}, (("200", "text/html"),)),
+    ("get", "/console/stock", "Stock across the chain; availability (on_hand, reserved, "
+     "available, as_of) per store or SKU", None,
+     {"q": {"type": "string", "maxLength": 64}, "store_id": {"type": "string", "maxLength": 64},
+      "sku": {"type": "string", "maxLength": 64}}, (("200", "text/html"),)),
+    ("get", "/console/orders", "Pick-up orders by status, overdue first (the customer's "
+     "phone masked but the last 4 digits)", None,
+     {"store_id": {"type": "string", "maxLength": 64},
+      "status": {"enum": ["new", "accepted", "assembled", "ready", "collected", "cancelled"]}},
+     (("200", "text/html"),)),
+    ("get", "/console/orders/{order_id}", "A pick-up order with its history", None, {},
+     (("200", "text/html"),)),
     ("get", "/console/loyalty", "Bonus overdrafts", None, {}, (("200", "text/html"),)),
     ("get", "/metrics", "Prometheus metrics (text format): per store status, lag, backlog, "
      "last contact; rejected events; sales; requests and push latency of this process. "
@@ -160,7 +169,8 @@ ROUTES = [
 CONSOLE_PUBLIC = {("get", "/"), ("get", "/login"), ("post", "/login"), ("post", "/logout"),
                   ("post", "/console/lang"), ("get", "/console/stores/{store_id}"),
                   ("get", "/console/sales"), ("get", "/console/stock"),
-                  ("get", "/console/loyalty")}
+                  ("get", "/console/loyalty"), ("get", "/console/orders"),
+                  ("get", "/console/orders/{order_id}")}
 PATH_PARAMS = {"phone": {"type": "string", "maxLength": 20},
                "store_id": {"type": "string", "maxLength": 64}, "rejected_id": ID,
                "order_id": {"type": "string", "maxLength": 64}}
