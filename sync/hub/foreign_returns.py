@@ -8,7 +8,10 @@ has recorded).  The returning store then records the return and pushes a
 against the original (``hub_foreign_return``).  A store may have accepted a return offline
 (``[returns] foreign_offline = "approve"``): when the hub then finds more returned than was
 sold, it keeps the event (the money is already out) and flags the lines as a double
-return, listed for the chain's office at ``GET /hub/v1/returns/doubles`` (admin).
+return, listed for the chain's office at ``GET /hub/v1/returns/doubles`` (admin).  The
+selling store returns its own sales without asking the hub, so when its own return arrives
+after a foreign one and together they exceed what was sold, the foreign lines are flagged
+the same way (``flag_own_returns``).
 """
 
 from __future__ import annotations
@@ -171,6 +174,27 @@ class ForeignReturns:
             "SELECT payload FROM hub_event WHERE store_id = ? AND seq = ?", (origin, seq)))
         return {int(ln["line_id"]): _milli(ln.get("qty")) for ln in payload.get("lines") or []
                 if ln.get("line_id") is not None}
+
+
+def flag_own_returns(sql: Sql, store_id: str, sale_ids: set[int]) -> None:
+    """After the selling store's own returns of ``sale_ids`` (it does not ask the hub before
+    returning its own sale): where the line has also come back in another store and more
+    came back than was sold, flag those foreign lines as a double return.  One query when
+    none of the sales was returned elsewhere (the usual case)."""
+    if not sale_ids:
+        return
+    marks = ",".join("?" * len(sale_ids))
+    elsewhere = [int(r[0]) for r in sql.rows(
+        f"SELECT DISTINCT origin_sale_id FROM hub_foreign_return WHERE origin_store = ? AND "
+        f"origin_sale_id IN ({marks})", [store_id, *sorted(sale_ids)])]
+    for sale_id in elsewhere:
+        sold = ForeignReturns(sql, store_id)._sold(store_id, sale_id) or {}
+        back = returned_by_line(sql, store_id, sale_id)
+        for line_id, milli in back.items():
+            if milli > sold.get(line_id, 0):
+                sql.run("UPDATE hub_foreign_return SET doubled = ? WHERE origin_store = ? AND "
+                        "origin_sale_id = ? AND origin_line_id = ?",
+                        (sql.true(), store_id, sale_id, line_id))
 
 
 def doubles(db) -> list[dict]:
