@@ -12,7 +12,7 @@ from flask import current_app, request
 
 from . import orders
 from .errors import NotFound
-from .sql import Sql
+from .sql import Sql, equal_to
 
 STATUSES = ("new", "accepted", "assembled", "ready", "collected", "cancelled")
 OPEN = tuple(s for s in STATUSES if s not in orders.FINAL)
@@ -40,13 +40,7 @@ def listing(db, hours: int, store_id: str | None = None, status: str | None = No
     """Orders by status, overdue pick-ups first (longest waiting first), then the open ones
     by stage, then the latest collected and cancelled."""
     sql = Sql(db)
-    where, params = [], []
-    if store_id:
-        where.append("store_id = ?")
-        params.append(store_id)
-    if status:
-        where.append("status = ?")
-        params.append(status)
+    where, params = equal_to(store_id=store_id, status=status)
     cond = (" AND ".join(where) + " AND ") if where else ""
     rows = sql.rows(f"SELECT {orders.COLS} FROM hub_order WHERE {cond}status IN (?,?,?,?) "
                     "ORDER BY created_at, order_id", (*params, *OPEN))
