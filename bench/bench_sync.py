@@ -45,7 +45,7 @@ def serve_bare(port: int, threads: int) -> None:
     def bare():
         request.get_data()
         return {"acked_through": 0}
-    serve(app, host="127.0.0.1", port=port, threads=threads, _quiet=True)
+    serve(app, host="127.0.0.1", port=port, threads=threads, connection_limit=512, _quiet=True)
 
 
 def spawn(args: list[str], port: int) -> subprocess.Popen:

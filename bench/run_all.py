@@ -14,7 +14,7 @@ import traceback
 
 from bench.common import RESULTS, machine
 
-BENCHES = ["bench_api", "bench_import", "bench_agent", "bench_sync", "bench_commerceml",
+BENCHES = ["bench_api", "bench_import", "bench_agent", "bench_sync", "bench_hub", "bench_commerceml",
            "bench_orders", "bench_catalog", "bench_store_scale"]
 
 

@@ -92,6 +92,18 @@ class HubClient:
         msg = err.get("message") or f"HTTP {status}"
         return HubRefused(f"hub refused (HTTP {status}): {msg}", status, data)
 
+    def probe(self, timeout: float = 2.0) -> None:
+        """A cheap, unsigned ``GET /healthz``: returns when the hub (and its database)
+        answers, raises ``HubUnavailable`` otherwise.  The pusher probes while the hub is
+        down instead of resending a whole batch every few seconds."""
+        try:
+            resp = self.session.get(self.url + "/healthz", timeout=timeout)
+        except requests.RequestException as e:
+            self._local.session = None
+            raise HubUnavailable(f"hub unreachable: {type(e).__name__}") from None
+        if resp.status_code != 200:
+            raise HubUnavailable(f"hub answered HTTP {resp.status_code}", resp.status_code)
+
     # -- the outbox -------------------------------------------------------------------
     def push_body(self, envelopes_json: list[str]) -> bytes:
         """The push body from already-serialized envelopes (no re-encoding of payloads).
@@ -154,20 +166,24 @@ class HubClient:
         query = {"store_id": store_id, "sale_id": sale_id, "number": number,
                  "shift_number": shift_number}
         qs = urlencode({k: v for k, v in query.items() if v is not None})
-        status, data = self.request("GET", f"/hub/v1/sales/lookup?{qs}", None, timeout)
-        if status == 200:
-            return data
-        if status == 404:
-            return None
-        if status in (401, 403):
-            raise HubUnavailable(f"hub refused this store (HTTP {status})", status)
-        raise self._refusal(status, data)
+        return self._get(f"/hub/v1/sales/lookup?{qs}", timeout)
+
+    def sales_by_phone(self, phone: str, timeout: float | None = None) -> list[dict]:
+        """The customer's recent sales in the other stores, with what is still returnable
+        (the hub decides).  Unreachable or refused: ``HubUnavailable``."""
+        from urllib.parse import urlencode
+        data = self._get(f"/hub/v1/sales/by-phone?{urlencode({'phone': phone})}", timeout)
+        return list((data or {}).get("items") or [])
 
     def customer(self, phone: str, timeout: float | None = None) -> dict | None:
         """The hub's view of a customer, or None when the hub does not know the phone."""
         from urllib.parse import quote
-        status, data = self.request("GET", f"/hub/v1/loyalty/customers/{quote(phone)}",
-                                    None, timeout)
+        return self._get(f"/hub/v1/loyalty/customers/{quote(phone)}", timeout)
+
+    def _get(self, path: str, timeout: float | None) -> dict | None:
+        """A store-signed GET: the answer, None for 404; refused (401/403) or unreachable:
+        ``HubUnavailable``; any other status: ``HubRefused``."""
+        status, data = self.request("GET", path, None, timeout)
         if status == 200:
             return data
         if status == 404:

@@ -4,7 +4,11 @@ Batches are cut by count (``[hub] batch_events``) and bytes (``batch_bytes``) an
 from the hub's last known position: the local ack marker, or the ``expected_seq`` of a 409
 (the hub lost or never got events; we resend, rows are never deleted).  Network errors,
 timeouts, 429 and 5xx are retried by tenacity with exponential backoff and full jitter and
-no give-up (only a stop of the worker ends it); 413 halves the batch; 401/403 and other
+no give-up (only a stop of the worker ends it), capped at ``CATCH_UP_CAP`` seconds while
+events wait (not the workers' 60 s): after an outage the first ack comes within a few
+seconds of the hub's return, and the full jitter spreads a chain's stores over that window
+(no thundering herd).  While the hub is down each retry is a cheap probe (``GET /healthz``,
+unsigned, nothing written at the hub) and the batch is sent again only once it answers; 413 halves the batch; 401/403 and other
 refusals are not retried: they are recorded for the status screen and the worker rests
 ``worker.REFUSED_PAUSE`` before trying again.  A poison event (400 ``event_rejected``)
 is recorded as "sync blocked at seq N: reason" until the hub's operator quarantines it.  Nothing here holds the store's write lock
@@ -40,8 +44,13 @@ def _rejected_seq(e: HubRefused) -> int | None:
     return seq
 
 
+#: the longest wait between two tries while events are pending (seconds)
+CATCH_UP_CAP = 3.5
+
+
 class OutboxPusher(Worker):
     name = "outbox-pusher"
+    catch_up_cap = CATCH_UP_CAP
 
     def __init__(self, store, client, live, interval: float = 2.0, batch_events: int = 500,
                  batch_bytes: int = 1_000_000):
@@ -108,8 +117,13 @@ class OutboxPusher(Worker):
         return max(0, outbox.acked_through() - start)
 
     def _send(self, body: bytes, retry_forever: bool) -> int:
-        for attempt in self.retrying(retry_forever):
+        failed = False
+        for attempt in self.retrying(retry_forever,
+                                     max_wait=min(self.catch_up_cap, self.backoff[1])):
             with attempt:
+                if failed:  # the hub was unreachable: a cheap probe before the batch again
+                    self.client.probe()
+                failed = True
                 started = time.monotonic()
                 acked = self.client.push(body)
                 if self.live is not None and self.live.observe_push is not None:

@@ -42,9 +42,10 @@ class Worker(CoreWorker):
             log.info("%s: %s", self.name, e.message)
         return self.interval
 
-    def retrying(self, retry_forever: bool, attempts: int = 4) -> Retrying:
+    def retrying(self, retry_forever: bool, attempts: int = 4,
+                 max_wait: float | None = None) -> Retrying:
         return super().retrying(HubUnavailable, attempts=None if retry_forever else attempts,
-                                before_sleep=self._before_sleep)
+                                max_wait=max_wait, before_sleep=self._before_sleep)
 
     def _before_sleep(self, retry_state) -> None:
         exc = retry_state.outcome.exception()

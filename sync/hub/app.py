@@ -54,7 +54,8 @@ QUERY_ARGS = {"/hub/v1/feed": {"after", "limit"}, "/hub/v1/stock": {"sku"},
               "/hub/v1/stock-docs": {"store_id"}, "/hub/v1/orders": {"overdue"},
               "/hub/v1/availability": {"sku", "barcode"},
               "/hub/v1/reports/sales": {"by", "days", "store_id"},
-              "/hub/v1/sales/lookup": {"store_id", "sale_id", "number", "shift_number"}}
+              "/hub/v1/sales/lookup": {"store_id", "sale_id", "number", "shift_number"},
+              "/hub/v1/sales/by-phone": {"phone", "limit"}}
 
 
 class HubNotReady(Exception):
@@ -146,25 +147,38 @@ def create_app(config: HubConfig) -> Flask:
 
     @app.post("/hub/v1/events")
     def push_events():
-        store_id = auth.store()
+        store_id = auth.store(defer_replay=True)  # remembered in the batch's transaction
+        try:
+            return _push(store_id)
+        except HubApiError:
+            auth.settle_replay()  # refused: the signature is remembered all the same
+            raise
+
+    def _push(store_id: str):
         body = validate.parse_json(request.get_data(cache=True) or b"null", check_text=False)
         raw = body.get("events") if isinstance(body, dict) else None
         seqs = [e.get("seq") for e in raw if isinstance(e, dict)] if isinstance(raw, list) else []
+        held = rejected.quarantined(db, store_id, seqs) if g.quarantined else {}
         try:
-            events = validate.batch(body, store_id, rejected.quarantined(db, store_id, seqs))
+            events = validate.batch(body, store_id, held)
         except validate.EventRefused as e:  # a poison event: listed for the operator
             rejected.record(db, store_id, e.raw, e.message)
-            acked = ingest(db, store_id, [])  # nothing of the batch applies
+            acked = ingest(db, store_id, [], g.replay)  # nothing of the batch applies
+            g.replay = None
             raise BadRequest(e.message, field=e.field, code="event_rejected",
                              seq=e.raw.get("seq") if isinstance(e.raw, dict) else None,
                              acked_through=acked) from None
         try:
-            return jsonify({"acked_through": ingest(db, store_id, events)})
+            acked = ingest(db, store_id, events, g.replay)
+            g.replay = None
+            return jsonify({"acked_through": acked})
         except Inconsistent as e:  # rolled back: nothing of the batch applies
             raw = next(r for r in raw if isinstance(r, dict) and r.get("seq") == e.event.seq)
             rejected.record(db, store_id, raw, e.message)
+            acked = ingest(db, store_id, [], g.replay)
+            g.replay = None
             raise BadRequest(e.message, field=e.field, code="event_rejected", seq=e.event.seq,
-                             acked_through=ingest(db, store_id, [])) from None
+                             acked_through=acked) from None
 
     @app.get("/hub/v1/feed")
     def read_feed():
@@ -199,6 +213,7 @@ def create_app(config: HubConfig) -> Flask:
     register_foreign_returns(app, db, auth)
     from .orders import register_orders
     register_orders(app, db, auth, config.collect_hours)
+    app.config["HUB_COLLECT_HOURS"] = config.collect_hours  # the console's overdue, too
     if config.notify:  # the customer notifications' worker (never inside ingest)
         from .notify import NotifyWorker, make_notifier
         url = config.notify if config.notify != "log" else None

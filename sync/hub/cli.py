@@ -92,20 +92,32 @@ def cmd_serve(args) -> int:
 
     from .app import HubConfig, create_app
     from .vault import load_secret
+    if not 1 <= args.workers <= 64:
+        raise SystemExit("store-hub: --workers must be between 1 and 64")
+    if not 10 <= args.connection_limit <= 1000:  # select() in waitress: fds stay below 1024
+        raise SystemExit("store-hub: --connection-limit must be between 10 and 1000")
     url = _db_url(args)
     if not 1 <= args.collect_hours <= 8760:
         raise SystemExit("store-hub: --collect-hours must be 1 to 8760")
     if args.notify_webhook and not args.notify_webhook.startswith(("http://", "https://")):
         raise SystemExit("store-hub: --notify-webhook must be an http:// or https:// URL")
-    app = create_app(HubConfig(db_url=url, secret=load_secret(url, args.secret_file),
-                               max_body=args.max_body,
-                               accept_v1_signatures=args.accept_v1_signatures,
-                               timezone=args.timezone, dead_after=args.dead_after,
-                               lag_after=args.lag_after,
-                               notify=args.notify_webhook or "log",
-                               collect_hours=args.collect_hours))
-    server = create_server(app, host=args.host, port=args.port, threads=args.threads,
-                           ident="store-hub", clear_untrusted_proxy_headers=True)
+    config = HubConfig(db_url=url, secret=load_secret(url, args.secret_file),
+                       max_body=args.max_body, accept_v1_signatures=args.accept_v1_signatures,
+                       timezone=args.timezone, dead_after=args.dead_after,
+                       lag_after=args.lag_after, notify=args.notify_webhook or "log",
+                       collect_hours=args.collect_hours)
+    app = create_app(config)  # checks the database (and upgrades it) before any worker starts
+    options = {"threads": args.threads, "ident": "store-hub", "clear_untrusted_proxy_headers": True,
+               "connection_limit": args.connection_limit}
+    if args.workers > 1:
+        from .workers import listen, serve_forked
+        app.config["HUB_DB"].close_all()  # no database connection may cross the fork
+        sock = listen(args.host, args.port)
+        host, port = sock.getsockname()[:2]
+        print(f"store-hub serving on http://{host}:{port}/", flush=True)
+        return serve_forked(lambda s: create_server(create_app(config), sockets=[s], **options),
+                            sock, args.workers)
+    server = create_server(app, host=args.host, port=args.port, **options)
     print(f"store-hub serving on http://{server.effective_host}:{server.effective_port}/",
           flush=True)
     try:
@@ -212,7 +224,13 @@ def build_parser() -> argparse.ArgumentParser:
     common(s)
     s.add_argument("--host", default="127.0.0.1", help="the address to listen on")
     s.add_argument("--port", type=int, default=8700, help="the port to listen on (default 8700)")
-    s.add_argument("--threads", type=int, default=8, help="request threads (default 8)")
+    s.add_argument("--threads", type=int, default=8,
+                   help="request threads per worker process (default 8)")
+    s.add_argument("--connection-limit", type=int, default=512,
+                   help="open connections per worker (each store keeps one open between "
+                        "pushes; waitress' own default of 100 left the 101st store waiting)")
+    s.add_argument("--workers", type=int, default=1,
+                   help="worker processes sharing the one port (pre-fork, Linux; 1-64)")
     s.add_argument("--max-body", type=int, default=8 * 1024 * 1024,
                    help="largest push in bytes (413 above it)")
     s.add_argument("--timezone", default="Europe/Moscow",

@@ -27,6 +27,33 @@ SQLITE_PRAGMAS = {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1,
 RETRY_CODES = ("40001", "40P01")  # serialization failure, deadlock detected
 _SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 POOL = {"max_connections": 64, "stale_timeout": 600, "timeout": 60}
+PING_AFTER = 5.0  # seconds idle in the pool after which a connection is pinged on check-out
+
+
+class HubPostgresqlDatabase(PooledPostgresqlDatabase):
+    """The pool, pinging (``SELECT 1``) only a connection that sat idle in it longer than
+    ``PING_AFTER``: a busy hub does not pay a round trip per request for it.  A connection
+    that breaks in use is discarded by the app's error handler (``manual_close``)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._idle_since: dict[int, float] = {}
+
+    def _close(self, conn, close_conn=False):
+        if close_conn:
+            self._idle_since.pop(self.conn_key(conn), None)
+        else:
+            self._idle_since[self.conn_key(conn)] = time.monotonic()
+        return super()._close(conn, close_conn)
+
+    def _is_closed(self, conn):
+        if conn.closed:
+            return True
+        since = self._idle_since.get(self.conn_key(conn))
+        if since is not None and time.monotonic() - since < PING_AFTER and \
+                self._adapter.txn_status(conn) == self._adapter.txn_idle:
+            return False
+        return super()._is_closed(conn)
 
 
 class BadDatabaseUrl(ValueError):
@@ -53,7 +80,7 @@ def open_database(url: str):
                 raise BadDatabaseUrl("schema must be a lowercase SQL identifier")
             params["options"] = f"-c search_path={schema}"
         params["connect_timeout"] = int((query.get("connect_timeout") or ["10"])[0])
-        db = PooledPostgresqlDatabase(parts.path.lstrip("/") or "postgres", **POOL, **params)
+        db = HubPostgresqlDatabase(parts.path.lstrip("/") or "postgres", **POOL, **params)
         db.hub_schema = schema
         return db
     raise BadDatabaseUrl(f"unsupported database URL {url!r}: use sqlite:///PATH or "

@@ -10,6 +10,11 @@ event_id or seq with a different body is a conflict (409) and nothing of the bat
 Batches are contiguous per store: one starting past ``acked_through + 1`` is answered with
 the seq the hub expects (409 ``expected_seq``), so the hub's events of a store are always
 ``1..acked_through`` without holes.
+
+Set-based: a batch is a handful of statements whatever its size (the push's replay record
+and the store's position in one, the events in one multi-row insert, then one per
+projection table that the batch touches, and one commit); loyalty rows are locked and
+written only for a batch that carries loyalty events.
 """
 
 from __future__ import annotations
@@ -22,20 +27,41 @@ from .errors import Conflict, Gap, Inconsistent, NotFound
 from .loyalty import LoyaltyBatch
 from .orders import HANDLERS as ORDER_HANDLERS
 from .sale_lines import LineBatch
-from .sql import Sql, iso
+from .sql import ROWS_PER_STATEMENT, Sql, iso
 from .stock_doc_events import HANDLERS as STOCK_DOC_HANDLERS
 from .validate import Event
 
-CHUNK = 200
+CHUNK = ROWS_PER_STATEMENT
 
 
-def ingest(db, store_id: str, events: list[Event]) -> int:
-    """Apply a checked, contiguous batch; returns the store's ``acked_through``."""
-    return retrying(db, lambda: _ingest(Sql(db), store_id, events))
+LOYALTY_TYPES = ("loyalty.posted", "customer.upserted")
 
 
-def _ingest(sql: Sql, store_id: str, events: list[Event]) -> int:
-    acked = sql.scalar("SELECT acked_through FROM hub_store WHERE store_id = ?", (store_id,))
+def ingest(db, store_id: str, events: list[Event], replay=None) -> int:
+    """Apply a checked, contiguous batch; returns the store's ``acked_through``.
+    ``replay`` (``auth.Replay``): the push's signature, remembered in the same transaction
+    (a replay raises 401 and nothing applies)."""
+    return retrying(db, lambda: _ingest(Sql(db), store_id, events, replay))
+
+
+def _position(sql: Sql, store_id: str, replay) -> int | None:
+    """The store's ``acked_through``, claiming the push's signature on the way."""
+    if replay is None:
+        return sql.scalar("SELECT acked_through FROM hub_store WHERE store_id = ?", (store_id,))
+    if not sql.pg:
+        replay.claim(sql)
+        return sql.scalar("SELECT acked_through FROM hub_store WHERE store_id = ?", (store_id,))
+    from .auth import REMEMBER
+    row = sql.one(f"WITH seen AS ({REMEMBER} RETURNING 1) SELECT (SELECT count(*) FROM seen), "
+                  "(SELECT acked_through FROM hub_store WHERE store_id = ?)",
+                  (*replay.params, store_id))
+    if not row[0]:
+        raise replay.refused()
+    return row[1]
+
+
+def _ingest(sql: Sql, store_id: str, events: list[Event], replay=None) -> int:
+    acked = _position(sql, store_id, replay)
     if acked is None:
         raise NotFound(f"store {store_id} is not registered", field="store_id")
     if not events:
@@ -54,10 +80,13 @@ def _ingest(sql: Sql, store_id: str, events: list[Event]) -> int:
     applied = [e for e in fresh if e.seq in inserted]
     if applied:
         _check_sales_known(sql, store_id, applied)
-        Projections(sql, store_id, now).apply(applied)
+        projections = Projections(sql, store_id, now)
+        projections.apply(applied)
         last = applied[-1].seq
-        sql.run("UPDATE hub_store SET acked_through = ?, last_event_at = ? "
-                "WHERE store_id = ? AND acked_through < ?", (last, now, store_id, last))
+        projections.tail.append(("UPDATE hub_store SET acked_through = ?, last_event_at = ? "
+                                 "WHERE store_id = ? AND acked_through < ?",
+                                 (last, now, store_id, last)))
+        sql.script(projections.tail)  # the writes nothing waits for: one round trip
     return max(acked, events[-1].seq)
 
 
@@ -128,11 +157,15 @@ class Projections:
         self.stock = defaultdict(int)
         self.sales, self.returns, self.release = [], [], []
         self.after: list[tuple[str, tuple]] = []  # updates of rows this batch may insert
+        self.tail: list[tuple] = []  # the last writes, sent together (``Sql.script``)
         self.sale_refs: dict[int, str] = {}
 
     def apply(self, events: list[Event]) -> None:
-        loyalty = LoyaltyBatch(self.sql, self.store_id, self.now, self.sale_refs)
-        loyalty.lock([e for e in events if e.type in ("loyalty.posted", "customer.upserted")])
+        bonus = [e for e in events if e.type in LOYALTY_TYPES]
+        loyalty = LoyaltyBatch(self.sql, self.store_id, self.now, self.sale_refs) if bonus \
+            else None
+        if loyalty is not None:
+            loyalty.lock(bonus)
         lines = LineBatch(self.sql, self.store_id)  # sale and return lines (reports)
         for e in events:
             lines.on(e)
@@ -145,19 +178,23 @@ class Projections:
                 STOCK_DOC_HANDLERS[e.type](self, e)
             elif e.type in ORDER_HANDLERS:  # pick-up orders
                 ORDER_HANDLERS[e.type](self, e)
-            elif e.type in ("loyalty.posted", "customer.upserted"):
+            elif loyalty is not None and e.type in LOYALTY_TYPES:
                 loyalty.apply(e)
         self._write_sales()
         self._write_returns()
         lines.write()
-        for statement, params in self.after:
-            self.sql.run(statement, params)
+        if self.returns:  # the selling store's own returns: doubles with other stores'
+            from .foreign_returns import flag_own_returns
+            flag_own_returns(self.sql, self.store_id, {int(r[2]) for r in self.returns})
+        if loyalty is not None:
+            loyalty.finish(self.release)
+        self.tail.extend(self.after)  # after the sales and returns they update
         self._write_stock()
-        loyalty.finish(self.release)
         if self.release:
             marks = ",".join("?" * len(self.release))
-            self.sql.run(f"UPDATE hub_hold SET released = ? WHERE store_id = ? AND client_ref IN ({marks})",
-                         [self.sql.true(), self.store_id] + self.release)
+            self.tail.append((f"UPDATE hub_hold SET released = ? WHERE store_id = ? AND "
+                              f"client_ref IN ({marks})",
+                              [self.sql.true(), self.store_id] + self.release))
 
     def on_sale_completed(self, e: Event) -> None:
         p = e.payload
@@ -245,9 +282,9 @@ class Projections:
         items = sorted((sku, d) for sku, d in self.stock.items() if d)
         for i in range(0, len(items), CHUNK):
             part = items[i:i + CHUNK]
-            self.sql.insert_rows(
+            self.tail.append((
                 "INSERT INTO hub_stock (store_id, sku, on_hand_milli, updated_at)",
                 [(self.store_id, sku, delta, self.now) for sku, delta in part],
                 "ON CONFLICT (store_id, sku) DO UPDATE SET "
                 "on_hand_milli = hub_stock.on_hand_milli + excluded.on_hand_milli, "
-                "updated_at = excluded.updated_at, feed_cursor = NULL")
+                "updated_at = excluded.updated_at, feed_cursor = NULL"))

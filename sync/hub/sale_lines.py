@@ -15,8 +15,7 @@ from agent import event_schema
 from agent.money import vat_included
 
 from .models import HubModel
-
-CHUNK = 200
+from .sql import ROWS_PER_STATEMENT as CHUNK
 
 
 class HubSaleLine(HubModel):

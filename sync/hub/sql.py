@@ -7,6 +7,9 @@ from datetime import datetime, timezone
 
 from .db import is_postgres
 
+# rows per multi-row INSERT (16 columns x 1000 stays within SQLite's variable limit)
+ROWS_PER_STATEMENT = 1000
+
 
 def iso(ts: float | None = None) -> str:
     dt = datetime.fromtimestamp(time.time() if ts is None else ts, timezone.utc)
@@ -69,3 +72,42 @@ class Sql:
         cur = self.run(f"{head} VALUES {self.values(len(rows[0]), len(rows))} {tail}",
                        [v for row in rows for v in row])
         return list(cur.fetchall()) if returning else []
+
+    def script(self, statements: list[tuple[str, tuple]]) -> None:
+        """Run write-only statements (no results wanted) in order; on PostgreSQL in one
+        round trip (each bound on the client, as psycopg2 always does, then sent together).
+        A statement is ``(sql, params)`` or ``(head, rows, tail)`` for a multi-row insert."""
+        statements = [st for st in statements if len(st) == 2 or st[1]]
+        if not self.pg:
+            for st in statements:
+                if len(st) == 2:
+                    self.run(*st)
+                else:
+                    self.insert_rows(*st)
+            return
+        if not statements:
+            return
+        from peewee import __exception_wrapper__ as as_peewee_errors
+        cursor = self.db.cursor()
+        parts = []
+        for st in statements:
+            if len(st) == 2:
+                parts.append(cursor.mogrify(self._q(st[0]), tuple(st[1])).decode())
+            else:
+                head, rows, tail = st
+                row = "(" + ",".join(["%s"] * len(rows[0])) + ")"
+                values = b",".join(cursor.mogrify(row, r) for r in rows).decode()
+                parts.append(f"{head} VALUES {values} {tail}")
+        with as_peewee_errors:
+            cursor.execute(";\n".join(parts))
+
+
+def equal_to(**filters) -> tuple[list[str], list]:
+    """``column = ?`` conditions and their parameters for the filters that are set (a
+    listing's optional ``store_id``, ``status``...): ``(conditions, params)``."""
+    conds, params = [], []
+    for column, value in filters.items():
+        if value:
+            conds.append(f"{column} = ?")
+            params.append(value)
+    return conds, params

@@ -119,8 +119,8 @@ class HubServer:
 class HubProcess:
     """``store-hub serve`` in its own process, so it can be killed with SIGKILL."""
 
-    def __init__(self, db_url: str, secret: str, threads: int = 4, extra=()):
-        self.db_url, self.secret, self.threads = db_url, secret, threads
+    def __init__(self, db_url: str, secret: str, threads: int = 4, workers: int = 1, extra=()):
+        self.db_url, self.secret, self.threads, self.workers = db_url, secret, threads, workers
         self.extra = list(extra)  # more `store-hub serve` options
         self.log = tempfile.TemporaryFile("w+")  # its stderr: one JSON line per request
         self.env = dict(os.environ, STORE_HUB_SECRET=secret)
@@ -134,7 +134,8 @@ class HubProcess:
     def start(self) -> "HubProcess":
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "sync.hub.cli", "serve", "--db", self.db_url, "--port", "0",
-             "--threads", str(self.threads), *self.extra], env=self.env, stdout=subprocess.PIPE,
+             "--threads", str(self.threads), "--workers", str(self.workers), *self.extra],
+            env=self.env, stdout=subprocess.PIPE,
             stderr=self.log, text=True)  # a file: a full pipe would stop the logging hub
         line = self.proc.stdout.readline()
         if "serving on" not in line:

@@ -69,6 +69,24 @@ def test_a_replayed_request_is_401_even_though_the_first_succeeded(hub, tok):
     assert r.status_code == 401 and r.json()["error"]["code"] == "replay"
 
 
+@pytest.mark.parametrize("refusal", ["gap", "malformed", "conflict"])
+def test_a_replayed_push_is_401_even_though_the_first_was_refused(hub, tok, refusal):
+    """The replay record shares the batch's transaction; a refused push (rolled back) is
+    remembered on its own."""
+    first = day()
+    ok = body_of(events=first[:2])
+    assert post(hub, signed(tok, ok), ok).status_code == 200
+    events = {"gap": first[4:5], "malformed": [{"seq": 3}],
+              "conflict": [dict(first[0], payload={"doc_id": 9, "kind": "receipt", "lines": []})]
+              }[refusal]
+    body = body_of(events=events)
+    h = signed(tok, body)
+    assert post(hub, h, body).status_code in (400, 403, 409)
+    r = post(hub, h, body)
+    assert r.status_code == 401 and r.json()["error"]["code"] == "replay"
+    assert acked(hub) == 2
+
+
 def test_a_replayed_get_is_401(hub, tok):
     h = signed(tok, b"", method="GET", target="/hub/v1/feed?after=0")
     assert requests.get(hub.url + "/hub/v1/feed?after=0", headers=h).status_code == 200
