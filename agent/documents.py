@@ -145,6 +145,13 @@ class Receipt:
     sale_shift_number: int | None = None  # ... and its shift
     bonus: ReceiptBonus | None = None
     customer_phone: str | None = None
+    # a return without a receipt or of another store's sale: who returned it (the law asks
+    # for the name and a document), why, and where the goods were bought
+    customer_name: str | None = None
+    customer_document: str | None = None
+    reason: str | None = None
+    origin_store: str | None = None
+    origin_sale: str | None = None
     fiscal: FiscalData | None = None
     fiscal_register: bool = False  # a register is configured: the slip is fiscal only once
     qr: str | None = None

@@ -181,12 +181,31 @@ def placed(store, p: dict) -> bool:
         return False
     order_id = str(p["order_id"])
     row = sql.one("SELECT * FROM pickup_order WHERE order_id = ?", (order_id,))
+    if row is None and p.get("cancelled"):
+        return False  # cancelled before the store ever held it: nothing to release
     if row is None:
+        unknown = _unknown_line(p)
+        if unknown:  # the site must learn it: the hub shows the problem on the order
+            outbox.emit("order.problem", {"order_id": order_id, "at": clock.iso(),
+                                          "problem": f"unknown {unknown} at store "
+                                                     f"{store.store_id}"[:255]})
+            return False
         row = _insert(p, order_id)
         _event(row, None, "hub")
     if p.get("cancelled") and row["status"] not in ("collected", "cancelled"):
         _move(row, "cancelled", "hub", str(p.get("reason") or "cancelled by the site")[:255])
     return True
+
+
+def _unknown_line(p: dict) -> str | None:
+    """``"sku X"`` / ``"barcode Y"`` of the first line this store's catalog lacks."""
+    for ln in p["lines"]:
+        code = ln.get("barcode")
+        try:
+            product_by_barcode(code) if code else product_by_sku(ln["sku"])
+        except NotFound:
+            return f"barcode {code}" if code else f"sku {ln['sku']}"
+    return None
 
 
 def _insert(p: dict, order_id: str, status: str = "new", at: str | None = None,
