@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from .money import vat_breakdown
+from .text import mask_phone
 
 KINDS = ("sale", "return")
 METHODS = ("cash", "card", "advance")  # advance: a pick-up order's prepayment settled
@@ -157,6 +158,9 @@ class Receipt:
     qr: str | None = None
     copy: bool = False
     vat: tuple[VatAmount, ...] = field(init=False)
+    # the phone as the slip shows it (receipts leave the store: +7916***4567); the fiscal
+    # register gets ``customer_phone`` itself for the electronic receipt
+    customer_phone_shown: str | None = field(init=False)
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -186,6 +190,8 @@ class Receipt:
                                   for ln in self.lines])
         object.__setattr__(self, "vat", tuple(VatAmount(v["rate"], v["amount"])
                                               for v in per_rate))
+        object.__setattr__(self, "customer_phone_shown", mask_phone(self.customer_phone)
+                           if self.customer_phone else None)
 
     @property
     def gross_total(self) -> int:
@@ -196,7 +202,8 @@ class Receipt:
         return sum(ln.discount for ln in self.lines)
 
     def to_dict(self) -> dict:
-        """Plain JSON-able dict (kopecks, strings, lists); ``vat`` included for readers."""
+        """Plain JSON-able dict (kopecks, strings, lists); ``vat`` and
+        ``customer_phone_shown`` included for readers."""
         return _plain(asdict(self))
 
     @classmethod
@@ -205,7 +212,7 @@ class Receipt:
         if not isinstance(data, dict):
             raise ReceiptError("a receipt must be a JSON object")
         try:
-            values = {k: v for k, v in data.items() if k != "vat"}
+            values = {k: v for k, v in data.items() if k not in ("vat", "customer_phone_shown")}
             values["store"] = StoreHeader(**values["store"])
             values["lines"] = tuple(ReceiptLine(**ln) for ln in values["lines"])
             values["payments"] = tuple(ReceiptPayment(**p) for p in values["payments"])

@@ -46,12 +46,12 @@ def problem(value: str, bidi: bool = True) -> str | None:
 
 def mask_phone(phone) -> str:
     """A customer's phone as logs (and receipts) show it: enough to recognise, not to call
-    (+7916***4567).  ``drivers.receipt_layout`` keeps the same rule (drivers import no
-    ``agent``); a test holds the two equal.  ``None`` is ``-``."""
+    (+7916***4567); the typed receipt carries it as ``customer_phone_shown`` for the slip.
+    ``None`` is ``-``."""
     if phone is None:
         return "-"
     phone = CONTROL_RE.sub(" ", str(phone))
-    if len(phone) < 9:
+    if len(phone) < 12:  # too short to show both ends without showing it all
         return "*" * max(len(phone) - 2, 0) + phone[-2:]
     return phone[:5] + "***" + phone[-4:]
 

@@ -113,15 +113,6 @@ def _when(value: str | None, lang: str, tz: tzinfo | None) -> str:
     return moment.astimezone(tz).strftime(LABELS[lang]["date"])
 
 
-def _mask_phone(phone: str) -> str:
-    """Receipts leave the store: show only enough of the phone for the customer to
-    recognise it (+7916***4567)."""
-    phone = clean(phone)
-    if len(phone) < 9:
-        return "*" * max(len(phone) - 2, 0) + phone[-2:]
-    return phone[:5] + "***" + phone[-4:]
-
-
 def _return_party(r, lb: dict) -> list[Op]:
     """A return without a receipt or of another store's sale: where it was bought, who
     returned it (name and document, as the law asks) and why."""
@@ -216,8 +207,8 @@ def layout_receipt(receipt: ReceiptDocument, columns: int = 42, lang: str = "ru"
             if kind == "return" and key != "balance":
                 key, value = f"{key}_back", abs(value)
             ops.append(Text(lb[key], format_money(value)))
-    if r.customer_phone:
-        ops.append(Text(f"{lb['customer']}: {_mask_phone(r.customer_phone)}"))
+    if r.customer_phone_shown:  # masked by the core; the full phone is never printed
+        ops.append(Text(f"{lb['customer']}: {clean(r.customer_phone_shown)}"))
     if fiscal:
         ops.append(Separator())
         for key, label in (("fn", "fn"), ("document_number", "fd"), ("fiscal_sign", "fs")):
