@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from . import clock, sql
+from .catalog_search import fts_query, search, search_key  # noqa: F401 (the catalog's API)
 from .errors import Conflict, Invalid, NotFound
 from .models import Barcode, Product, StockLevel
 
 UNITS = ("pcs", "kg")
 VAT_RATES = ("22", "20", "10", "0", "none")
-
-
-def search_key(name: str, sku: str) -> str:
-    """Case-folded text searched by name and SKU (Cyrillic folds too: 'Молоко' ~ 'молоко')."""
-    return f"{name} {sku}".casefold().replace("ё", "е")
 
 
 def product_by_barcode(code: str) -> Product:
@@ -33,50 +29,6 @@ def product_by_sku(sku: str) -> Product:
     if row is None:
         raise NotFound(f"unknown SKU {sku}", field="sku", code="unknown_sku")
     return Product(**row)
-
-
-# Variants sort next to their product: by the product's name, then the product before them.
-_SEARCH_ORDER = (" ORDER BY COALESCE(parent.name, p.name), COALESCE(p.parent_sku, p.sku),"
-                 " p.parent_sku IS NOT NULL, p.name, p.sku LIMIT ?")
-# A broad word ("молоко" in a million products) matches tens of thousands of rows: order only
-# the first SEARCH_CANDIDATES matches, so a search costs the same at any catalog size (the
-# cashier narrows a broad query by typing on).
-SEARCH_CANDIDATES = 1000
-_SEARCH_FTS = ("SELECT p.* FROM (SELECT rowid FROM product_fts WHERE product_fts MATCH ?"
-               f" LIMIT {SEARCH_CANDIDATES}) f JOIN product p ON p.id = f.rowid"
-               " LEFT JOIN product parent ON parent.sku = p.parent_sku"
-               " WHERE p.hidden = 0" + _SEARCH_ORDER)
-_SEARCH_ALL = ("SELECT p.* FROM product p LEFT JOIN product parent ON parent.sku = p.parent_sku"
-               " WHERE p.hidden = 0" + _SEARCH_ORDER)
-
-
-def fts_query(q: str) -> str | None:
-    """Words typed -> an FTS5 query: every word, folded like search_key, as a prefix.
-
-    Each word becomes a quoted phrase with a trailing ``*``, so FTS syntax in the input is
-    plain text, and the index's own tokenizer splits it as it split the product ('б-1300'
-    finds SKU 'Б-130001').  Words without a letter or digit are dropped; None if none is left.
-    """
-    words = [w for w in search_key(q or "", "").split() if any(ch.isalnum() for ch in w)]
-    if not words:
-        return None
-    return " ".join('"' + w.replace('"', '""') + '"*' for w in words[:8])
-
-
-def search(q: str, limit: int = 20) -> list[Product]:
-    """Visible products whose name or SKU has words starting with each word of ``q``.
-
-    Uses the FTS5 index of schema step 5, so it stays fast at hundreds of thousands of
-    products.  Results carry parent_sku; a variant comes right after its product (or its
-    siblings), so the screen can group them.  An empty ``q`` lists products by name.
-    """
-    limit = max(1, min(int(limit), 200))
-    if not (q or "").strip():
-        return [Product(**r) for r in sql.rows(_SEARCH_ALL, (limit,))]
-    match = fts_query(q)
-    if match is None:
-        return []
-    return [Product(**r) for r in sql.rows(_SEARCH_FTS, (match, limit))]
 
 
 def upsert(sku: str, name: str, price: int, unit: str, vat: str, barcodes: list[str] = (),
@@ -144,12 +96,29 @@ def first_barcodes(product_ids) -> dict[int, str]:
     return found
 
 
-def product_dict(product: Product, barcode: str | None = None) -> dict:
+def search_answer(products: list[Product]) -> list[dict]:
+    """A search's products as the API answers them: each with its first barcode and stock,
+    read for all of them at once (two queries, not two per product)."""
+    ids = [p.id for p in products]
+    codes = first_barcodes(ids)
+    stock: dict[int, int] = {}
+    if ids:
+        stock = {r["product_id"]: r["on_hand_milli"] for r in sql.rows(
+            "SELECT product_id, on_hand_milli FROM stock_level WHERE product_id IN"
+            f" ({','.join('?' * len(ids))})", ids)}
+    return [product_dict(p, barcode=codes.get(p.id), on_hand=stock.get(p.id, 0))
+            for p in products]
+
+
+def product_dict(product: Product, barcode: str | None = None,
+                 on_hand: int | None = None) -> dict:
     from .money import qty_str
+    if on_hand is None:
+        on_hand = on_hand_milli(product.id)
     return {
         "sku": product.sku, "name": product.name, "price": product.price,
         "barcode": barcode, "unit": product.unit, "vat": product.vat,
-        "stock": qty_str(on_hand_milli(product.id)),
+        "stock": qty_str(on_hand or 0),
         "parent_sku": product.parent_sku, "variant": product.variant,
         "sellable": bool(product.price and product.price > 0 and not product.hidden),
     }

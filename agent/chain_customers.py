@@ -19,6 +19,7 @@ import logging
 
 from . import clock
 from .models import Customer
+from .text import mask_phone
 
 log = logging.getLogger("store_agent.loyalty")
 
@@ -42,7 +43,7 @@ def register_at_hub(store, phone: str, name: str | None) -> tuple[dict, bool] | 
             phone, name, store.config.get("loyalty", "welcome_bonus"), timeout=_timeout(store))
     except Exception as e:  # out of reach or refusing: register here, the hub reconciles
         log.info("registering %s at the hub failed (%s): registering offline",
-                 phone[-4:], type(e).__name__)
+                 mask_phone(phone), type(e).__name__)
         _heard(store, e)
         return None
     _heard(store)

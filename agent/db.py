@@ -16,7 +16,7 @@ from pathlib import Path
 
 from peewee import DatabaseError, SqliteDatabase
 
-from . import migrations
+from . import catalog_search, migrations
 from .errors import Unavailable
 from .models import database
 
@@ -42,6 +42,9 @@ class StoreDatabase:
     def __init__(self, path: Path):
         self.path = Path(path)
         self.db = SqliteDatabase(str(self.path), pragmas=PRAGMAS, check_same_thread=False)
+        # every connection (one per thread) gets the search's exact prefix check
+        self.db.register_function(catalog_search.prefix_check, "search_prefix_ok", 2,
+                                  deterministic=True)
         self._write_lock = threading.RLock()
 
     @contextmanager

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from .money import vat_breakdown
+from .text import mask_phone
 
 KINDS = ("sale", "return")
 METHODS = ("cash", "card", "advance")  # advance: a pick-up order's prepayment settled
@@ -145,11 +146,21 @@ class Receipt:
     sale_shift_number: int | None = None  # ... and its shift
     bonus: ReceiptBonus | None = None
     customer_phone: str | None = None
+    # a return without a receipt or of another store's sale: who returned it (the law asks
+    # for the name and a document), why, and where the goods were bought
+    customer_name: str | None = None
+    customer_document: str | None = None
+    reason: str | None = None
+    origin_store: str | None = None
+    origin_sale: str | None = None
     fiscal: FiscalData | None = None
     fiscal_register: bool = False  # a register is configured: the slip is fiscal only once
     qr: str | None = None
     copy: bool = False
     vat: tuple[VatAmount, ...] = field(init=False)
+    # the phone as the slip shows it (receipts leave the store: +7916***4567); the fiscal
+    # register gets ``customer_phone`` itself for the electronic receipt
+    customer_phone_shown: str | None = field(init=False)
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -179,6 +190,8 @@ class Receipt:
                                   for ln in self.lines])
         object.__setattr__(self, "vat", tuple(VatAmount(v["rate"], v["amount"])
                                               for v in per_rate))
+        object.__setattr__(self, "customer_phone_shown", mask_phone(self.customer_phone)
+                           if self.customer_phone else None)
 
     @property
     def gross_total(self) -> int:
@@ -189,7 +202,8 @@ class Receipt:
         return sum(ln.discount for ln in self.lines)
 
     def to_dict(self) -> dict:
-        """Plain JSON-able dict (kopecks, strings, lists); ``vat`` included for readers."""
+        """Plain JSON-able dict (kopecks, strings, lists); ``vat`` and
+        ``customer_phone_shown`` included for readers."""
         return _plain(asdict(self))
 
     @classmethod
@@ -198,7 +212,7 @@ class Receipt:
         if not isinstance(data, dict):
             raise ReceiptError("a receipt must be a JSON object")
         try:
-            values = {k: v for k, v in data.items() if k != "vat"}
+            values = {k: v for k, v in data.items() if k not in ("vat", "customer_phone_shown")}
             values["store"] = StoreHeader(**values["store"])
             values["lines"] = tuple(ReceiptLine(**ln) for ln in values["lines"])
             values["payments"] = tuple(ReceiptPayment(**p) for p in values["payments"])

@@ -46,7 +46,7 @@ TEXT_KEYS = frozenset({"register_id", "cashier", "approved_by", "client_ref", "c
                        "hub_entry_id", "method", "source", "note", "transfer_id", "from_store",
                        "to_store", "sent_at", "received_at", "supplier", "ref", "scope",
                        "discount_reason", "discount_approved_by", "customer_name",
-                       "customer_document", "origin_store", "origin_sale"})
+                       "customer_document", "origin_store", "origin_sale", "problem"})
 INT_KEYS = MONEY_KEYS | INT32_KEYS | {"shift_id", "sale_id", "return_id", "entry_id", "doc_id",
                                       "line_id", "document_number", "delivery_id",
                                       "act_number"}
@@ -59,7 +59,7 @@ LOYALTY_KINDS = ("welcome", "accrual", "redemption", "reversal", "restore", "adj
 TYPES = ("sale.completed", "sale.voided", "sale.fiscalized", "return.fiscalized",
          "sale.returned", "stock.moved", "stock.counted", "customer.upserted", "loyalty.posted",
          "shift.opened", "shift.closed", "cash.moved", "transfer.sent", "transfer.received",
-         "delivery.received", "return.without_sale", "order.status")
+         "delivery.received", "return.without_sale", "order.status", "order.problem")
 ORDER_STATUSES = ("new", "accepted", "assembled", "ready", "collected", "cancelled")
 ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
@@ -379,7 +379,16 @@ def _order(p: dict) -> list:
     return []
 
 
-CHECKS = {"order.status": _order, "sale.completed": _sale, "sale.voided": _void,
+def _order_problem(p: dict) -> list:
+    """An order from the hub's feed the store could not take (a product it does not know):
+    ``problem`` says why, for the site (the order stays ``new`` at the hub)."""
+    if not isinstance(p.get("order_id"), str) or not ID_RE.match(p["order_id"]):
+        raise SchemaError("order_id", "must be 1-64 letters, digits or _.:-")
+    label(p.get("problem"), "problem")
+    return []
+
+
+CHECKS = {"order.status": _order, "order.problem": _order_problem, "sale.completed": _sale, "sale.voided": _void,
           "return.without_sale": _return_without_sale,
           "sale.fiscalized": _fiscalized("sale_id"), "return.fiscalized": _fiscalized("return_id"),
           "sale.returned": _return, "stock.moved": _stock, "stock.counted": _stock,

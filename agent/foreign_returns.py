@@ -4,8 +4,9 @@
 "shift_number"?}`` and ``lines: [{"line_id", "qty"}]`` (the original's lines).  The store
 asks the hub (``HubClient.lookup_sale``), which is the authority for what is still
 returnable; each line is refunded its share of the original's net amount.  The stock comes
-back here and the bonus the sale earned is taken back here (and the bonus it redeemed given
-back), both posted to the customer's one chain-wide ledger.
+back here; the bonus the sale redeemed on those goods is given back and the bonus it earned
+on them taken back (as far as the balance goes), by the same sharing rule as a return in the
+selling store, both posted to the customer's one chain-wide ledger (the hub's).
 
 With the hub out of reach ``[returns] foreign_offline`` decides: ``refuse`` (409
 ``hub_unreachable``), or ``approve``: a manager approves, each line carries its ``sku`` and
@@ -86,7 +87,9 @@ def _priced_online(original: dict, wanted: list[dict]) -> list[dict]:
         items.append({"product": product, "qty_milli": w["qty_milli"], "price": price,
                       "amount": amount, "origin_line_id": w["line_id"],
                       "bonus": (share(ln.get("bonus_earned") or 0, upto, sold)
-                                - share(ln.get("bonus_earned") or 0, done, sold))})
+                                - share(ln.get("bonus_earned") or 0, done, sold)),
+                      "restore": (share(ln.get("bonus_redeemed") or 0, upto, sold)
+                                  - share(ln.get("bonus_redeemed") or 0, done, sold))})
     return items
 
 
@@ -105,8 +108,26 @@ def _priced_offline(wanted: list[dict]) -> list[dict]:
         require_amount(price, f"{f}.price")
         items.append({"product": product, "qty_milli": w["qty_milli"], "price": price,
                       "amount": line_amount(price, w["qty_milli"]),
-                      "origin_line_id": w["line_id"], "bonus": 0})
+                      "origin_line_id": w["line_id"], "bonus": 0, "restore": 0})
     return items
+
+
+def lookup_by_phone(store, raw_phone) -> dict:
+    """The customer's recent sales in the other stores of the chain (the hub answers, with
+    what is still returnable): the returns screen lets the cashier pick one, then returns it
+    with ``origin: {store_id, sale_id}``.  Needs the hub: ``409 hub_unreachable`` without."""
+    from .loyalty import normalize_phone
+    phone = normalize_phone(raw_phone)
+    if store.hub is None:
+        raise Conflict("no hub is configured: a sale of another store is found by its receipt "
+                       "number only", field="phone", code="hub_unreachable")
+    try:
+        items = store.hub.sales_by_phone(phone, timeout=store.config.get("returns",
+                                                                         "hub_timeout"))
+    except Exception:  # out of reach or refusing: the receipt number still works offline
+        raise Conflict("the hub is out of reach: find the sale by the store and receipt "
+                       "number", field="phone", code="hub_unreachable") from None
+    return {"phone": phone, "items": items}
 
 
 def commit(store, session, body: dict) -> tuple[dict, bool]:
@@ -149,12 +170,13 @@ def commit(store, session, body: dict) -> tuple[dict, bool]:
         str(origin["sale_id"]) if origin["sale_id"] else f"n{origin['sale_number']}")
     phone = (original or {}).get("customer_phone")
     bonus = sum(it["bonus"] for it in items)
-    if phone and bonus and chain_customers.refreshed(store, phone) is None:
-        phone = None  # not a customer this chain knows: nothing to take back
+    restore = sum(it["restore"] for it in items)
+    if phone and (bonus or restore) and chain_customers.refreshed(store, phone) is None:
+        phone = None  # not a customer this chain knows: nothing to take back or give back
     result = free_returns.record(
         store, session, client_ref, "foreign", items, refunds, approver,
         reason=body.get("reason") if isinstance(body.get("reason"), str) else None,
         origin_store=origin["store_id"], origin_sale=sale_ref,
         extra={"offline": offline, "customer_phone": phone},
-        bonus_phone=phone, bonus_reversed=bonus)
+        bonus_phone=phone, bonus_reversed=bonus, bonus_restored=restore)
     return result

@@ -124,10 +124,11 @@ def commit_without_receipt(store, session, body: dict) -> tuple[dict, bool]:
 def record(store, session, client_ref: str, kind: str, items: list[dict], refunds, approver,
            *, reason=None, customer_name=None, customer_document=None, origin_store=None,
            origin_sale=None, extra: dict | None = None, bonus_phone=None,
-           bonus_reversed: int = 0) -> tuple[dict, bool]:
+           bonus_reversed: int = 0, bonus_restored: int = 0) -> tuple[dict, bool]:
     """Write the return, its items, stock moves, refunds and its event in one transaction;
-    ``bonus_reversed`` (the original's earned bonus on these goods) is taken back from
-    ``bonus_phone`` here, as far as the balance goes."""
+    ``bonus_restored`` (the original's redeemed bonus on these goods) is given back to
+    ``bonus_phone`` and ``bonus_reversed`` (its earned bonus on them) then taken back, as far
+    as the balance goes."""
     from .returns import get
     total = sum(it["amount"] for it in items)
     if kind == "no_receipt" or (kind == "foreign" and (extra or {}).get("offline")):
@@ -155,6 +156,13 @@ def record(store, session, client_ref: str, kind: str, items: list[dict], refund
             stock.record_move(p.id, "return", it["qty_milli"], return_id=ret.id, at=now)
         for method, amount in refunds:
             Refund.create(sale_return=ret, method=method, amount=amount)
+        if bonus_phone and bonus_restored:
+            from . import loyalty
+            loyalty.post(store, bonus_phone, "restore", bonus_restored, return_id=ret.id,
+                         cashier=session.cashier.login,
+                         reason=f"return of {origin_store}:{origin_sale}")
+            ret.bonus_restored = bonus_restored
+            ret.save()
         if bonus_phone and bonus_reversed:
             from . import loyalty
             taken = min(bonus_reversed, max(0, loyalty.balance(bonus_phone)))
@@ -172,6 +180,7 @@ def record(store, session, client_ref: str, kind: str, items: list[dict], refund
             "reason": reason, "customer_name": customer_name,
             "customer_document": customer_document, "origin_store": origin_store,
             "origin_sale": origin_sale, "created_at": now, "bonus_reversed": ret.bonus_reversed,
+            "bonus_restored": ret.bonus_restored,
             **(extra or {}),
             "lines": [{"sku": it["product"].sku, "name": it["product"].name,
                        "qty": qty_str(it["qty_milli"]), "price": it["price"],

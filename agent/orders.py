@@ -181,12 +181,31 @@ def placed(store, p: dict) -> bool:
         return False
     order_id = str(p["order_id"])
     row = sql.one("SELECT * FROM pickup_order WHERE order_id = ?", (order_id,))
+    if row is None and p.get("cancelled"):
+        return False  # cancelled before the store ever held it: nothing to release
     if row is None:
+        unknown = _unknown_line(p)
+        if unknown:  # the site must learn it: the hub shows the problem on the order
+            outbox.emit("order.problem", {"order_id": order_id, "at": clock.iso(),
+                                          "problem": f"unknown {unknown} at store "
+                                                     f"{store.store_id}"[:255]})
+            return False
         row = _insert(p, order_id)
         _event(row, None, "hub")
     if p.get("cancelled") and row["status"] not in ("collected", "cancelled"):
         _move(row, "cancelled", "hub", str(p.get("reason") or "cancelled by the site")[:255])
     return True
+
+
+def _unknown_line(p: dict) -> str | None:
+    """``"sku X"`` / ``"barcode Y"`` of the first line this store's catalog lacks."""
+    for ln in p["lines"]:
+        code = ln.get("barcode")
+        try:
+            product_by_barcode(code) if code else product_by_sku(ln["sku"])
+        except NotFound:
+            return f"barcode {code}" if code else f"sku {ln['sku']}"
+    return None
 
 
 def _insert(p: dict, order_id: str, status: str = "new", at: str | None = None,
@@ -246,13 +265,15 @@ def _sale_plan(store, row: dict) -> dict:
             bonus = loyalty.plan(store, row["customer_phone"], lines, 0)
         except NotFound:  # not a loyalty customer here: nothing to earn
             bonus = None
-    if bonus:
+    done = 0
+    for ln in lines:  # the site's redemption is a discount share on the lines, always
+        upto = done + ln["amount"]
+        ln["discount"] = share(redeemed, upto, subtotal) - share(redeemed, done, subtotal)
+        done = upto
+    if bonus:  # a loyalty customer here earns on what is left of each line
         from . import loyalty
-        done, earn, pct = 0, 0, store.config.get("loyalty", "accrual_percent")
-        for ln in lines:  # the site's redemption shared over the lines, earning nothing
-            upto = done + ln["amount"]
-            ln["discount"] = share(redeemed, upto, subtotal) - share(redeemed, done, subtotal)
-            done = upto
+        earn, pct = 0, store.config.get("loyalty", "accrual_percent")
+        for ln in lines:
             if ln["bonus_earned"]:
                 ln["bonus_earned"] = loyalty.accrual_for(ln["amount"] - ln["discount"], pct)
             earn += ln["bonus_earned"]

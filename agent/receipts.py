@@ -92,6 +92,8 @@ def _for_return_without_sale(store, ret: SaleReturn, copy: bool) -> Receipt:
         shift_number=ret.shift.number, receipt_number=ret.number, created_at=ret.created_at,
         lines=lines, total=ret.total,
         payments=tuple(ReceiptPayment(r.method, r.amount) for r in ret.refunds), change=0,
+        customer_name=ret.customer_name, customer_document=ret.customer_document,
+        reason=ret.reason, origin_store=ret.origin_store, origin_sale=ret.origin_sale,
         fiscal=_fiscal(ret), fiscal_register=ret.fiscal_status is not None)
 
 

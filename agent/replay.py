@@ -272,10 +272,10 @@ def _return_without_sale(store, p, ev):
                " approved_by_id, total, bonus_reversed, bonus_restored, bonus_withheld,"
                " fiscal_status, fiscal_error, created_at, kind, reason, customer_name,"
                " customer_document, origin_store, origin_sale)"
-               " VALUES (?,?,NULL,?,?,?,?,?,0,0,0,?,?,?,?,?,?,?,?,?)",
+               " VALUES (?,?,NULL,?,?,?,?,?,?,?,0,?,?,?,?,?,?,?,?,?)",
                (p["return_id"], p.get("client_ref") or f"hub:{ev['event_id']}", p["shift_id"],
                 p.get("number") or 0, cashier, _cashier_id(p.get("approved_by")) or cashier,
-                p["total"], status, "recovered from the hub: check the register" if status
+                p["total"], p.get("bonus_reversed") or 0, p.get("bonus_restored") or 0, status, "recovered from the hub: check the register" if status
                 else None, at, p.get("kind") or "no_receipt", p.get("reason"),
                 p.get("customer_name"), p.get("customer_document"), p.get("origin_store"),
                 p.get("origin_sale")))
@@ -371,6 +371,12 @@ def _order_status(store, p, ev):
     """A pick-up order's change: the order and its status (its reservation follows)."""
     from . import orders
     orders.restore(p, ev["occurred_at"])
+
+
+@handles("order.problem")
+def _order_problem(store, p, ev):
+    """An order the store could not take: it never held it, so there is nothing to restore
+    (the feed offers the order again only if the cursor is replayed)."""
 
 
 @handles("transfer.received")

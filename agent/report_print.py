@@ -15,7 +15,7 @@ from .errors import Conflict, NotFound
 from .models import PrintJob, Shift
 from .money import format_major
 
-_METHODS = {"cash": "Наличные", "card": "Карта"}
+_METHODS = {"cash": "Наличные", "card": "Карта", "advance": "Зачёт аванса (сайт)"}
 
 
 def z_report(shift_id) -> dict:
@@ -49,6 +49,8 @@ def layout(report: dict, kind: str) -> dict:
              ["Оплачено бонусами", m(report.get("bonus_redeemed") or 0)]]
     for method, label in _METHODS.items():
         got = report["by_method"].get(method) or {"sales": 0, "refunds": 0, "net": 0}
+        if method == "advance" and not (got["sales"] or got["refunds"]):
+            continue  # no pick-up order prepaid on the site in this shift
         rows += [[label], ["  приход", m(got["sales"])], ["  возврат", m(got["refunds"])],
                  ["  итого", m(got["net"])]]
     rows += [[], ["Начальный остаток", m(report["opening_cash"])],

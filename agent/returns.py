@@ -18,6 +18,10 @@ from .models import Refund, ReturnLine, Sale, SaleLine, SaleReturn
 from .money import parse_qty, qty_str, require_amount, share
 
 METHODS = ("cash", "card")
+#: "advance": the part of a collected pick-up order the site took in advance.  The store never
+#: pays it out: the return receipt gives the prepayment back to the customer (register sum 14,
+#: full settlement) and the hub shows it on the order for the site to refund to its card.
+REFUND_METHODS = (*METHODS, "advance")
 
 
 def returned_milli(line_id: int) -> int:
@@ -40,7 +44,7 @@ def refundable_by_method(sale: Sale) -> dict[str, int]:
     paid["cash"] -= sale.change
     back = dict(Refund.select(Refund.method, fn.SUM(Refund.amount)).join(SaleReturn)
                 .where(SaleReturn.sale == sale.id).group_by(Refund.method).tuples())
-    return {m: paid[m] - (back.get(m) or 0) for m in METHODS}
+    return {m: paid[m] - (back.get(m) or 0) for m in REFUND_METHODS}
 
 
 def _parse_lines(sale: Sale, lines) -> list[tuple[SaleLine, int]]:
@@ -67,10 +71,10 @@ def _parse_lines(sale: Sale, lines) -> list[tuple[SaleLine, int]]:
 
 
 def _allocate_refunds(refunds, total: int, room: dict[str, int]) -> list[tuple[str, int]]:
-    if refunds is None:  # by default back the way it was paid: card first, then cash
+    if refunds is None:  # back the way it was paid: the site's advance, card, then cash
         out, left = [], total
-        for method in ("card", "cash"):
-            part = min(left, max(room[method], 0)) if method == "card" else left
+        for method in ("advance", "card", "cash"):
+            part = min(left, max(room.get(method, 0), 0)) if method != "cash" else left
             if part > 0:
                 out.append((method, part))
                 left -= part
@@ -80,8 +84,8 @@ def _allocate_refunds(refunds, total: int, room: dict[str, int]) -> list[tuple[s
     out, by_method = [], defaultdict(int)
     for i, r in enumerate(refunds):
         f = f"refunds[{i}]"
-        if not isinstance(r, dict) or r.get("method") not in METHODS:
-            raise Invalid(f"{f}.method must be cash or card", field=f"{f}.method")
+        if not isinstance(r, dict) or r.get("method") not in REFUND_METHODS:
+            raise Invalid(f"{f}.method must be cash, card or advance", field=f"{f}.method")
         amount = require_amount(r.get("amount"), f"{f}.amount", allow_zero=False)
         out.append((r["method"], amount))
         by_method[r["method"]] += amount
@@ -91,6 +95,9 @@ def _allocate_refunds(refunds, total: int, room: dict[str, int]) -> list[tuple[s
     if by_method["card"] > room["card"]:
         raise Invalid("more is refunded to card than was paid by card", field="refunds",
                       code="refund_exceeds_card")
+    if by_method["advance"] > room.get("advance", 0):
+        raise Invalid("more is refunded to the site's advance than the sale settled",
+                      field="refunds", code="refund_exceeds_advance")
     return out
 
 

@@ -13,7 +13,7 @@ from .errors import Conflict, Invalid
 from .models import CashMove, Payment, Refund, Sale, SaleReturn, Shift
 from .money import format_major, require_amount
 
-METHODS = ("cash", "card")
+METHODS = ("cash", "card", "advance")  # advance: prepaid on the site, never in the drawer
 
 
 def current(register_id: str) -> Shift | None:

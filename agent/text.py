@@ -44,6 +44,18 @@ def problem(value: str, bidi: bool = True) -> str | None:
     return None
 
 
+def mask_phone(phone) -> str:
+    """A customer's phone as logs (and receipts) show it: enough to recognise, not to call
+    (+7916***4567); the typed receipt carries it as ``customer_phone_shown`` for the slip.
+    ``None`` is ``-``."""
+    if phone is None:
+        return "-"
+    phone = CONTROL_RE.sub(" ", str(phone))
+    if len(phone) < 12:  # too short to show both ends without showing it all
+        return "*" * max(len(phone) - 2, 0) + phone[-2:]
+    return phone[:5] + "***" + phone[-4:]
+
+
 def clean(value: str, field: str, strip_bidi: bool = False) -> str:
     """The text as it may be stored: refused with :class:`BadText` if it carries control
     characters (or bidi controls, unless ``strip_bidi``), else NFC with bidi removed."""

@@ -73,7 +73,8 @@ LABELS = {
         "pay_advance": "Зачёт аванса",
         "change": "Сдача", "earned": "Начислено бонусов", "redeemed": "Списано бонусов",
         "balance": "Баланс бонусов",
-        "earned_back": "Отменено начисление бонусов", "redeemed_back": "Возвращено бонусов", "customer": "Покупатель", "fn": "ФН", "fd": "ФД",
+        "earned_back": "Отменено начисление бонусов", "redeemed_back": "Возвращено бонусов", "customer": "Покупатель",
+        "document": "Документ", "reason": "Причина", "bought_in": "Куплено: магазин {store}, чек {sale}", "fn": "ФН", "fd": "ФД",
         "fs": "ФП", "kg": "кг", "date": "%d.%m.%Y %H:%M",
     },
     "en": {
@@ -85,6 +86,7 @@ LABELS = {
         "pay_card": "Card", "pay_bonus": "Bonuses", "pay_advance": "Prepaid", "change": "Change", "earned": "Bonuses earned",
         "redeemed": "Bonuses redeemed", "balance": "Bonus balance",
         "earned_back": "Bonus accrual reversed", "redeemed_back": "Bonuses given back", "customer": "Customer",
+        "document": "Document", "reason": "Reason", "bought_in": "Bought in store {store}, sale {sale}",
         "fn": "FN", "fd": "FD", "fs": "FS", "kg": "kg", "date": "%Y-%m-%d %H:%M",
     },
 }
@@ -111,13 +113,20 @@ def _when(value: str | None, lang: str, tz: tzinfo | None) -> str:
     return moment.astimezone(tz).strftime(LABELS[lang]["date"])
 
 
-def _mask_phone(phone: str) -> str:
-    """Receipts leave the store: show only enough of the phone for the customer to
-    recognise it (+7916***4567)."""
-    phone = clean(phone)
-    if len(phone) < 9:
-        return "*" * max(len(phone) - 2, 0) + phone[-2:]
-    return phone[:5] + "***" + phone[-4:]
+def _return_party(r, lb: dict) -> list[Op]:
+    """A return without a receipt or of another store's sale: where it was bought, who
+    returned it (name and document, as the law asks) and why."""
+    ops: list[Op] = []
+    origin = getattr(r, "origin_store", None)
+    if origin:
+        ops.append(Text(lb["bought_in"].format(store=origin,
+                                               sale=getattr(r, "origin_sale", None) or "")))
+    for key, label in (("customer_name", "customer"), ("customer_document", "document"),
+                       ("reason", "reason")):
+        value = getattr(r, key, None)
+        if value:
+            ops.append(Text(f"{lb[label]}: {value}"))
+    return ops
 
 
 def layout_receipt(receipt: ReceiptDocument, columns: int = 42, lang: str = "ru",
@@ -165,6 +174,8 @@ def layout_receipt(receipt: ReceiptDocument, columns: int = 42, lang: str = "ru"
         ops.append(Text(of))
     if r.cashier:
         ops.append(Text(f"{lb['cashier']}: {r.cashier}"))
+    if kind == "return":
+        ops += _return_party(r, lb)
     ops.append(Separator())
     for line in r.lines:
         unit = line.unit or "pcs"
@@ -196,8 +207,8 @@ def layout_receipt(receipt: ReceiptDocument, columns: int = 42, lang: str = "ru"
             if kind == "return" and key != "balance":
                 key, value = f"{key}_back", abs(value)
             ops.append(Text(lb[key], format_money(value)))
-    if r.customer_phone:
-        ops.append(Text(f"{lb['customer']}: {_mask_phone(r.customer_phone)}"))
+    if r.customer_phone_shown:  # masked by the core; the full phone is never printed
+        ops.append(Text(f"{lb['customer']}: {clean(r.customer_phone_shown)}"))
     if fiscal:
         ops.append(Separator())
         for key, label in (("fn", "fn"), ("document_number", "fd"), ("fiscal_sign", "fs")):

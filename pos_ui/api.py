@@ -68,8 +68,7 @@ def lookup():
 def products():
     limit = int_arg("limit", 20, 1, 200)
     items = catalog.search(request.args.get("q", ""), limit)
-    codes = catalog.first_barcodes(p.id for p in items)
-    return jsonify({"items": [catalog.product_dict(p, barcode=codes.get(p.id)) for p in items]})
+    return jsonify({"items": catalog.search_answer(items)})
 
 
 @bp.post("/shifts/open")

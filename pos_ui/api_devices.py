@@ -7,6 +7,7 @@ import threading
 from flask import Blueprint, g, jsonify, request
 
 from agent import cashiers, print_queue, receipts
+from agent.documents import ReceiptError
 from agent.errors import Conflict
 from drivers.receipt_layout import receipt_html, receipt_text
 
@@ -22,6 +23,16 @@ def _columns() -> int:
     return cols or getattr(getattr(printer, "spec", None), "columns", None) or 42
 
 
+def _document(build, *args):
+    """A stored sale or return that cannot make a receipt (its lines do not add up to its
+    total: data written before a fix) answers 409, never a 500."""
+    try:
+        return build(store(), *args)
+    except ReceiptError as e:
+        raise Conflict(f"this document cannot be shown as a receipt: {e}",
+                       code="receipt_inconsistent") from e
+
+
 def _preview(doc) -> dict:
     lang, cols, tz = store().config.get("ui", "language"), _columns(), store().config.tz
     return {"text": receipt_text(doc, cols, lang, tz), "html": receipt_html(doc, cols, lang, tz),
@@ -31,13 +42,13 @@ def _preview(doc) -> dict:
 @bp.get("/receipts/<int:sale_id>")
 @with_session()
 def preview(sale_id):
-    return jsonify(_preview(receipts.for_sale(store(), sale_id)))
+    return jsonify(_preview(_document(receipts.for_sale, sale_id)))
 
 
 @bp.get("/receipts/returns/<int:return_id>")
 @with_session()
 def preview_return(return_id):
-    return jsonify(_preview(receipts.for_return(store(), return_id)))
+    return jsonify(_preview(_document(receipts.for_return, return_id)))
 
 
 def require_printer():

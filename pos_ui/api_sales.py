@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
 
-from agent import return_desk, returns, sales
+from agent import foreign_returns, return_desk, returns, sales
 
 from .http import body, int_arg, store, with_session
 
@@ -46,6 +46,13 @@ def find_sales():
 def commit_return():
     ret, created = return_desk.commit(store(), g.session, body())
     return jsonify(ret), 201 if created else 200
+
+
+@bp.get("/returns/lookup")
+@with_session()
+def lookup_foreign_sales():
+    """The customer's sales in the other stores (by phone), to return one here."""
+    return jsonify(foreign_returns.lookup_by_phone(store(), request.args.get("phone")))
 
 
 @bp.get("/returns/<int:return_id>")

@@ -21,6 +21,9 @@ RETURN_LINE = {"type": "object", "properties": {"line_id": ID, "sku": TEXT, "bar
 PAYMENT = {"type": "object", "properties": {"method": {"enum": ["cash", "card", "bonus"]},
                                             "amount": MONEY}, "required": ["method", "amount"],
            "additionalProperties": False}
+REFUND = {"type": "object", "properties": {"method": {"enum": ["cash", "card", "advance"]},
+                                           "amount": MONEY}, "required": ["method", "amount"],
+          "additionalProperties": False}
 DOC_QTY = {"oneOf": [{"type": "string", "pattern": "^[0-9]{1,5}([.,][0-9]{1,3})?$"},
                      {"type": "integer", "minimum": 0, "maximum": 10000}]}
 DOC_LINE = {"type": "object", "properties": {"sku": TEXT, "barcode": TEXT, "qty": QTY,
@@ -116,12 +119,15 @@ ROUTES = [
     ("get", "/api/v1/sales", "Recent sales of this register", None,
      {"register": TEXT, "shift_number": ID, "number": ID,
       "limit": {"type": "integer", "minimum": 1, "maximum": 100}}, ("200",)),
+    ("get", "/api/v1/returns/lookup", "A customer's recent sales in the other stores of the "
+     "chain (the hub answers, with what is still returnable), to return one here with origin",
+     None, {"phone": {"type": "string", "maxLength": 40}}, ("200",)),
     ("post", "/api/v1/returns", "Return goods of a sale (a manager approves); sale_id null: "
      "without a receipt (lines by sku with price, reason, customer); origin: a sale of "
      "another store or the site",
      {"client_ref": TEXT, "sale_id": {**ID, "nullable": True},
       "lines": {"type": "array", "items": RETURN_LINE, "maxItems": 10},
-      "refunds": {"type": "array", "items": PAYMENT, "maxItems": 2}, "reason": TEXT,
+      "refunds": {"type": "array", "items": REFUND, "maxItems": 3}, "reason": TEXT,
       "customer": {"type": "object", "properties": {"name": TEXT, "document": TEXT},
                    "additionalProperties": False},
       "origin": {"type": "object", "properties": {"store_id": TEXT, "sale_id": ID,
@@ -139,7 +145,8 @@ ROUTES = [
      {}, ("201",)),
     ("get", "/api/v1/customers/{phone}/ledger", "A customer's bonus ledger", None, {},
      ("200",)),
-    ("get", "/api/v1/receipts/{sale_id}", "A sale's receipt", None, {}, ("200",)),
+    ("get", "/api/v1/receipts/{sale_id}", "A sale's receipt (409 receipt_inconsistent when "
+     "its stored lines do not add up to its total)", None, {}, ("200",)),
     ("get", "/api/v1/receipts/returns/{return_id}", "A return's receipt", None, {}, ("200",)),
     ("post", "/api/v1/receipts/{sale_id}/print", "Print a sale's receipt again", {}, {},
      ("202",)),

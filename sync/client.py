@@ -166,20 +166,24 @@ class HubClient:
         query = {"store_id": store_id, "sale_id": sale_id, "number": number,
                  "shift_number": shift_number}
         qs = urlencode({k: v for k, v in query.items() if v is not None})
-        status, data = self.request("GET", f"/hub/v1/sales/lookup?{qs}", None, timeout)
-        if status == 200:
-            return data
-        if status == 404:
-            return None
-        if status in (401, 403):
-            raise HubUnavailable(f"hub refused this store (HTTP {status})", status)
-        raise self._refusal(status, data)
+        return self._get(f"/hub/v1/sales/lookup?{qs}", timeout)
+
+    def sales_by_phone(self, phone: str, timeout: float | None = None) -> list[dict]:
+        """The customer's recent sales in the other stores, with what is still returnable
+        (the hub decides).  Unreachable or refused: ``HubUnavailable``."""
+        from urllib.parse import urlencode
+        data = self._get(f"/hub/v1/sales/by-phone?{urlencode({'phone': phone})}", timeout)
+        return list((data or {}).get("items") or [])
 
     def customer(self, phone: str, timeout: float | None = None) -> dict | None:
         """The hub's view of a customer, or None when the hub does not know the phone."""
         from urllib.parse import quote
-        status, data = self.request("GET", f"/hub/v1/loyalty/customers/{quote(phone)}",
-                                    None, timeout)
+        return self._get(f"/hub/v1/loyalty/customers/{quote(phone)}", timeout)
+
+    def _get(self, path: str, timeout: float | None) -> dict | None:
+        """A store-signed GET: the answer, None for 404; refused (401/403) or unreachable:
+        ``HubUnavailable``; any other status: ``HubRefused``."""
+        status, data = self.request("GET", path, None, timeout)
         if status == 200:
             return data
         if status == 404:

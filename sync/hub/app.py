@@ -54,7 +54,8 @@ QUERY_ARGS = {"/hub/v1/feed": {"after", "limit"}, "/hub/v1/stock": {"sku"},
               "/hub/v1/stock-docs": {"store_id"}, "/hub/v1/orders": {"overdue"},
               "/hub/v1/availability": {"sku", "barcode"},
               "/hub/v1/reports/sales": {"by", "days", "store_id"},
-              "/hub/v1/sales/lookup": {"store_id", "sale_id", "number", "shift_number"}}
+              "/hub/v1/sales/lookup": {"store_id", "sale_id", "number", "shift_number"},
+              "/hub/v1/sales/by-phone": {"phone", "limit"}}
 
 
 class HubNotReady(Exception):
@@ -212,6 +213,7 @@ def create_app(config: HubConfig) -> Flask:
     register_foreign_returns(app, db, auth)
     from .orders import register_orders
     register_orders(app, db, auth, config.collect_hours)
+    app.config["HUB_COLLECT_HOURS"] = config.collect_hours  # the console's overdue, too
     if config.notify:  # the customer notifications' worker (never inside ingest)
         from .notify import NotifyWorker, make_notifier
         url = config.notify if config.notify != "log" else None

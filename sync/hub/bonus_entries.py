@@ -112,6 +112,13 @@ def post_entry(db, channel_id: str, body) -> tuple[int, dict]:
     return retrying(db, lambda: _post(Sql(db), channel_id, req, digest))
 
 
+def post_in(sql: Sql, channel_id: str, body) -> tuple[int, dict]:
+    """The same entry inside the caller's transaction (a pick-up order's redemption and its
+    reversal, ``order_bonus``): same rules, same idempotency by ``ref``."""
+    return _post(sql, channel_id, check(body),
+                 hashlib.sha256(canonical(body).encode()).hexdigest())
+
+
 def _post(sql: Sql, channel_id: str, req: dict, digest: str) -> tuple[int, dict]:
     now = iso()
     mine = sql.insert_rows(

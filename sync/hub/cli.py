@@ -155,6 +155,8 @@ def cmd_pull(args) -> int:
 
 
 def cmd_expire(args) -> int:
+    from agent.text import mask_phone
+
     from .app import bind, check_ready
     from .loyalty import expire_bonuses
     from .vault import load_secret
@@ -163,7 +165,7 @@ def cmd_expire(args) -> int:
     check_ready(db, load_secret(url, args.secret_file))
     done = expire_bonuses(db)
     for phone, amount in done:
-        print(f"{phone}: {amount} kopecks of bonus expired")
+        print(f"{mask_phone(phone)}: {amount} kopecks of bonus expired")  # cron mails it
     print(f"{len(done)} customers had expired bonus")
     return 0
 

@@ -25,7 +25,7 @@ from flask import (
     url_for,
 )
 
-from . import console_data, loyalty, rejected
+from . import console_data, console_orders, loyalty, rejected
 from .admin import store_summary
 from .console_i18n import LANGS, translator
 from .fleet import stores as fleet
@@ -37,8 +37,8 @@ from .vault import token_hash
 SESSION_HOURS = 12
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-QUERY_ARGS = {"/console/sales": {"days", "store_id"}, "/console/stock": {"q"},
-              "/login": {"next"}}
+QUERY_ARGS = {"/console/sales": {"days", "store_id"}, "/login": {"next"},
+              **console_orders.QUERY_ARGS}
 
 
 def session_key(secret: bytes) -> bytes:
@@ -88,9 +88,7 @@ def make_console(secret: bytes) -> Blueprint:
         return f"{sign}{k // 100:,}.{k % 100:02d}".replace(",", "\u202f")
 
     def page(name: str, **ctx):
-        return render_template(f"console/{name}.html", t=g.t, lang=g.lang,
-                               orders=console_data.orders_table_exists(
-                                   current_app.config["HUB_DB"]), **ctx)
+        return render_template(f"console/{name}.html", t=g.t, lang=g.lang, **ctx)
 
     @bp.route("/login", methods=["GET", "POST"])
     def login():
@@ -126,7 +124,8 @@ def make_console(secret: bytes) -> Blueprint:
         db = current_app.config["HUB_DB"]
         items = fleet(db, current_app.config["HUB_LIMITS"])
         counts = {s: sum(1 for i in items if i["status"] == s) for s in ("dead", "lagging", "ok")}
-        return page("stores", items=items, counts=counts)
+        return page("stores", items=items, counts=counts,
+                    orders=console_orders.counts(db, console_orders.hours()))
 
     @bp.get("/console/stores/<store_id>")
     def store(store_id):
@@ -134,12 +133,15 @@ def make_console(secret: bytes) -> Blueprint:
         limits = current_app.config["HUB_LIMITS"]
         found = fleet(db, limits, store_id=store_id)
         if not found:
-            return page("missing", store_id=store_id), 404
+            return page("missing", what="store", missing=store_id), 404
         return page("store", s=found[0], summary=store_summary(db, store_id),
                     days=sales(db, "day", 30, limits.timezone, store_id)["items"],
                     z=console_data.z_reports(db, store_id),
                     rejected=rejected.listing(db, store_id, None),
-                    history=console_data.sync_history(db, store_id))
+                    history=console_data.sync_history(db, store_id),
+                    orders=console_orders.listing(db, console_orders.hours(), store_id,
+                                                  open_only=True),
+                    stock=console_orders.availability(db, store_id, None, limit=50))
 
     @bp.get("/console/sales")
     def sales_page():
@@ -155,15 +157,21 @@ def make_console(secret: bytes) -> Blueprint:
 
     @bp.get("/console/stock")
     def stock_page():
+        db = current_app.config["HUB_DB"]
         q = (request.args.get("q") or "").strip()[:64]
-        return page("stock", q=q, items=console_data.stock(current_app.config["HUB_DB"],
-                                                           q or None))
+        store_id = (request.args.get("store_id") or "").strip()[:64] or None
+        sku = (request.args.get("sku") or "").strip()[:64] or None
+        return page("stock", q=q, items=console_data.stock(db, q or None), store_id=store_id,
+                    sku=sku, stores=console_orders.store_ids(db),
+                    available=console_orders.availability(db, store_id, sku))
 
     @bp.get("/console/loyalty")
     def loyalty_page():
         return page("loyalty", items=loyalty.overdrafts(current_app.config["HUB_DB"]))
 
+    console_orders.add_routes(bp, page)
     return bp
+
 
 
 def register_console(app, secret: bytes) -> None:

@@ -67,7 +67,3 @@ def stock(db, q: str | None, limit: int = 200) -> list[dict]:
         out.append({"sku": sku, "name": name, "on_hand": _qty(int(milli or 0)),
                     "stores": int(n), "out_in": missing})
     return out
-
-
-def orders_table_exists(db) -> bool:
-    return db.table_exists("hub_order")

@@ -8,7 +8,10 @@ has recorded).  The returning store then records the return and pushes a
 against the original (``hub_foreign_return``).  A store may have accepted a return offline
 (``[returns] foreign_offline = "approve"``): when the hub then finds more returned than was
 sold, it keeps the event (the money is already out) and flags the lines as a double
-return, listed for the chain's office at ``GET /hub/v1/returns/doubles`` (admin).
+return, listed for the chain's office at ``GET /hub/v1/returns/doubles`` (admin).  The
+selling store returns its own sales without asking the hub, so when its own return arrives
+after a foreign one and together they exceed what was sold, the foreign lines are flagged
+the same way (``flag_own_returns``).
 """
 
 from __future__ import annotations
@@ -99,8 +102,11 @@ def lookup(db, store_id: str, sale_id=None, number=None, shift_number=None) -> d
         sold = _milli(ln.get("qty"))
         done = sold if voided else back.get(int(ln.get("line_id") or 0), 0)
         lines.append({"line_id": ln.get("line_id"), "sku": ln["sku"], "name": ln.get("name"),
+                      "unit": ln.get("unit") or "pcs",
                       "qty": _qty(sold), "price": ln.get("price"),
                       "amount": (ln.get("amount") or 0) - (ln.get("discount") or 0),
+                      "bonus_earned": ln.get("bonus_earned") or 0,
+                      "bonus_redeemed": ln.get("discount") or 0,  # the bonus paid for it
                       "returned_qty": _qty(done), "returnable_qty": _qty(max(0, sold - done))})
     paid = defaultdict(int)
     for p in payload.get("payments") or []:
@@ -109,6 +115,20 @@ def lookup(db, store_id: str, sale_id=None, number=None, shift_number=None) -> d
             "total": total, "voided": voided is not None,
             "customer_phone": payload.get("customer_phone"),
             "paid_by_card": paid["card"], "lines": lines}
+
+
+BY_PHONE_LIMIT = 20
+
+
+def lookup_by_phone(db, phone: str, asking_store: str, limit: int = BY_PHONE_LIMIT) -> dict:
+    """The customer's most recent sales in the other stores of the chain (newest first,
+    voided ones left out), each as :func:`lookup` answers it, with what is still
+    returnable.  The asking store's own sales are not offered: it returns them by sale_id."""
+    sql = Sql(db)
+    rows = sql.rows("SELECT store_id, sale_id FROM hub_sale WHERE customer_phone = ? AND "
+                    "store_id <> ? AND voided_seq IS NULL ORDER BY created_at DESC, seq DESC "
+                    "LIMIT ?", (phone, asking_store, limit))
+    return {"phone": phone, "items": [lookup(db, sid, int(sale_id)) for sid, sale_id in rows]}
 
 
 class ForeignReturns:
@@ -156,6 +176,27 @@ class ForeignReturns:
                 if ln.get("line_id") is not None}
 
 
+def flag_own_returns(sql: Sql, store_id: str, sale_ids: set[int]) -> None:
+    """After the selling store's own returns of ``sale_ids`` (it does not ask the hub before
+    returning its own sale): where the line has also come back in another store and more
+    came back than was sold, flag those foreign lines as a double return.  One query when
+    none of the sales was returned elsewhere (the usual case)."""
+    if not sale_ids:
+        return
+    marks = ",".join("?" * len(sale_ids))
+    elsewhere = [int(r[0]) for r in sql.rows(
+        f"SELECT DISTINCT origin_sale_id FROM hub_foreign_return WHERE origin_store = ? AND "
+        f"origin_sale_id IN ({marks})", [store_id, *sorted(sale_ids)])]
+    for sale_id in elsewhere:
+        sold = ForeignReturns(sql, store_id)._sold(store_id, sale_id) or {}
+        back = returned_by_line(sql, store_id, sale_id)
+        for line_id, milli in back.items():
+            if milli > sold.get(line_id, 0):
+                sql.run("UPDATE hub_foreign_return SET doubled = ? WHERE origin_store = ? AND "
+                        "origin_sale_id = ? AND origin_line_id = ?",
+                        (sql.true(), store_id, sale_id, line_id))
+
+
 def doubles(db) -> list[dict]:
     sql = Sql(db)
     return [{"store_id": r[0], "return_id": r[1], "origin_store": r[2], "origin_sale_id": r[3],
@@ -181,6 +222,14 @@ def register_foreign_returns(app, db, auth) -> None:
             raise BadRequest("sale_id or number is required", field="number")
         return jsonify(lookup(db, origin, sale_id, number,
                               int_arg("shift_number", None, 1, 2**31 - 1)))
+
+    @app.get("/hub/v1/sales/by-phone")
+    def sales_by_phone():
+        asking = auth.store()
+        from .validate import phone
+        number = phone(request.args.get("phone"), "phone")
+        return jsonify(lookup_by_phone(db, number, asking,
+                                       int_arg("limit", BY_PHONE_LIMIT, 1, 50)))
 
     @app.get("/hub/v1/returns/doubles")
     def double_returns():

@@ -183,6 +183,9 @@ class Projections:
         self._write_sales()
         self._write_returns()
         lines.write()
+        if self.returns:  # the selling store's own returns: doubles with other stores'
+            from .foreign_returns import flag_own_returns
+            flag_own_returns(self.sql, self.store_id, {int(r[2]) for r in self.returns})
         if loyalty is not None:
             loyalty.finish(self.release)
         self.tail.extend(self.after)  # after the sales and returns they update

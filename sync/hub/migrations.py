@@ -107,9 +107,14 @@ def _step_10_foreign_returns(db) -> None:
     db.create_tables([HubForeignReturn], safe=True)
 
 
+def _step_11_order_problems(db) -> None:
+    """Why a store could not take an order (a product it does not know), for the site."""
+    _add_columns(db, "hub_order", {"problem": "VARCHAR(255)"})
+
+
 STEPS = [_step_1_base, _step_2_chain, _step_3_store_contact, _step_4_rejected_events,
          _step_5_stock_documents, _step_6_pickup_orders, _step_7_heartbeat, _step_8_sale_lines,
-         _step_9_sale_discounts, _step_10_foreign_returns]
+         _step_9_sale_discounts, _step_10_foreign_returns, _step_11_order_problems]
 
 
 def current_version() -> int:

@@ -20,6 +20,8 @@ import logging
 import threading
 from datetime import datetime, timedelta, timezone
 
+from agent.text import mask_phone
+
 from .db import retrying
 from .sql import Sql, iso
 
@@ -45,7 +47,8 @@ class LogNotifier:
 
     def send(self, message: dict) -> None:
         log.info("notify %s: order %s is %s (customer %s)", message.get("kind"),
-                 message.get("order_id"), message.get("status"), message.get("customer_phone"))
+                 message.get("order_id"), message.get("status"),
+                 mask_phone(message.get("customer_phone")))
 
 
 class WebhookNotifier:

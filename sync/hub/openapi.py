@@ -15,7 +15,8 @@ EVENT = {"type": "object", "properties": {
     "occurred_at": {"type": "string", "maxLength": 40}, "payload": {"type": "object"}}}
 STORE_ROUTES = {("post", "/hub/v1/events"), ("get", "/hub/v1/feed"),
                 ("post", "/hub/v1/loyalty/authorize"),
-                ("get", "/hub/v1/stores/{store_id}/events"), ("get", "/hub/v1/sales/lookup")}
+                ("get", "/hub/v1/stores/{store_id}/events"), ("get", "/hub/v1/sales/lookup"),
+                ("get", "/hub/v1/sales/by-phone")}
 CHANNEL_ROUTES = {("post", "/hub/v1/loyalty/entries")}
 ADMIN_OR_CHANNEL_ROUTES = {("post", "/hub/v1/deliveries"), ("get", "/hub/v1/deliveries"),
                            ("post", "/hub/v1/orders"), ("get", "/hub/v1/orders"),
@@ -91,6 +92,10 @@ ROUTES = [
      {"store_id": TEXT, "sale_id": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
       "number": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
       "shift_number": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}, ("200",)),
+    ("get", "/hub/v1/sales/by-phone", "A customer's recent sales in the other stores of the "
+     "chain, each with what is still returnable (a return here picks one)", None,
+     {"phone": {"type": "string", "maxLength": 20},
+      "limit": {"type": "integer", "minimum": 1, "maximum": 50}}, ("200",)),
     ("get", "/hub/v1/returns/doubles", "Double returns: foreign returns of more than was "
      "sold (accepted offline)", None, {}, ("200",)),
     ("get", "/hub/v1/rejected", "Poison events: refused, or quarantined by the operator",
@@ -110,19 +115,24 @@ ROUTES = [
     ("get", "/hub/v1/stock-docs", "A store's counts and write-offs with their lines", None,
      {"store_id": TEXT}, ("200",)),
     ("post", "/hub/v1/orders", "Place an order for pick-up in a store (admin or a channel); "
-     "the same order_id again answers the same order (409 with other content)",
+     "the same order_id again answers the same order (409 with other content or another "
+     "channel's); bonus_redeemed is redeemed from the customer's balance at once (409 "
+     "insufficient_bonus or unknown_customer)",
      {"order_id": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$"}, "store_id": TEXT,
       "customer_phone": {"type": "string", "maxLength": 40},
       "lines": {"type": "array", "maxItems": 5, "items": ORDER_LINE},
       "prepaid": {"type": "integer", "minimum": 0, "maximum": 10**12},
       "bonus_redeemed": {"type": "integer", "minimum": 0, "maximum": 10**12}}, {},
      ("200", "201")),
-    ("get", "/hub/v1/orders", "Overdue orders: ready longer than the collect hours", None,
+    ("get", "/hub/v1/orders", "Overdue orders: ready longer than the collect hours (a "
+     "channel's own; the admin's all)", None,
      {"overdue": {"enum": ["1", "true"]}}, ("200",)),
-    ("get", "/hub/v1/orders/{order_id}", "An order with its status history", None, {},
+    ("get", "/hub/v1/orders/{order_id}", "An order with its status history (404 for "
+     "another channel's order)", None, {},
      ("200",)),
     ("post", "/hub/v1/orders/{order_id}/cancel", "Cancel an order (the store releases the "
-     "reservation when it hears of it); 409 once collected",
+     "reservation when it hears of it, the redeemed bonus comes back); 409 once "
+     "collected, 404 for another channel's order",
      {"reason": {"type": "string", "maxLength": 200}}, {}, ("200",)),
     ("get", "/hub/v1/availability", "Per store on_hand, reserved, available and as_of of a "
      "SKU (or a barcode the hub's catalog knows)", None, {"sku": TEXT, "barcode": TEXT},
@@ -142,8 +152,17 @@ ROUTES = [
     ("get", "/console/sales", "Sales by day (chart), store and product", None,
      {"days": {"type": "integer", "minimum": 1, "maximum": 3660},
       "store_id": {"type": "string", "maxLength": 64}}, (("200", "text/html"),)),
-    ("get", "/console/stock", "Stock and availability across the chain", None,
-     {"q": {"type": "string", "maxLength": 64}}, (("200", "text/html"),)),
+    ("get", "/console/stock", "Stock across the chain; availability (on_hand, reserved, "
+     "available, as_of) per store or SKU", None,
+     {"q": {"type": "string", "maxLength": 64}, "store_id": {"type": "string", "maxLength": 64},
+      "sku": {"type": "string", "maxLength": 64}}, (("200", "text/html"),)),
+    ("get", "/console/orders", "Pick-up orders by status, overdue first (the customer's "
+     "phone masked but the last 4 digits)", None,
+     {"store_id": {"type": "string", "maxLength": 64},
+      "status": {"enum": ["new", "accepted", "assembled", "ready", "collected", "cancelled"]}},
+     (("200", "text/html"),)),
+    ("get", "/console/orders/{order_id}", "A pick-up order with its history", None, {},
+     (("200", "text/html"),)),
     ("get", "/console/loyalty", "Bonus overdrafts", None, {}, (("200", "text/html"),)),
     ("get", "/metrics", "Prometheus metrics (text format): per store status, lag, backlog, "
      "last contact; rejected events; sales; requests and push latency of this process. "
@@ -155,7 +174,8 @@ ROUTES = [
 CONSOLE_PUBLIC = {("get", "/"), ("get", "/login"), ("post", "/login"), ("post", "/logout"),
                   ("post", "/console/lang"), ("get", "/console/stores/{store_id}"),
                   ("get", "/console/sales"), ("get", "/console/stock"),
-                  ("get", "/console/loyalty")}
+                  ("get", "/console/loyalty"), ("get", "/console/orders"),
+                  ("get", "/console/orders/{order_id}")}
 PATH_PARAMS = {"phone": {"type": "string", "maxLength": 20},
                "store_id": {"type": "string", "maxLength": 64}, "rejected_id": ID,
                "order_id": {"type": "string", "maxLength": 64}}

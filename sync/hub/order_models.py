@@ -28,6 +28,7 @@ class HubOrder(HubModel):
     updated_at = CharField()
     ready_at = CharField(null=True)
     feed_cursor = BigIntegerField(null=True, index=True)
+    problem = CharField(null=True)  # why the store could not take it (schema step 11)
 
 
 class HubOrderLine(HubModel):

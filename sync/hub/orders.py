@@ -22,7 +22,7 @@ from flask import jsonify, request
 
 from agent import event_schema
 
-from . import validate
+from . import order_bonus, validate
 from .db import retrying
 from .errors import BadRequest, Conflict, NotFound
 from .sql import Sql, iso
@@ -97,12 +97,13 @@ def place(db, data, by: str) -> tuple[int, dict]:
         o = _order_body(sql, data)
         text = json.dumps(o, ensure_ascii=False, sort_keys=True)
         digest = hashlib.sha256(text.encode()).hexdigest()
-        held = sql.one("SELECT digest FROM hub_order WHERE order_id = ?", (o["order_id"],))
-        if held is not None:
-            if held[0] != digest:
+        held = sql.one("SELECT digest, created_by FROM hub_order WHERE order_id = ?",
+                       (o["order_id"],))
+        if held is not None:  # another channel's order: a conflict that shows none of it
+            if held[0] != digest or not _sees(by, held[1]):
                 raise Conflict(f"order {o['order_id']} was already placed with other content",
                                field="order_id", code="order_conflict")
-            return 200, _view(sql, o["order_id"])
+            return 200, order_view(sql, o["order_id"])
         at = iso()
         sql.run("INSERT INTO hub_order (order_id, store_id, status, customer_phone, lines, "
                 "prepaid, bonus_redeemed, total, digest, created_by, created_at, updated_at) "
@@ -110,8 +111,9 @@ def place(db, data, by: str) -> tuple[int, dict]:
                 (o["order_id"], o["store_id"], "new", o["customer_phone"],
                  json.dumps(o["lines"], ensure_ascii=False), o["prepaid"], o["bonus_redeemed"],
                  o["total"], digest, by, at, at))
+        order_bonus.redeem(sql, o, by)  # refused: the order is not written either
         _history(sql, o["order_id"], "new", at, by)
-        return 201, _view(sql, o["order_id"])
+        return 201, order_view(sql, o["order_id"])
     return retrying(db, tx)
 
 
@@ -124,9 +126,9 @@ def cancel(db, order_id: str, data, by: str) -> dict:
 
     def tx():
         sql = Sql(db)
-        row = sql.one(f"SELECT status FROM hub_order WHERE order_id = ?{sql.for_update}",
-                      (order_id,))
-        if row is None:
+        row = sql.one(f"SELECT status, created_by FROM hub_order WHERE order_id = ?"
+                      f"{sql.for_update}", (order_id,))
+        if row is None or not _sees(by, row[1]):
             raise NotFound(f"no order {order_id}", field="order_id")
         if row[0] == "collected":
             raise Conflict(f"order {order_id} was already collected", field="order_id",
@@ -137,8 +139,14 @@ def cancel(db, order_id: str, data, by: str) -> dict:
                     "feed_cursor = NULL WHERE order_id = ?",
                     (reason or "cancelled by the site", at, order_id))
             _history(sql, order_id, "cancelled", at, by, reason or "cancelled by the site")
-        return _view(sql, order_id)
+            order_bonus.give_back(sql, order_id)
+        return order_view(sql, order_id)
     return retrying(db, tx)
+
+
+def _sees(by: str, created_by: str) -> bool:
+    """An order belongs to the channel that placed it; the admin sees every order."""
+    return by == "admin" or by == created_by
 
 
 def _history(sql: Sql, order_id, status, at, by, reason=None, seq=None) -> None:
@@ -154,18 +162,25 @@ def _overdue(status, ready_at, hours: int) -> bool:
 
 
 COLS = ("order_id, store_id, status, store_status, customer_phone, lines, prepaid, "
-        "bonus_redeemed, total, reason, sale_id, ready_at, created_at, updated_at")
+        "bonus_redeemed, total, reason, sale_id, ready_at, created_at, updated_at, problem")
 
 
-def _shape(sql: Sql, r, hours: int = COLLECT_HOURS, history: bool = True) -> dict:
+def shape(sql: Sql, r, hours: int = COLLECT_HOURS, history: bool = True) -> dict:
+    """One order as the API answers it (a row of ``COLS``), with ``overdue`` by the hub's
+    clock and, unless told otherwise, its history."""
     (oid, sid, status, store_status, phone, lines, prepaid, bonus, total, reason, sale_id,
-     ready_at, created_at, updated_at) = r
+     ready_at, created_at, updated_at, problem) = r
     out = {"order_id": oid, "store_id": sid, "status": status, "store_status": store_status,
            "overdue": _overdue(status, ready_at, hours), "customer_phone": phone,
            "lines": json.loads(lines), "total": int(total), "prepaid": int(prepaid),
            "bonus_redeemed": int(bonus), "reason": reason,
            "sale_id": int(sale_id) if sale_id is not None else None, "ready_at": ready_at,
            "created_at": created_at, "updated_at": updated_at}
+    if problem:
+        out["problem"] = problem
+    if sale_id is not None and int(prepaid):
+        out["advance_refunds"] = _advance_refunds(sql, sid, int(sale_id))
+        out["advance_refunded"] = sum(r["amount"] for r in out["advance_refunds"])
     if history:
         out["history"] = [
             {k: v for k, v in (("status", s), ("at", at), ("by", by), ("reason", why)) if v}
@@ -175,17 +190,34 @@ def _shape(sql: Sql, r, hours: int = COLLECT_HOURS, history: bool = True) -> dic
     return out
 
 
-def _view(sql: Sql, order_id: str, hours: int = COLLECT_HOURS) -> dict:
-    r = sql.one(f"SELECT {COLS} FROM hub_order WHERE order_id = ?", (order_id,))
-    if r is None:
+def _advance_refunds(sql: Sql, store_id: str, sale_id: int) -> list[dict]:
+    """What the store's returns of the collecting sale gave back to the site's prepayment
+    (refund method ``advance``): the site refunds it to the customer's card."""
+    out = []
+    for return_id, seq, created_at in sql.rows(
+            "SELECT return_id, seq, created_at FROM hub_return WHERE store_id = ? AND "
+            "sale_id = ? ORDER BY return_id", (store_id, sale_id)):
+        payload = sql.scalar("SELECT payload FROM hub_event WHERE store_id = ? AND seq = ?",
+                             (store_id, seq))
+        refunds = (json.loads(payload).get("refunds") or []) if payload else []
+        amount = sum(int(r.get("amount") or 0) for r in refunds if r.get("method") == "advance")
+        if amount:
+            out.append({"return_id": int(return_id), "amount": amount, "at": created_at})
+    return out
+
+
+def order_view(sql: Sql, order_id: str, hours: int = COLLECT_HOURS, by: str = "admin") -> dict:
+    r = sql.one(f"SELECT {COLS}, created_by FROM hub_order WHERE order_id = ?", (order_id,))
+    if r is None or not _sees(by, r[-1]):  # 404, not 403: another channel's order is unseen
         raise NotFound(f"no order {order_id}", field="order_id")
-    return _shape(sql, r, hours)
+    return shape(sql, r[:-1], hours)
 
 
-def overdue_list(sql: Sql, hours: int = COLLECT_HOURS) -> list[dict]:
-    rows = sql.rows(f"SELECT {COLS} FROM hub_order WHERE status = 'ready' ORDER BY ready_at, "
-                    "order_id")
-    return [o for o in (_shape(sql, r, hours, history=False) for r in rows) if o["overdue"]]
+def overdue_list(sql: Sql, hours: int = COLLECT_HOURS, by: str = "admin") -> list[dict]:
+    mine, args = ("", ()) if by == "admin" else (" AND created_by = ?", (by,))
+    rows = sql.rows(f"SELECT {COLS} FROM hub_order WHERE status = 'ready'{mine} "
+                    "ORDER BY ready_at, order_id", args)
+    return [o for o in (shape(sql, r, hours, history=False) for r in rows) if o["overdue"]]
 
 
 def feed_items(sql: Sql, store_id: str, after: int, top: int, limit: int) -> list[dict]:
@@ -227,13 +259,15 @@ def on_order_status(proj, e) -> None:
         return  # another store's order: not this store's to move
     hub_cancelled = held[0] == "cancelled" and status not in FINAL
     sql.run("UPDATE hub_order SET status = ?, store_status = ?, ready_at = ?, sale_id = ?, "
-            "reason = COALESCE(?, reason), updated_at = ? WHERE order_id = ?",
+            "reason = COALESCE(?, reason), updated_at = ?, problem = NULL WHERE order_id = ?",
             ("cancelled" if hub_cancelled else status, status, p.get("ready_at"),
              p.get("sale_id"), p.get("reason") if status == "cancelled" else None, at, oid))
     for sku, milli in sorted(lines.items()):
         sql.run("INSERT INTO hub_order_line (order_id, sku, store_id, qty_milli) VALUES "
                 "(?,?,?,?) ON CONFLICT (order_id, sku) DO UPDATE SET qty_milli = "
                 "excluded.qty_milli", (oid, sku, sid, milli))
+    if status == "cancelled" and held[0] != "cancelled":
+        order_bonus.give_back(sql, oid)  # the store let it go (not collected in time)
     who = p.get("by")
     by = f"store:{sid}" + (f" ({who})" if who and who != "hub" else "")
     _history(sql, oid, status, at, by, p.get("reason") if status == "cancelled" else None,
@@ -244,27 +278,51 @@ def on_order_status(proj, e) -> None:
                                   "customer_phone": p.get("customer_phone"), "at": at})
 
 
-HANDLERS = {"order.status": on_order_status}
+def on_order_problem(proj, e) -> None:
+    """A store could not take an order of its feed (``order.problem``): the order stays as it
+    is (``new``) and answers the store's ``problem`` so the site learns it."""
+    p = e.payload
+    proj.sql.run("UPDATE hub_order SET problem = ? WHERE order_id = ? AND store_id = ? AND "
+                 "store_status IS NULL", (p["problem"], p["order_id"], proj.store_id))
+
+
+HANDLERS = {"order.status": on_order_status, "order.problem": on_order_problem}
 
 
 def availability(sql: Sql, sku: str) -> dict:
     """Per store: on_hand (the store's ledger), reserved (its accepted, assembled and ready
     orders), available, and as_of (when the last event the hub holds from it happened)."""
-    on_hand = dict(sql.rows("SELECT store_id, on_hand_milli FROM hub_stock WHERE sku = ?",
-                            (sku,)))
-    reserved = dict(sql.rows(
-        "SELECT l.store_id, SUM(l.qty_milli) FROM hub_order_line l JOIN hub_order o ON "
-        "o.order_id = l.order_id WHERE l.sku = ? AND o.store_status IN (?, ?, ?) "
-        "GROUP BY l.store_id", (sku, *RESERVING)))
+    return {"sku": sku, "stores": [{k: v for k, v in r.items() if k != "sku"}
+                                   for r in availability_rows(sql, sku=sku)]}
+
+
+def availability_rows(sql: Sql, sku: str | None = None, store_id: str | None = None,
+                      limit: int | None = None) -> list[dict]:
+    """The one availability arithmetic (the site's API and the console): per store and SKU
+    ``on_hand``, ``reserved``, ``available``, ``as_of``, for one SKU or one store or both,
+    ordered by store and SKU."""
+    where, params = [], []
+    for col, value in (("sku", sku), ("store_id", store_id)):
+        if value is not None:
+            where.append(f"{col} = ?")
+            params.append(value)
+    cond = " AND ".join(where) or "1 = 1"
+    on_hand = {(s, k): m for s, k, m in sql.rows(
+        f"SELECT store_id, sku, on_hand_milli FROM hub_stock WHERE {cond}", params)}
+    lcond = " AND ".join(f"l.{w}" for w in where) or "1 = 1"
+    reserved = {(s, k): m for s, k, m in sql.rows(
+        "SELECT l.store_id, l.sku, SUM(l.qty_milli) FROM hub_order_line l JOIN hub_order o ON "
+        f"o.order_id = l.order_id WHERE {lcond} AND o.store_status IN (?, ?, ?) "
+        "GROUP BY l.store_id, l.sku", (*params, *RESERVING))}
     as_of = dict(sql.rows(
         "SELECT s.store_id, e.occurred_at FROM hub_store s JOIN hub_event e ON "
         "e.store_id = s.store_id AND e.seq = s.acked_through"))
-    stores = []
-    for sid in sorted(set(on_hand) | set(reserved)):
-        have, held = int(on_hand.get(sid, 0)), int(reserved.get(sid, 0))
-        stores.append({"store_id": sid, "on_hand": _signed(have), "reserved": _qty(held),
-                       "available": _signed(have - held), "as_of": as_of.get(sid)})
-    return {"sku": sku, "stores": stores}
+    out = []
+    for sid, k in sorted(set(on_hand) | set(reserved))[:limit]:
+        have, held = int(on_hand.get((sid, k), 0)), int(reserved.get((sid, k), 0))
+        out.append({"store_id": sid, "sku": k, "on_hand": _signed(have), "reserved": _qty(held),
+                    "available": _signed(have - held), "as_of": as_of.get(sid)})
+    return out
 
 
 def _signed(milli: int) -> str:
@@ -299,16 +357,15 @@ def register_orders(app, db, auth, collect_hours: int = COLLECT_HOURS) -> None:
 
     @app.get("/hub/v1/orders")
     def hub_orders():
-        caller()
+        by = caller()
         if request.args.get("overdue") not in ("1", "true"):
             raise BadRequest("overdue=1 is required (the list of overdue orders)",
                              field="overdue")
-        return jsonify({"items": overdue_list(Sql(db), collect_hours)})
+        return jsonify({"items": overdue_list(Sql(db), collect_hours, by)})
 
     @app.get("/hub/v1/orders/<order_id>")
     def hub_order(order_id):
-        caller()
-        return jsonify(_view(Sql(db), order_id, collect_hours))
+        return jsonify(order_view(Sql(db), order_id, collect_hours, caller()))
 
     @app.post("/hub/v1/orders/<order_id>/cancel")
     def hub_cancel_order(order_id):

@@ -18,7 +18,7 @@ import json
 
 from .db import retrying
 from .errors import Conflict, NotFound
-from .sql import Sql, iso
+from .sql import Sql, equal_to, iso
 
 FIELDS = ("id", "store_id", "seq", "event_id", "type", "body", "reason", "first_seen",
           "last_seen", "count", "status", "quarantined_at")
@@ -49,13 +49,7 @@ def record(db, store_id: str, raw: dict, reason: str) -> None:
 
 
 def listing(db, store_id: str | None = None, status: str | None = None) -> list[dict]:
-    where, params = [], []
-    if store_id:
-        where.append("store_id = ?")
-        params.append(store_id)
-    if status:
-        where.append("status = ?")
-        params.append(status)
+    where, params = equal_to(store_id=store_id, status=status)
     clause = (" WHERE " + " AND ".join(where)) if where else ""
     rows = Sql(db).rows(f"SELECT {', '.join(FIELDS)} FROM hub_rejected_event{clause} "
                         "ORDER BY store_id, seq LIMIT 1000", params)

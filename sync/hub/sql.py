@@ -100,3 +100,14 @@ class Sql:
                 parts.append(f"{head} VALUES {values} {tail}")
         with as_peewee_errors:
             cursor.execute(";\n".join(parts))
+
+
+def equal_to(**filters) -> tuple[list[str], list]:
+    """``column = ?`` conditions and their parameters for the filters that are set (a
+    listing's optional ``store_id``, ``status``...): ``(conditions, params)``."""
+    conds, params = [], []
+    for column, value in filters.items():
+        if value:
+            conds.append(f"{column} = ?")
+            params.append(value)
+    return conds, params

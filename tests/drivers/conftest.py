@@ -37,6 +37,7 @@ SAMPLE_RECEIPT = {
     "change": 6995,
     "bonus": {"earned": 330, "redeemed": 0, "balance": 1530},
     "customer_phone": "+79161234567",
+    "customer_phone_shown": "+7916***4567",
     "qr": None,
     "fiscal": None,
 }

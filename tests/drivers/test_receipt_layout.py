@@ -115,7 +115,7 @@ def test_english_labels(sale_receipt):
 
 
 def test_no_customer_no_bonus_section(sale_receipt):
-    sale_receipt.update(bonus=None, customer_phone=None)
+    sale_receipt.update(bonus=None, customer_phone=None, customer_phone_shown=None)
     text = receipt_text(sale_receipt, 42, tz=UTC)
     assert "бонус" not in text.lower() and "Покупатель" not in text
 

@@ -11,6 +11,7 @@ import uuid
 import pytest
 
 from tests.sync.hubkit import HubServer
+from tests.sync.test_hub_console_orders import HOSTILE_REASON, HOSTILE_SKU, PHONE, seed_orders
 from tests.sync.test_hub_fleet import at, push
 
 from .conftest import DOC_SHOTS, SHOTS, XSS_NAME
@@ -52,6 +53,7 @@ def _store_events(store_id, rng, lateness=0.3):
 def chain(tmp_path):
     hub = HubServer(f"sqlite:///{tmp_path / 'hub.db'}", tmp_path, timezone="Europe/Moscow")
     rng = random.Random(18)
+    pushed = {}
     for i in range(1, 9):
         sid = f"S{i:02d}"
         tok = hub.add_store(sid)
@@ -59,6 +61,8 @@ def chain(tmp_path):
             continue  # registered, never called: dead
         events = _store_events(sid, rng, lateness=600 if sid == "S03" else 0.3)
         push(hub, tok, sid, events, head=len(events))
+        pushed[sid] = (sid, tok, len(events))
+    seed_orders(hub, {"S1": pushed["S01"], "S2": pushed["S02"]})  # pick-up orders, 2 overdue
     yield hub
     hub.stop()
 
@@ -110,8 +114,35 @@ def test_console_in_chromium(browser, chain):
         assert page.locator("main script").count() == 0
         _shot(page, "console-store")
 
+        page.click("header nav >> text=Заказы")
+        orders = page.locator("#orders tbody tr")
+        expect(orders).to_have_count(7)
+        assert [orders.nth(i).get_attribute("data-overdue") for i in range(3)] == [
+            "yes", "yes", "no"]
+        assert orders.nth(0).get_attribute("data-order") == "O-LATEST"
+        expect(orders.nth(0).locator(".status.dead")).to_have_text("просрочен")
+        assert orders.nth(0).evaluate("tr => getComputedStyle(tr.cells[0]).borderLeftWidth") \
+            == "4px"  # highlighted by the stylesheet the CSP lets in
+        phones = page.locator("#orders td.phone").all_inner_texts()
+        assert set(phones) == {"•••" + PHONE[-4:]}
+        assert HOSTILE_SKU in page.locator("#orders").inner_text()  # shown as text
+        assert page.locator("#orders img").count() == 0
+        _shot(page, "console-orders")
+        page.select_option("select[name=store_id]", "S02")
+        page.click(".filters button")
+        expect(orders).to_have_count(2)
+        page.click("#orders a:text-is('O-LATE')")
+        expect(page.locator("h1")).to_contain_text("O-LATE")
+        expect(page.locator("#order-history tbody tr")).to_have_count(4)
+        assert "O-LATEST" not in page.locator("h1").inner_text()
+        page.goto(chain.url + "/console/orders/O-HOSTILE")
+        expect(page.locator("#reason")).to_have_text(HOSTILE_REASON)
+        assert page.locator("main script").count() == 0
+
+        page.goto(chain.url + "/console/stores/S01")
         page.click("button[value=en]")
         expect(page.locator("h1")).to_contain_text("Store S01")
+        expect(page.locator("#orders tbody tr")).to_have_count(3)
         page.goto(chain.url + "/console/stock")
         expect(page.locator("#stock")).to_contain_text(XSS_NAME)
         assert page.locator("#stock img").count() == 0

@@ -126,3 +126,64 @@ def test_a_return_without_a_receipt_with_the_customers_document_and_a_managers_p
     x = http.get("/api/v1/shifts/current")[1]
     assert x["returns_total"] == 17980
     assert not screen.errors
+
+
+def test_a_sale_of_another_store_found_by_the_customers_phone_and_returned(make_agent,
+                                                                          screen_for, tmp_path):
+    """S2's returns screen asks the hub for the customer's sales in the chain by phone, the
+    cashier picks S1's receipt, returns a line with a manager's PIN; the hub keeps count."""
+    from tests.sync.hubkit import HubServer, wait_for
+    hub = HubServer(f"sqlite:///{tmp_path / 'hub.db'}", tmp_path)
+    request_stop = []
+    try:
+        from tests.agent_process import AgentProcess
+        from tests.conftest import make_store
+        cfg = {"push_interval": 0.2, "feed_interval": 0.5, "timeout": 2.0}
+        make_store(tmp_path / "S1", "S1", hub={"url": hub.url, "token": hub.add_store("S1"),
+                                                **cfg}).close()  # its own process
+        origin = AgentProcess(tmp_path / "S1").start()
+        request_stop.append(origin.stop)
+        procs = {"S2": make_agent("S2", store_id="S2", hub={
+            "url": hub.url, "token": hub.add_store("S2"), **cfg})}
+        s1 = Http(origin.url, "maria")
+        assert s1.post("/api/v1/shifts/open", {"opening_cash": 0})[0] == 201
+        assert s1.post("/api/v1/customers", {"phone": "+79165550022"})[0] in (200, 201)
+        status, sale = s1.post("/api/v1/sales", {
+            "client_ref": uuid.uuid4().hex, "customer_phone": "+79165550022",
+            "lines": [{"barcode": BARCODES["MILK"], "qty": 2}],
+            "payments": [{"method": "cash", "amount": 2 * 8990}]})
+        assert status == 201, sale
+        wait_for(lambda: hub.admin("/hub/v1/stores/S1/summary")[1]["sales_count"] == 1,
+                 timeout=60, step=0.2, what="S1's sale at the hub")
+
+        screen = screen_for(procs["S2"]).open()
+        page = screen.page
+        screen.login("anna")
+        screen.open_shift("3000")
+        page.keyboard.press("F6")
+        page.wait_for_selector("#ret-phone")
+        page.fill("#ret-phone", "8 916 555-00-22")
+        page.click("#ret-find-phone")
+        item = page.locator("#ret-recent .recent-item.foreign")
+        expect(item).to_have_count(1)
+        expect(item).to_contain_text(f"S1 · №{sale['number']}")
+        item.click()
+        expect(page.locator("#ret-title")).to_contain_text(f"Магазин S1 · чек № {sale['number']}")
+        page.locator("#ret-sale tr[data-line-id]").nth(0).locator("button.step",
+                                                                  has_text="+").click()
+        expect(page.locator("#ret-total")).to_have_text(re.compile(r"89,90\s₽"))
+        page.fill("#ret-login", "maria")
+        page.fill("#ret-pin", "9999")
+        page.keyboard.press("F5")
+        page.wait_for_selector("#ret-done")
+        expect(page.locator("#ret-done")).to_contain_text("89,90")
+        s2 = Http(procs["S2"].base_url, "maria")
+        wait_for(lambda: hub.admin("/hub/v1/stores/S2/summary")[1]["returns_count"] == 1,
+                 timeout=60, step=0.2, what="S2's return at the hub")
+        left = s2.get("/api/v1/returns/lookup?phone=%2B79165550022")[1]["items"]
+        assert left[0]["lines"][0]["returnable_qty"] == "1.000"
+        assert not screen.errors, screen.errors
+    finally:
+        for stop in request_stop:
+            stop()
+        hub.stop()

@@ -88,3 +88,18 @@ def test_bad_returns_without_a_receipt_write_nothing(cashier, open_shift, over, 
     assert r.status_code == status, r.get_json()
     assert r.get_json()["error"].get("field") == field
     assert counts() == before
+
+
+def test_the_return_slip_shows_the_customer_their_document_and_the_reason(store, cashier,
+                                                                           open_shift):
+    named = {"name": "Иванов <b>Иван</b>", "document": "паспорт 4510 123456"}
+    got = cashier.post("/api/v1/returns", json=body(customer=named, **MGR))
+    assert got.status_code == 201, got.get_json()
+    shown = cashier.get(f"/api/v1/receipts/returns/{got.get_json()['return_id']}").get_json()
+    assert "Покупатель: Иванов <b>Иван</b>" in shown["text"]
+    assert "Документ: паспорт 4510 123456" in shown["text"]
+    assert "Причина: чек утерян, есть выписка банка" in shown["text"]
+    assert "<b>Иван" not in shown["html"] and "&lt;b&gt;Иван" in shown["html"]
+    doc = receipts.for_return(store, got.get_json()["return_id"])
+    assert (doc.customer_name, doc.reason) == (named["name"], "чек утерян, есть выписка банка")
+    assert Receipt.from_dict(doc.to_dict()) == doc

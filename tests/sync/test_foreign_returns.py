@@ -144,3 +144,80 @@ def test_offline_a_refusing_store_writes_nothing(pair):
                                      "sku": "MILK", "price": 8990}])
     assert r.status_code == 409 and r.json()["error"]["code"] == "hub_unreachable"
     assert pair.apis["S2"].get("/api/v1/shifts/current").json()["returns_total"] == 0
+
+
+def test_s2_finds_the_customers_sales_in_the_chain_by_phone_and_returns_one(pair):
+    """The contract's other lookup: the customer's phone.  The hub answers the customer's
+    recent sales in the other stores with what is still returnable; the cashier picks one."""
+    phone = "+79165550011"
+    s1, s2 = pair.apis["S1"], pair.apis["S2"]
+    assert s1.post("/api/v1/customers", json={"phone": phone}).status_code in (200, 201)
+    r = s1.post("/api/v1/sales", json={
+        "client_ref": uuid.uuid4().hex, "customer_phone": phone,
+        "lines": [{"sku": "MILK", "qty": 2}],
+        "payments": [{"method": "cash", "amount": 2 * 8990}]})
+    assert r.status_code == 201, r.text
+    sale = r.json()
+    other = s1.post("/api/v1/sales", json={  # another customer's sale: never listed
+        "client_ref": uuid.uuid4().hex, "lines": [{"sku": "MILK", "qty": 1}],
+        "payments": [{"method": "cash", "amount": 8990}]})
+    assert other.status_code == 201, other.text
+    wait_for(lambda: pair.hub.admin("/hub/v1/stores/S1/summary")[1]["sales_count"] == 2,
+             timeout=60, step=0.2, what="S1's sales at the hub")
+    found = s2.get("/api/v1/returns/lookup?phone=8 916 555-00-11")
+    assert found.status_code == 200, found.text
+    items = found.json()["items"]
+    assert [(i["store_id"], i["sale_id"]) for i in items] == [("S1", sale["sale_id"])]
+    assert items[0]["lines"][0]["returnable_qty"] == "2.000"
+    assert items[0]["customer_phone"] == phone
+    milk = items[0]["lines"][0]["line_id"]
+    r = ret(s2, sale, [{"line_id": milk, "qty": 1}])
+    assert r.status_code == 201, r.text
+    wait_for(lambda: pair.hub.admin("/hub/v1/stores/S2/summary")[1]["returns_count"] == 1,
+             timeout=60, step=0.2, what="S2's return at the hub")
+    again = s2.get(f"/api/v1/returns/lookup?phone={phone.replace('+', '%2B')}").json()["items"]
+    assert again[0]["lines"][0]["returnable_qty"] == "1.000"
+    assert s2.get("/api/v1/returns/lookup?phone=%2B79160000000").json()["items"] == []
+    bad = s2.get("/api/v1/returns/lookup?phone=abc")
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid"
+    # the hub's own sales are not offered to S1 itself (it returns them by sale_id)
+    assert s1.get(f"/api/v1/returns/lookup?phone={phone.replace('+', '%2B')}").json()[
+        "items"] == []
+
+
+def test_a_foreign_return_gives_back_the_redeemed_bonus_in_proportion(pair):
+    """As a return in the selling store does: the bonus the original redeemed comes back
+    for the goods returned, and the bonus it earned on them is taken back; the hub's
+    ledger (the authority for the balance) ends where a same-store return would leave it."""
+    phone = "+79165550033"
+    s1, s2 = pair.apis["S1"], pair.apis["S2"]
+    assert s1.post("/api/v1/customers", json={"phone": phone}).status_code in (200, 201)
+    first = s1.post("/api/v1/sales", json={  # earns 5% of 449,50 = 22,48
+        "client_ref": uuid.uuid4().hex, "customer_phone": phone,
+        "lines": [{"sku": "MILK", "qty": 5}], "payments": [{"method": "cash", "amount": 44950}]})
+    assert first.status_code == 201, first.text
+    earned_first = first.json()["bonus_earned"]
+    assert earned_first > 2000
+    hub_balance = lambda: pair.hub.admin(f"/hub/v1/customers/{phone}")[1]["balance"]  # noqa: E731
+    wait_for(lambda: hub_balance() == earned_first, timeout=60, step=0.2,
+             what="the accrual at the hub")
+    sale = s1.post("/api/v1/sales", json={
+        "client_ref": uuid.uuid4().hex, "customer_phone": phone, "redeem_bonus": 2000,
+        "lines": [{"sku": "MILK", "qty": 2}],
+        "payments": [{"method": "cash", "amount": 2 * 8990 - 2000}]})
+    assert sale.status_code == 201, sale.text
+    sale = sale.json()
+    assert sale["bonus_redeemed"] == 2000
+    wait_for(lambda: pair.hub.admin("/hub/v1/stores/S1/summary")[1]["sales_count"] == 2,
+             timeout=60, step=0.2, what="S1's sales at the hub")
+    line = sale["lines"][0]
+    r = ret(s2, sale, [{"line_id": line["line_id"], "qty": 1}])
+    assert r.status_code == 201, r.text
+    got = r.json()
+    assert got["total"] == 8990 - 1000                  # the money paid for one milk
+    assert got["bonus_restored"] == 1000                # half the redemption comes back
+    assert got["bonus_reversed"] == sale["bonus_earned"] // 2 or got["bonus_reversed"] == (
+        sale["bonus_earned"] - sale["bonus_earned"] // 2)
+    expected = earned_first - 2000 + sale["bonus_earned"] + 1000 - got["bonus_reversed"]
+    wait_for(lambda: hub_balance() == expected, timeout=60, step=0.2,
+             what=f"the hub's balance {expected}")

@@ -186,6 +186,53 @@ def test_kill9_between_ready_and_collected(world):
         "19.000"
 
 
+@pytest.mark.slow
+def test_return_of_a_prepaid_order_shows_the_advance_to_refund_at_the_hub(world):
+    """The store refunds at the till only what was paid there; the advance part goes back as
+    an "advance" refund and the hub's order shows it for the site to refund to the card."""
+    hub, proxy, agent, site, hook = world
+    api = agent.session("maria")
+    api.post("/api/v1/shifts/open", {"opening_cash": 0})
+    assert site.post("/hub/v1/orders", order_body("A-1", prepaid=50000)).status_code == 201
+    wait_for(lambda: store_order(api, "A-1"), timeout=60, what="the order at the store")
+    for status in ("accepted", "assembled", "ready"):
+        move(api, "A-1", status)
+    sale = api.post("/api/v1/orders/A-1/collect", {
+        "client_ref": "a", "payments": [{"method": "card", "amount": 91800 - 50000}]}).json()
+    line = sale["lines"][0]
+    ret = api.post("/api/v1/returns", {"client_ref": "a-r", "sale_id": sale["sale_id"],
+                                       "lines": [{"line_id": line["line_id"], "qty": 2}]})
+    assert ret.status_code == 201, ret.text
+    assert ret.json()["refunds"] == [{"method": "advance", "amount": 50000},
+                                     {"method": "card", "amount": 41800}]
+    wait_for(lambda: site.get("/hub/v1/orders/A-1").json().get("advance_refunded"),
+             timeout=60, what="the advance refund at the hub")
+    order = site.get("/hub/v1/orders/A-1").json()
+    assert order["advance_refunded"] == 50000
+    assert order["advance_refunds"] == [{"return_id": ret.json()["return_id"], "amount": 50000,
+                                         "at": ret.json()["created_at"]}]
+
+
+@pytest.mark.slow
+def test_an_order_naming_a_product_the_store_lacks_shows_the_problem_at_the_hub(world):
+    """The store cannot take the order: it says so (an ``order.problem`` event), the hub's
+    order stays ``new`` with the problem, and the next order in the feed still arrives."""
+    hub, proxy, agent, site, hook = world
+    api = agent.session("anna")
+    bad = {**order_body("U-1"), "lines": [{"sku": "NO-SUCH", "qty": "1", "price": 100},
+                                          {"sku": "COFFEE", "qty": "1", "price": 45900}]}
+    assert site.post("/hub/v1/orders", bad).status_code == 201
+    assert site.post("/hub/v1/orders", order_body("U-2", qty="1")).status_code == 201
+    wait_for(lambda: store_order(api, "U-2"), timeout=60, what="the good order at the store")
+    assert store_order(api, "U-1") is None
+    wait_for(lambda: site.get("/hub/v1/orders/U-1").json().get("problem"), timeout=60,
+             what="the store's problem at the hub")
+    order = site.get("/hub/v1/orders/U-1").json()
+    assert order["status"] == "new"
+    assert order["problem"] == "unknown sku NO-SUCH at store S1"
+    assert site.get("/hub/v1/orders/U-2").json().get("problem") is None
+
+
 def test_hub_overdue_list_and_refusals(hub, monkeypatch):
     """The hub's own answers: overdue at 48 h by its clock, bad input refused."""
     from sync.hub import orders as hub_orders
@@ -274,3 +321,34 @@ def notification_state(hub) -> str:
     from sync.hub.sql import Sql
     row = Sql(hub.db).one("SELECT status, next_at, created_at FROM hub_notification")
     return "sending" if row and row[0] == "pending" and row[1] > row[2] else "waiting"
+
+
+def test_a_channel_sees_and_cancels_only_its_own_orders(hub):
+    """An order belongs to the channel that placed it: another channel gets 404 (not 403:
+    it does not learn the order exists), also in the overdue list; the admin sees all."""
+    hub.add_store("S1")
+    site, erp = Site(hub, hub.add_channel("site")), Site(hub, hub.add_channel("erp"))
+    assert site.post("/hub/v1/orders", order_body("W1")).status_code == 201
+    assert erp.post("/hub/v1/orders", order_body("E1")).status_code == 201
+    from sync.hub.db import retrying
+    from sync.hub.sql import Sql
+    retrying(hub.db, lambda: Sql(hub.db).run(
+        "UPDATE hub_order SET status = 'ready', store_status = 'ready', "
+        "ready_at = '2020-01-01T00:00:00Z'"))
+    r = erp.get("/hub/v1/orders/W1")
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found", r.text
+    assert erp.get("/hub/v1/orders/NOPE").json() == r.json() | {
+        "error": {**r.json()["error"], "message": "no order NOPE"}}
+    r = erp.post("/hub/v1/orders", order_body("W1"))  # the same id and content: not its order
+    assert r.status_code == 409 and "customer_phone" not in r.text, r.text
+    r = erp.post("/hub/v1/orders/W1/cancel", {"reason": "not mine"})
+    assert r.status_code == 404, r.text
+    assert site.get("/hub/v1/orders/W1").json()["status"] == "ready"  # untouched
+    assert [o["order_id"] for o in erp.get("/hub/v1/orders?overdue=1").json()["items"]] == [
+        "E1"]
+    assert [o["order_id"] for o in site.get("/hub/v1/orders?overdue=1").json()["items"]] == [
+        "W1"]
+    assert sorted(o["order_id"] for o in hub.admin("/hub/v1/orders?overdue=1")[1]["items"]) \
+        == ["E1", "W1"]
+    assert hub.admin("/hub/v1/orders/W1")[0] == 200
+    assert site.post("/hub/v1/orders/W1/cancel", {"reason": "mine"}).status_code == 200

@@ -1,5 +1,7 @@
 // Returns: find the sale by receipt number (typed or scanned), choose lines and quantities,
 // a manager approves in place with their PIN, refund by the way it was paid, cash or card.
+// A sale of another store of the chain is found by the customer's phone (the hub answers what
+// is still returnable) and returned here with its origin.
 // The amounts shown are worked out with the agent's own sharing rule; the agent decides.
 
 import { h, btn, text, clear, keepFocus } from "./dom.js";
@@ -40,6 +42,9 @@ function render() {
                               maxlength: "40", placeholder: t("ret.number_ph"), "aria-label": t("ret.number") });
   const shift = h("input", { class: "input num", id: "ret-shift", inputmode: "numeric", autocomplete: "off",
                              maxlength: "6", placeholder: t("ret.shift_ph"), "aria-label": t("ret.shift") });
+  const phone = h("input", { class: "input", id: "ret-phone", inputmode: "tel", autocomplete: "off",
+                             maxlength: "40", placeholder: t("ret.phone_ph"), "aria-label": t("ret.phone") });
+  phone.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); e.stopPropagation(); findByPhone(); } });
   const findMsg = messageLine();
   const recent = h("div", { class: "recent", id: "ret-recent" });
   const pane = h("div", { class: "pane ret-sale", id: "ret-sale" });
@@ -57,10 +62,12 @@ function render() {
         h("label", { class: "field" }, h("span", { class: "field-label", text: t("ret.shift") }), shift),
         btn(t("ret.find"), { key: "Enter", cls: "btn-primary btn-lg btn-block", id: "ret-find", onclick: () => find() }),
         findMsg.el,
+        h("label", { class: "field" }, h("span", { class: "field-label", text: t("ret.phone") }), phone),
+        btn(t("ret.find_phone"), { cls: "btn-block", id: "ret-find-phone", onclick: () => findByPhone() }),
         btn(t("nr.button"), { key: "F8", cls: "btn-lg btn-block", id: "ret-no-receipt", onclick: () => noReceipt() }),
         h("h3", { class: "pane-title", text: t("ret.recent") }), recent),
       pane));
-  els = { number, shift, findMsg, recent, pane };
+  els = { number, shift, phone, findMsg, recent, pane };
   renderSale();
 }
 
@@ -107,9 +114,29 @@ async function find() {
   }
 }
 
+async function findByPhone() {
+  const raw = els.phone.value.trim();
+  if (!raw) { els.phone.focus(); return; }
+  els.findMsg.show(t("ret.searching"), "info");
+  try {
+    const items = (await get("/returns/lookup" + qs({ phone: raw }))).items || [];
+    if (!items.length) { els.findMsg.show(t("ret.no_foreign"), "info"); els.recent.replaceChildren(); return; }
+    els.findMsg.show(t("ret.foreign_found", { n: items.length }), "info");
+    els.recent.replaceChildren(...items.map((s) => h("button", {
+      type: "button", class: "recent-item foreign", dataset: { saleId: `${s.store_id}:${s.sale_id}` },
+      onclick: () => open({ ...s, foreign: true }) },
+      h("span", { class: "ri-no", text: `${s.store_id} · №${s.number}` }),
+      h("span", { class: "ri-meta", text: fmt.dateTime(s.created_at) }),
+      h("span", { class: "ri-sum", text: fmt.money(s.total) }))));
+  } catch (e) {
+    els.findMsg.show(errorText(e));
+  }
+}
+
 function open(s) {
   sale = s; picks = new Map(); method = "auto"; clientRef = newRef(); done = null;
-  for (const el of els.recent.querySelectorAll(".recent-item")) el.classList.toggle("active", el.dataset.saleId === String(s.sale_id));
+  const key = s.foreign ? `${s.store_id}:${s.sale_id}` : String(s.sale_id);
+  for (const el of els.recent.querySelectorAll(".recent-item")) el.classList.toggle("active", el.dataset.saleId === key);
   renderSale();
 }
 
@@ -183,8 +210,11 @@ function renderSale() {
                                            disabled: !total && !picks.size, onclick: () => submit() });
   pane.append(
     h("div", { class: "ret-head" },
-      h("div", {}, h("div", { class: "ret-title", id: "ret-title", text: t("ret.sale_title", { number: sale.number, shift: sale.shift_number }) }),
-        h("div", { class: "muted", text: `${fmt.dateTime(sale.created_at)} · ${sale.cashier_name || sale.cashier} · ${paid}` })),
+      h("div", {}, h("div", { class: "ret-title", id: "ret-title", text: sale.foreign
+          ? t("ret.foreign_title", { store: sale.store_id, number: sale.number })
+          : t("ret.sale_title", { number: sale.number, shift: sale.shift_number }) }),
+        h("div", { class: "muted", text: sale.foreign ? fmt.dateTime(sale.created_at)
+          : `${fmt.dateTime(sale.created_at)} · ${sale.cashier_name || sale.cashier} · ${paid}` })),
       h("div", { class: "ret-sale-total", text: fmt.money(sale.total) })),
     h("div", { class: "ret-lines" }, h("table", { class: "ret-table" },
       h("colgroup", {}, h("col", {}), h("col", { class: "c-sold" }), h("col", { class: "c-back" }),
@@ -243,7 +273,9 @@ async function submit() {
   const needPin = !isManager();
   if (needPin && els.pinGuard?.isScan()) { els.pin.value = ""; els.pinGuard.reset(); els.msg.show(t("err.scan_in_field")); return; }
   if (needPin && !/^\d{4,8}$/.test(els.pin.value)) { els.msg.show(t("ret.need_pin")); els.pin.focus(); return; }
-  const body = { client_ref: clientRef, sale_id: sale.sale_id, lines };
+  const body = sale.foreign
+    ? { client_ref: clientRef, origin: { store_id: sale.store_id, sale_id: sale.sale_id }, lines }
+    : { client_ref: clientRef, sale_id: sale.sale_id, lines };
   const total = refundTotal();
   if (method !== "auto") body.refunds = [{ method, amount: total }];
   if (needPin) { body.approval_pin = els.pin.value; body.approval_login = els.who.value(); }
@@ -255,7 +287,7 @@ async function submit() {
     done = await post("/returns", body, { timeout: 20000 });
     const approver = done.approved_by;
     done = { ...done, approved_by: approver };
-    sale = await get(`/sales/${sale.sale_id}`).catch(() => sale);
+    if (!sale.foreign) sale = await get(`/sales/${sale.sale_id}`).catch(() => sale);
     renderSale();
     beep(true);
   } catch (e) {

@@ -70,6 +70,9 @@ function reportTable(r, { z = false } = {}) {
     [t("shift.cash_refunds"), fmt.money(r.by_method?.cash?.refunds)],
     [t("shift.card_sales"), fmt.money(r.by_method?.card?.sales)],
     [t("shift.card_refunds"), fmt.money(r.by_method?.card?.refunds)],
+    r.by_method?.advance?.sales || r.by_method?.advance?.refunds
+      ? [t("shift.advance"), `${fmt.money(r.by_method.advance.sales)} / −${fmt.money(r.by_method.advance.refunds)}`]
+      : null,
     r.bonus_redeemed ? [t("shift.bonus_redeemed"), fmt.money(r.bonus_redeemed)] : null,
     [t("shift.cash_in"), fmt.money(r.cash_in ?? 0)],
     [t("shift.cash_out"), fmt.money(r.cash_out ?? 0)],
