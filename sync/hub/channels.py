@@ -45,6 +45,16 @@ def _channel_of(db, bearer: str) -> str | None:
                           (token_hash(bearer),))
 
 
+def admin_or_channel(db, auth) -> str:
+    """A route open to the admin and to channels: who called, as histories record it
+    (``channel:<id>`` or ``admin``); anything else is refused as the admin route refuses."""
+    found = _channel_of(db, auth.bearer())
+    if found:
+        return f"channel:{found}"
+    auth.admin()
+    return "admin"
+
+
 def channel(auth) -> str:
     """A channel route: only a channel token; a store's or the admin's is the wrong kind."""
     bearer = auth.bearer()

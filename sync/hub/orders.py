@@ -338,14 +338,10 @@ def _sku_of_barcode(sql: Sql, code: str) -> str | None:
 
 
 def register_orders(app, db, auth, collect_hours: int = COLLECT_HOURS) -> None:
-    from .channels import _channel_of
+    from .channels import admin_or_channel
 
     def caller() -> str:
-        found = _channel_of(db, auth.bearer())
-        if found:
-            return f"channel:{found}"
-        auth.admin()
-        return "admin"
+        return admin_or_channel(db, auth)
 
     @app.post("/hub/v1/orders")
     def hub_place_order():

@@ -110,14 +110,10 @@ def post_delivery(db, data, by: str) -> tuple[int, dict]:
 
 
 def register_stock_docs(app, db, auth) -> None:
-    from .channels import _channel_of
+    from .channels import admin_or_channel as _caller
 
     def admin_or_channel() -> str:
-        found = _channel_of(db, auth.bearer())
-        if found:
-            return f"channel:{found}"
-        auth.admin()
-        return "admin"
+        return _caller(db, auth)
 
     @app.post("/hub/v1/deliveries")
     def hub_post_delivery():
