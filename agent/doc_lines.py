@@ -12,6 +12,18 @@ from .models import Product
 from .money import parse_qty
 
 
+def line_objects(lines):
+    """``(field name, line)`` for each object of a request's non-empty ``lines`` list: the
+    one check of the list's shape for documents and returns."""
+    if not isinstance(lines, list) or not lines:
+        raise Invalid("lines must be a non-empty list", field="lines")
+    for i, line in enumerate(lines):
+        f = f"lines[{i}]"
+        if not isinstance(line, dict):
+            raise Invalid(f"{f} must be an object", field=f)
+        yield f, line
+
+
 def product_of(line: dict, f: str) -> Product:
     if line.get("barcode"):
         return product_by_barcode(line["barcode"])
@@ -32,15 +44,10 @@ def qty_of(value, f: str, product: Product, allow_zero: bool = False) -> int:
 def summed(lines, qty_key: str = "qty", extra_key: str | None = None,
            allow_zero: bool = False) -> dict[int, tuple[Product, int, int]]:
     """{product id: (product, qty, extra)} for a non-empty list of line objects."""
-    if not isinstance(lines, list) or not lines:
-        raise Invalid("lines must be a non-empty list", field="lines")
-    if len(lines) > 5000:
+    if isinstance(lines, list) and len(lines) > 5000:
         raise Invalid("at most 5000 lines in one document", field="lines")
     out: dict[int, tuple[Product, int, int]] = {}
-    for i, line in enumerate(lines):
-        f = f"lines[{i}]"
-        if not isinstance(line, dict):
-            raise Invalid(f"{f} must be an object", field=f)
+    for f, line in line_objects(lines):
         product = product_of(line, f)
         qty = qty_of(line.get(qty_key), f"{f}.{qty_key}", product, allow_zero)
         extra = 0

@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from . import cashiers, chain_customers, free_returns
 from .catalog import product_by_sku
+from .doc_lines import line_objects
 from .errors import Conflict, Invalid, NotFound, require_client_ref
 from .money import line_amount, parse_qty, require_amount, share
 
@@ -46,13 +47,8 @@ def _origin(store, body: dict) -> dict:
 
 
 def _wanted(lines) -> list[dict]:
-    if not isinstance(lines, list) or not lines:
-        raise Invalid("lines must be a non-empty list", field="lines")
     out = []
-    for i, ln in enumerate(lines):
-        f = f"lines[{i}]"
-        if not isinstance(ln, dict):
-            raise Invalid(f"{f} must be an object", field=f)
+    for f, ln in line_objects(lines):
         lid = ln.get("line_id")
         if isinstance(lid, bool) or not isinstance(lid, int) or lid <= 0:
             raise Invalid(f"{f}.line_id must be a line id of the original sale",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from . import clock, outbox, sql
 from .catalog import on_hand_milli, product_by_barcode, product_by_sku
+from .doc_lines import line_objects
 from .errors import Conflict, Invalid, NotFound, require_client_ref
 from .models import Product, StockDoc, StockMove
 from .money import parse_qty, qty_str
@@ -70,13 +71,8 @@ def find_product(sku=None, barcode=None, field="sku") -> Product:
 
 
 def _parse_lines(kind: str, lines) -> list[tuple[Product, int]]:
-    if not isinstance(lines, list) or not lines:
-        raise Invalid("lines must be a non-empty list", field="lines")
     parsed = []
-    for i, line in enumerate(lines):
-        f = f"lines[{i}]"
-        if not isinstance(line, dict):
-            raise Invalid(f"{f} must be an object", field=f)
+    for f, line in line_objects(lines):
         product = find_product(line.get("sku"), line.get("barcode"), field=f"{f}.sku")
         if kind == "count":  # a count may say zero is on the shelf
             raw = line.get("qty")
