@@ -82,6 +82,13 @@ def check(event_type: str, payload) -> list[tuple[str, int]]:
     return specific(payload) if specific else []
 
 
+def stock_lines(event_type: str, payload: dict) -> list[tuple[str, int]]:
+    """The stock lines of an event already checked by :func:`check` (the hub's projector
+    reading back what it holds): the type's own rules only, not the walk of every value."""
+    specific = CHECKS.get(event_type)
+    return specific(payload) if specific else []
+
+
 def _walk(value, f: str, depth: int, key: str = "", texts: frozenset = frozenset()) -> None:
     """The rules every value of every payload obeys, whatever the event type.  ``key`` is
     the name the value is under (lists pass their own on to their items); ``texts`` are the

@@ -29,7 +29,8 @@ def store_summary(db, store_id: str) -> dict:
             "discounts_total": n(sales[4]),
             "returns_count": n(rets[0]), "returns_total": n(rets[1]),
             "open_shifts": n(open_shifts),
-            "quarantined": rejected.count_quarantined(db, store_id)}
+            "quarantined": rejected.count_quarantined(db, store_id),
+            "not_applied": rejected.count_quarantined(db, store_id, "not_applied")}
 
 
 def register_admin(app, db, auth) -> None:
@@ -37,8 +38,9 @@ def register_admin(app, db, auth) -> None:
     def rejected_events():
         auth.admin()
         status = request.args.get("status")
-        if status not in (None, "rejected", "quarantined"):
-            raise BadRequest("status must be rejected or quarantined", field="status")
+        if status not in (None, "rejected", "quarantined", "not_applied"):
+            raise BadRequest("status must be rejected, quarantined or not_applied",
+                             field="status")
         return jsonify({"items": rejected.listing(db, request.args.get("store_id"), status)})
 
     @app.post("/hub/v1/rejected/<int(min=1, max=9223372036854775807):rejected_id>/quarantine")

@@ -7,6 +7,7 @@ look a customer up.  Admin routes (admin bearer) live in ``admin.py``.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass
 
@@ -44,7 +45,13 @@ class HubConfig:
     lag_after: float = 60.0  # a store whose news is this late is shown lagging
     notify: str | None = None  # None: notifications wait; "log"; or a webhook URL
     collect_hours: int = 48  # a ready order older than this is overdue
+    projection: str = "inline"  # or "deferred": pushes store, a worker applies (projector)
 
+
+# the routes that answer without waiting for deferred projections: the push itself, and
+# what reads nothing the projections write
+NO_WAIT = {"/hub/v1/events", "/healthz", "/metrics", "/hub/v1/openapi.json", "/static/<path:filename>",
+           "/console/static/<path:filename>"}
 
 # every other route takes none
 QUERY_ARGS = {"/hub/v1/feed": {"after", "limit"}, "/hub/v1/stock": {"sku"},
@@ -97,6 +104,14 @@ def create_app(config: HubConfig) -> Flask:
     metrics = HubMetrics(db, app.config["HUB_LIMITS"])
     app.json.ensure_ascii = False
     app.json.sort_keys = False
+    if config.projection not in ("inline", "deferred"):
+        raise HubNotReady("projection must be inline or deferred")
+    deferred = config.projection == "deferred"
+    pushing = [0]  # pushes in flight in this worker (the projector yields to them)
+    flight = threading.Lock()
+    if deferred:
+        from . import projector
+        app.config["HUB_PROJECTOR"] = projector.Projector(db, lambda: pushing[0])
 
     @app.before_request
     def connect():
@@ -110,6 +125,14 @@ def create_app(config: HubConfig) -> Flask:
             if reason or (isinstance(value, str) and len(value) > 200):
                 raise BadRequest(f"{name} {reason or 'is too long'}", field=name)
         db.connect(reuse_if_open=True)
+        if deferred:
+            app.config["HUB_PROJECTOR"].start()  # in the worker that serves (not before a fork)
+            if rule == "/hub/v1/events":
+                with flight:
+                    pushing[0] += 1
+                g.pushing = True
+            elif rule not in NO_WAIT:
+                projector.drain(db)  # what this request reads holds every acknowledged event
 
     @app.after_request
     def account(resp):
@@ -131,6 +154,10 @@ def create_app(config: HubConfig) -> Flask:
 
     @app.teardown_request
     def give_back(exc):
+        if g.pop("pushing", False):
+            with flight:
+                pushing[0] -= 1
+            app.config["HUB_PROJECTOR"].poke()
         if not db.is_closed():
             db.close()
 
@@ -169,7 +196,7 @@ def create_app(config: HubConfig) -> Flask:
                              seq=e.raw.get("seq") if isinstance(e.raw, dict) else None,
                              acked_through=acked) from None
         try:
-            acked = ingest(db, store_id, events, g.replay)
+            acked = ingest(db, store_id, events, g.replay, deferred=deferred)
             g.replay = None
             return jsonify({"acked_through": acked})
         except Inconsistent as e:  # rolled back: nothing of the batch applies

@@ -105,7 +105,8 @@ def cmd_serve(args) -> int:
                        max_body=args.max_body, accept_v1_signatures=args.accept_v1_signatures,
                        timezone=args.timezone, dead_after=args.dead_after,
                        lag_after=args.lag_after, notify=args.notify_webhook or "log",
-                       collect_hours=args.collect_hours)
+                       collect_hours=args.collect_hours,
+                       projection=_projection(args.projection, url))
     app = create_app(config)  # checks the database (and upgrades it) before any worker starts
     options = {"threads": args.threads, "ident": "store-hub", "clear_untrusted_proxy_headers": True,
                "connection_limit": args.connection_limit}
@@ -125,6 +126,12 @@ def cmd_serve(args) -> int:
     finally:
         server.close()
     return 0
+
+
+def _projection(choice: str, url: str) -> str:
+    if choice != "auto":
+        return choice
+    return "inline" if url.startswith("sqlite:") else "deferred"
 
 
 def cmd_pull(args) -> int:
@@ -163,6 +170,8 @@ def cmd_expire(args) -> int:
     url = _db_url(args)
     db = bind(url)
     check_ready(db, load_secret(url, args.secret_file))
+    from .projector import drain
+    drain(db)  # a spending still held unapplied (deferred projection) counts first
     done = expire_bonuses(db)
     for phone, amount in done:
         print(f"{mask_phone(phone)}: {amount} kopecks of bonus expired")  # cron mails it
@@ -249,6 +258,11 @@ def build_parser() -> argparse.ArgumentParser:
                    "an order is ready for pick-up (default: a log line)")
     s.add_argument("--collect-hours", type=int, default=48, help="a ready order older than "
                    "this is overdue (default 48)")
+    s.add_argument("--projection", choices=("auto", "inline", "deferred"), default="auto",
+                   help="apply pushed events to sales, stock and bonuses in the push "
+                        "(inline) or right after acknowledging it (deferred: several times "
+                        "the pushes per second; every read waits for them); auto: deferred "
+                        "on PostgreSQL, inline on SQLite")
     s.add_argument("--accept-v1-signatures", action="store_true",
                    help="also accept the old v1 signature (body only) from agents older than v2")
     s.set_defaults(fn=cmd_serve)

@@ -15,53 +15,64 @@ Set-based: a batch is a handful of statements whatever its size (the push's repl
 and the store's position in one, the events in one multi-row insert, then one per
 projection table that the batch touches, and one commit); loyalty rows are locked and
 written only for a batch that carries loyalty events.
+
+Deferred projections (``deferred=True``, what ``store-hub serve`` does on PostgreSQL): the
+push's transaction holds the events and the store's position only, and is acknowledged;
+the projections (sales, lines, stock, bonuses) follow in ``projector`` a moment later, in
+seq order per store, and every read of the hub waits for them first.  A batch whose
+projection could refuse it (a return or void of a sale the hub has not seen projected, a
+transfer, a delivery, an order, a return of another store's sale) is projected inline, after
+the store's earlier events: what the store is told is the same in both modes.
 """
 
 from __future__ import annotations
 
-import json
-from collections import defaultdict
-
 from .db import retrying
 from .errors import Conflict, Gap, Inconsistent, NotFound
-from .loyalty import LoyaltyBatch
-from .orders import HANDLERS as ORDER_HANDLERS
-from .sale_lines import LineBatch
+from .projections import Projections, mark
+from .projector import catch_up
 from .sql import ROWS_PER_STATEMENT, Sql, iso
-from .stock_doc_events import HANDLERS as STOCK_DOC_HANDLERS
 from .validate import Event
 
 CHUNK = ROWS_PER_STATEMENT
 
 
-LOYALTY_TYPES = ("loyalty.posted", "customer.upserted")
+# the event types whose projection never refuses a batch (a return or void also, when its
+# sale is already projected or in the same batch): the ones a deferred push only stores
+DEFERRABLE = frozenset({"sale.completed", "sale.returned", "sale.voided", "sale.fiscalized",
+                        "return.fiscalized", "stock.moved", "stock.counted", "shift.opened",
+                        "shift.closed", "cash.moved", "customer.upserted", "loyalty.posted"})
+POSITION = ("SELECT acked_through, (SELECT projected_through FROM hub_projection "
+            "WHERE store_id = ?) FROM hub_store WHERE store_id = ?")
 
 
-def ingest(db, store_id: str, events: list[Event], replay=None) -> int:
+def ingest(db, store_id: str, events: list[Event], replay=None, deferred: bool = False) -> int:
     """Apply a checked, contiguous batch; returns the store's ``acked_through``.
     ``replay`` (``auth.Replay``): the push's signature, remembered in the same transaction
-    (a replay raises 401 and nothing applies)."""
-    return retrying(db, lambda: _ingest(Sql(db), store_id, events, replay))
+    (a replay raises 401 and nothing applies).  ``deferred``: leave the projections to the
+    projector when the batch allows it (see the module's text)."""
+    return retrying(db, lambda: _ingest(Sql(db), store_id, events, replay, deferred))
 
 
-def _position(sql: Sql, store_id: str, replay) -> int | None:
-    """The store's ``acked_through``, claiming the push's signature on the way."""
-    if replay is None:
-        return sql.scalar("SELECT acked_through FROM hub_store WHERE store_id = ?", (store_id,))
-    if not sql.pg:
-        replay.claim(sql)
-        return sql.scalar("SELECT acked_through FROM hub_store WHERE store_id = ?", (store_id,))
+def _position(sql: Sql, store_id: str, replay) -> tuple[int | None, int]:
+    """The store's ``(acked_through, projected_through)``, claiming the push's signature on
+    the way."""
+    if replay is None or not sql.pg:
+        if replay is not None:
+            replay.claim(sql)
+        row = sql.one(POSITION, (store_id, store_id))
+        return (row[0], int(row[1] or 0)) if row else (None, 0)
     from .auth import REMEMBER
     row = sql.one(f"WITH seen AS ({REMEMBER} RETURNING 1) SELECT (SELECT count(*) FROM seen), "
-                  "(SELECT acked_through FROM hub_store WHERE store_id = ?)",
-                  (*replay.params, store_id))
+                  f"p.* FROM ({POSITION}) AS p", (*replay.params, store_id, store_id))
     if not row[0]:
         raise replay.refused()
-    return row[1]
+    return row[1], int(row[2] or 0)
 
 
-def _ingest(sql: Sql, store_id: str, events: list[Event], replay=None) -> int:
-    acked = _position(sql, store_id, replay)
+def _ingest(sql: Sql, store_id: str, events: list[Event], replay=None,
+            deferred: bool = False) -> int:
+    acked, projected = _position(sql, store_id, replay)
     if acked is None:
         raise NotFound(f"store {store_id} is not registered", field="store_id")
     if not events:
@@ -78,21 +89,33 @@ def _ingest(sql: Sql, store_id: str, events: list[Event], replay=None) -> int:
     if repeats:
         _check_repeats(sql, store_id, repeats)
     applied = [e for e in fresh if e.seq in inserted]
-    if applied:
-        _check_sales_known(sql, store_id, applied)
-        projections = Projections(sql, store_id, now)
-        projections.apply(applied)
-        last = applied[-1].seq
-        projections.tail.append(("UPDATE hub_store SET acked_through = ?, last_event_at = ? "
-                                 "WHERE store_id = ? AND acked_through < ?",
-                                 (last, now, store_id, last)))
-        sql.script(projections.tail)  # the writes nothing waits for: one round trip
+    if not applied:
+        return max(acked, events[-1].seq)
+    last = applied[-1].seq
+    position = ("UPDATE hub_store SET acked_through = ?, last_event_at = ? "
+                "WHERE store_id = ? AND acked_through < ?", (last, now, store_id, last))
+    if deferred and _deferrable(sql, store_id, applied):
+        sql.run(*position)  # the projector applies them; reads wait for it
+        return max(acked, events[-1].seq)
+    if deferred or projected < acked:  # the store's earlier events first, under its mark
+        catch_up(sql, store_id, acked)
+    _check_sales_known(sql, store_id, applied)
+    projections = Projections(sql, store_id, now)
+    projections.apply(applied)
+    projections.tail.append(position)
+    projections.tail.append(mark(sql, store_id, last))
+    sql.script(projections.tail)  # the writes nothing waits for: one round trip
     return max(acked, events[-1].seq)
 
 
-def _check_sales_known(sql: Sql, store_id: str, events: list[Event]) -> None:
-    """A store's events arrive in seq order, so a return or void always follows its sale:
-    one for a sale the hub never received is truly inconsistent (the rest is not checked)."""
+def _deferrable(sql: Sql, store_id: str, events: list[Event]) -> bool:
+    if any(e.type not in DEFERRABLE for e in events):
+        return False
+    return not _unknown_sales(sql, store_id, events)
+
+
+def _unknown_sales(sql: Sql, store_id: str, events: list[Event]) -> list[Event]:
+    """The returns and voids of the batch whose sale is neither in the batch nor projected."""
     seen, wanted = set(), []
     for e in events:
         if e.type == "sale.completed":
@@ -100,7 +123,7 @@ def _check_sales_known(sql: Sql, store_id: str, events: list[Event]) -> None:
         elif e.type in ("sale.returned", "sale.voided") and e.payload["sale_id"] not in seen:
             wanted.append(e)
     if not wanted:
-        return
+        return []
     ids = sorted({e.payload["sale_id"] for e in wanted})
     known = set()
     for i in range(0, len(ids), CHUNK):
@@ -108,11 +131,16 @@ def _check_sales_known(sql: Sql, store_id: str, events: list[Event]) -> None:
         known.update(r[0] for r in sql.rows(
             f"SELECT sale_id FROM hub_sale WHERE store_id = ? AND sale_id IN "
             f"({','.join('?' * len(part))})", [store_id] + part))
-    for e in wanted:
-        if e.payload["sale_id"] not in known:
-            what = "a return" if e.type == "sale.returned" else "a void"
-            raise Inconsistent(e, f"seq {e.seq} is {what} of sale {e.payload['sale_id']}, which "
-                                  f"store {store_id} never sent", field=f"seq {e.seq}: sale_id")
+    return [e for e in wanted if e.payload["sale_id"] not in known]
+
+
+def _check_sales_known(sql: Sql, store_id: str, events: list[Event]) -> None:
+    """A store's events arrive in seq order, so a return or void always follows its sale:
+    one for a sale the hub never received is truly inconsistent (the rest is not checked)."""
+    for e in _unknown_sales(sql, store_id, events)[:1]:
+        what = "a return" if e.type == "sale.returned" else "a void"
+        raise Inconsistent(e, f"seq {e.seq} is {what} of sale {e.payload['sale_id']}, which "
+                              f"store {store_id} never sent", field=f"seq {e.seq}: sale_id")
 
 
 def _insert_events(sql: Sql, store_id: str, events: list[Event], now: str) -> set[int]:
@@ -147,144 +175,3 @@ def _check_repeats(sql: Sql, store_id: str, events: list[Event]) -> None:
             raise Conflict(f"seq {e.seq} is held with a different body (event {got[0]}); "
                            "an event never changes", field=f"seq {e.seq}", code="event_conflict",
                            seq=e.seq)
-
-
-class Projections:
-    """What the store's events mean at the hub: sales, returns, shifts, stock, loyalty."""
-
-    def __init__(self, sql: Sql, store_id: str, now: str):
-        self.sql, self.store_id, self.now = sql, store_id, now
-        self.stock = defaultdict(int)
-        self.sales, self.returns, self.release = [], [], []
-        self.after: list[tuple[str, tuple]] = []  # updates of rows this batch may insert
-        self.tail: list[tuple] = []  # the last writes, sent together (``Sql.script``)
-        self.sale_refs: dict[int, str] = {}
-
-    def apply(self, events: list[Event]) -> None:
-        bonus = [e for e in events if e.type in LOYALTY_TYPES]
-        loyalty = LoyaltyBatch(self.sql, self.store_id, self.now, self.sale_refs) if bonus \
-            else None
-        if loyalty is not None:
-            loyalty.lock(bonus)
-        lines = LineBatch(self.sql, self.store_id)  # sale and return lines (reports)
-        for e in events:
-            lines.on(e)
-            for sku, milli in e.lines:
-                self.stock[sku] += milli
-            handler = getattr(self, "on_" + e.type.replace(".", "_"), None)
-            if handler:
-                handler(e)
-            elif e.type in STOCK_DOC_HANDLERS:  # deliveries, transfers, counts, write-offs
-                STOCK_DOC_HANDLERS[e.type](self, e)
-            elif e.type in ORDER_HANDLERS:  # pick-up orders
-                ORDER_HANDLERS[e.type](self, e)
-            elif loyalty is not None and e.type in LOYALTY_TYPES:
-                loyalty.apply(e)
-        self._write_sales()
-        self._write_returns()
-        lines.write()
-        if self.returns:  # the selling store's own returns: doubles with other stores'
-            from .foreign_returns import flag_own_returns
-            flag_own_returns(self.sql, self.store_id, {int(r[2]) for r in self.returns})
-        if loyalty is not None:
-            loyalty.finish(self.release)
-        self.tail.extend(self.after)  # after the sales and returns they update
-        self._write_stock()
-        if self.release:
-            marks = ",".join("?" * len(self.release))
-            self.tail.append((f"UPDATE hub_hold SET released = ? WHERE store_id = ? AND "
-                              f"client_ref IN ({marks})",
-                              [self.sql.true(), self.store_id] + self.release))
-
-    def on_sale_completed(self, e: Event) -> None:
-        p = e.payload
-        g = lambda k: p.get(k) or 0  # noqa: E731
-        self.sales.append([self.store_id, p["sale_id"], p.get("client_ref"), p.get("number"),
-                           p.get("shift_id"), p.get("register_id"), p.get("cashier"),
-                           p.get("customer_phone"), g("subtotal"), p["total"], g("paid"),
-                           g("change"), g("bonus_earned"), g("bonus_redeemed"),
-                           p.get("created_at") or e.occurred_at, e.seq, g("manual_discount")])
-        if p.get("client_ref"):
-            self.sale_refs[p["sale_id"]] = p["client_ref"]
-            if not g("bonus_redeemed"):  # else released when the redemption entry arrives
-                self.release.append(p["client_ref"])
-
-    def on_sale_returned(self, e: Event) -> None:
-        p = e.payload
-        self.returns.append([self.store_id, p["return_id"], p["sale_id"], p["total"],
-                             p.get("bonus_reversed") or 0, p.get("bonus_restored") or 0,
-                             p.get("created_at") or e.occurred_at, e.seq])
-
-    def on_return_without_sale(self, e: Event) -> None:
-        """A return without a receipt or of another store's sale: counted with the store's
-        returns (``sale_id`` 0: no sale of this store behind it)."""
-        p = e.payload
-        self.returns.append([self.store_id, p["return_id"], 0, p["total"], 0, 0,
-                             p.get("created_at") or e.occurred_at, e.seq])
-        if p.get("kind") == "foreign":
-            from .foreign_returns import ForeignReturns
-            ForeignReturns(self.sql, self.store_id).apply(e)
-
-    def on_sale_voided(self, e: Event) -> None:
-        self.after.append(("UPDATE hub_sale SET voided_seq = ? WHERE store_id = ? AND sale_id = ?",
-                           (e.seq, self.store_id, e.payload["sale_id"])))
-
-    def on_sale_fiscalized(self, e: Event) -> None:
-        p = e.payload
-        self.after.append(("UPDATE hub_sale SET fiscal_document_number = ?, fiscal_sign = ? "
-                           "WHERE store_id = ? AND sale_id = ?",
-                           (p["document_number"], p["fiscal_sign"], self.store_id, p["sale_id"])))
-
-    def on_return_fiscalized(self, e: Event) -> None:
-        p = e.payload
-        self.after.append(("UPDATE hub_return SET fiscal_document_number = ?, fiscal_sign = ? "
-                           "WHERE store_id = ? AND return_id = ?",
-                           (p["document_number"], p["fiscal_sign"], self.store_id,
-                            p["return_id"])))
-
-    def on_shift_opened(self, e: Event) -> None:
-        p = e.payload
-        self.sql.run("INSERT INTO hub_shift (store_id, shift_id, register_id, number, opened_seq) "
-                     "VALUES (?,?,?,?,?) ON CONFLICT (store_id, shift_id) DO UPDATE SET "
-                     "opened_seq = excluded.opened_seq",
-                     (self.store_id, p["shift_id"], p.get("register_id"), p.get("number"), e.seq))
-
-    def on_shift_closed(self, e: Event) -> None:
-        p = e.payload
-        self.sql.run("INSERT INTO hub_shift (store_id, shift_id, register_id, number, closed_seq, "
-                     "z_report) VALUES (?,?,?,?,?,?) ON CONFLICT (store_id, shift_id) DO UPDATE "
-                     "SET closed_seq = excluded.closed_seq, z_report = excluded.z_report",
-                     (self.store_id, p["shift_id"], p.get("register_id"), p.get("number"), e.seq,
-                      json.dumps(p, default=str)))
-
-    def _write_sales(self) -> None:
-        cols = ("store_id, sale_id, client_ref, number, shift_id, register_id, cashier, "
-                'customer_phone, subtotal, total, paid, "change", bonus_earned, bonus_redeemed, '
-                "created_at, seq, manual_discount")
-        self._insert_once("hub_sale", cols, self.sales, "sale_id", "sale")
-
-    def _write_returns(self) -> None:
-        cols = ("store_id, return_id, sale_id, total, bonus_reversed, bonus_restored, "
-                "created_at, seq")
-        self._insert_once("hub_return", cols, self.returns, "return_id", "return")
-
-    def _insert_once(self, table: str, cols: str, rows: list, key: str, what: str) -> None:
-        for i in range(0, len(rows), CHUNK):
-            part = rows[i:i + CHUNK]
-            got = self.sql.insert_rows(f"INSERT INTO {table} ({cols})", part,
-                                       f"ON CONFLICT DO NOTHING RETURNING {key}")
-            if len(got) != len(part):
-                dup = sorted({r[1] for r in part} - {g[0] for g in got})
-                raise Conflict(f"{what} {dup[0]} of store {self.store_id} is already recorded "
-                               "by another event", field=f"{what}_id", code="event_conflict")
-
-    def _write_stock(self) -> None:
-        items = sorted((sku, d) for sku, d in self.stock.items() if d)
-        for i in range(0, len(items), CHUNK):
-            part = items[i:i + CHUNK]
-            self.tail.append((
-                "INSERT INTO hub_stock (store_id, sku, on_hand_milli, updated_at)",
-                [(self.store_id, sku, delta, self.now) for sku, delta in part],
-                "ON CONFLICT (store_id, sku) DO UPDATE SET "
-                "on_hand_milli = hub_stock.on_hand_milli + excluded.on_hand_milli, "
-                "updated_at = excluded.updated_at, feed_cursor = NULL"))

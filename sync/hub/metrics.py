@@ -53,9 +53,15 @@ class _FromDatabase:
         rejected = GaugeMetricFamily("store_hub_events_rejected", "poison events by status",
                                      labels=["status"])
         found = dict(sql.rows("SELECT status, COUNT(*) FROM hub_rejected_event GROUP BY status"))
-        for status in ("rejected", "quarantined"):
+        for status in ("rejected", "quarantined", "not_applied"):
             rejected.add_metric([status], int(found.get(status) or 0))
         yield rejected
+        from .projector import backlog
+        waiting = GaugeMetricFamily("store_hub_projection_backlog_events", "events acknowledged "
+                                    "to the stores and not yet applied to sales, stock and "
+                                    "bonuses (deferred projection)")
+        waiting.add_metric([], backlog(self.db))
+        yield waiting
         count = GaugeMetricFamily("store_hub_sales", "sales held (voided ones left out)",
                                   labels=["store_id"])
         amount = GaugeMetricFamily("store_hub_sales_kopecks", "total of the sales held",

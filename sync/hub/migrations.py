@@ -112,9 +112,20 @@ def _step_11_order_problems(db) -> None:
     _add_columns(db, "hub_order", {"problem": "VARCHAR(255)"})
 
 
+def _step_12_projection_marks(db) -> None:
+    """Projections may follow the acknowledged events (deferred projection): how far each
+    store's are applied.  Every event held so far was applied in its push."""
+    from .models import HubProjection
+    db.create_tables([HubProjection], safe=True)
+    db.execute_sql("INSERT INTO hub_projection (store_id, projected_through) SELECT store_id, "
+                   "acked_through FROM hub_store WHERE store_id NOT IN "
+                   "(SELECT store_id FROM hub_projection)")
+
+
 STEPS = [_step_1_base, _step_2_chain, _step_3_store_contact, _step_4_rejected_events,
          _step_5_stock_documents, _step_6_pickup_orders, _step_7_heartbeat, _step_8_sale_lines,
-         _step_9_sale_discounts, _step_10_foreign_returns, _step_11_order_problems]
+         _step_9_sale_discounts, _step_10_foreign_returns, _step_11_order_problems,
+         _step_12_projection_marks]
 
 
 def current_version() -> int:

@@ -57,6 +57,15 @@ class HubStore(HubModel):
     caught_up_at = CharField(null=True)  # last contact at which the hub held all of it
 
 
+class HubProjection(HubModel):
+    """How far the hub's projections (sales, lines, stock, bonuses) hold each store's
+    events: ``1..projected_through`` (``ingest``, ``projector``).  A row of its own, so the
+    projector never waits on the row a push updates."""
+
+    store_id = CharField(primary_key=True, max_length=64)
+    projected_through = BigIntegerField(default=0)
+
+
 class HubSeenSignature(HubModel):
     """Signatures received in the last 10 minutes: a reused one is a replay (401)."""
 
@@ -239,7 +248,7 @@ class HubRejectedEvent(HubModel):
     first_seen = CharField()
     last_seen = CharField()
     count = BigIntegerField(default=1)
-    status = CharField(max_length=16, default="rejected")  # rejected | quarantined
+    status = CharField(max_length=16, default="rejected")  # rejected | quarantined | not_applied
     quarantined_at = CharField(null=True)
 
     class Meta:

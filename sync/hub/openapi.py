@@ -99,7 +99,7 @@ ROUTES = [
     ("get", "/hub/v1/returns/doubles", "Double returns: foreign returns of more than was "
      "sold (accepted offline)", None, {}, ("200",)),
     ("get", "/hub/v1/rejected", "Poison events: refused, or quarantined by the operator",
-     None, {"store_id": TEXT, "status": {"enum": ["rejected", "quarantined"]}}, ("200",)),
+     None, {"store_id": TEXT, "status": {"enum": ["rejected", "quarantined", "not_applied"]}}, ("200",)),
     ("post", "/hub/v1/rejected/{rejected_id}/quarantine",
      "Accept a rejected event into quarantine: its seq is held, it is never applied", None,
      {}, ("200",)),

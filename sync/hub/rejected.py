@@ -31,21 +31,24 @@ def _ascii(value, limit: int) -> str:
 
 def record(db, store_id: str, raw: dict, reason: str) -> None:
     """Remember a refused event (once per store and seq; a repeat counts up)."""
+    retrying(db, lambda: write(Sql(db), store_id, raw, reason))
+
+
+def write(sql: Sql, store_id: str, raw: dict, reason: str, status: str = "rejected") -> None:
+    """``record`` inside the caller's transaction; ``status`` ``not_applied``: an event the
+    hub holds and acknowledged whose projection refused it (``projector``)."""
     seq = raw.get("seq")
     if isinstance(seq, bool) or not isinstance(seq, int) or not 0 < seq < 2**63:
         return  # not addressable by seq: the refusal itself says what is wrong
     body = json.dumps(raw, ensure_ascii=True, sort_keys=True, default=str)[:200_000]
     now = iso()
     row = (store_id, seq, _ascii(raw.get("event_id", ""), 64), _ascii(raw.get("type", ""), 64),
-           body, reason[:2000], now, now, 1, "rejected")
-
-    def write():
-        Sql(db).run("INSERT INTO hub_rejected_event (store_id, seq, event_id, type, body, reason, "
-                    "first_seen, last_seen, count, status) VALUES (?,?,?,?,?,?,?,?,?,?) "
-                    "ON CONFLICT (store_id, seq) DO UPDATE SET last_seen = excluded.last_seen, "
-                    "count = hub_rejected_event.count + 1, reason = excluded.reason, "
-                    "body = excluded.body", row)
-    retrying(db, write)
+           body, reason[:2000], now, now, 1, status)
+    sql.run("INSERT INTO hub_rejected_event (store_id, seq, event_id, type, body, reason, "
+            "first_seen, last_seen, count, status) VALUES (?,?,?,?,?,?,?,?,?,?) "
+            "ON CONFLICT (store_id, seq) DO UPDATE SET last_seen = excluded.last_seen, "
+            "count = hub_rejected_event.count + 1, reason = excluded.reason, "
+            "body = excluded.body", row)
 
 
 def listing(db, store_id: str | None = None, status: str | None = None) -> list[dict]:
@@ -71,6 +74,10 @@ def quarantine(db, rejected_id: int) -> dict:
         ev = get(db, rejected_id)
         if ev["status"] == "quarantined":
             return ev
+        if ev["status"] == "not_applied":
+            raise Conflict(f"seq {ev['seq']} of store {ev['store_id']} is held already (its "
+                           "projection refused it and it was left out); nothing to quarantine",
+                           field="id", code="not_applied")
         acked = sql.scalar(f"SELECT acked_through FROM hub_store WHERE store_id = ?"
                            f"{sql.for_update}", (ev["store_id"],))
         if acked is None:
@@ -105,6 +112,8 @@ def quarantined(db, store_id: str, seqs: list[int]) -> dict[int, str]:
     return {int(s): e for s, e in rows}
 
 
-def count_quarantined(db, store_id: str) -> int:
+def count_quarantined(db, store_id: str, status: str = "quarantined") -> int:
+    """The store's events held and never applied: ``quarantined`` by the operator, or
+    ``not_applied`` (refused by a deferred projection)."""
     return int(Sql(db).scalar("SELECT COUNT(*) FROM hub_rejected_event WHERE store_id = ? AND "
-                              "status = 'quarantined'", (store_id,), 0))
+                              "status = ?", (store_id, status), 0))

@@ -26,9 +26,12 @@ def hub(tmp_path):
     h.stop()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres),
+                        pytest.param("postgres-deferred", marks=pytest.mark.postgres)])
 def any_hub(request, tmp_path):
-    """The same scenario on a SQLite hub and on a PostgreSQL hub."""
+    """The same scenario on a SQLite hub and on a PostgreSQL hub, the latter also with
+    deferred projection (pushes acknowledged before sales, stock and bonuses are applied;
+    every read waits for them)."""
     if request.param == "sqlite":
         h = HubServer(f"sqlite:///{tmp_path / 'hub.db'}", tmp_path)
         yield h
@@ -38,7 +41,8 @@ def any_hub(request, tmp_path):
     if why:
         pytest.skip(why)
     url, schema = pg_schema_url()
-    h = HubServer(url, tmp_path)
+    h = HubServer(url, tmp_path, projection="deferred" if request.param.endswith("deferred")
+                  else "inline")
     yield h
     h.stop()
     pg_drop(schema)

@@ -106,9 +106,9 @@ class HubServer:
         return r.status_code, r.json()
 
     def stop(self):
-        notifier = self.app.config.get("HUB_NOTIFIER")
-        if notifier is not None:
-            notifier.stop()
+        for worker in ("HUB_NOTIFIER", "HUB_PROJECTOR"):
+            if self.app.config.get(worker) is not None:
+                self.app.config[worker].stop()
         self.server.stop()
         try:
             self.db.close_all()
