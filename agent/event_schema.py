@@ -72,12 +72,18 @@ class SchemaError(ValueError):
         self.field, self.reason = field, reason
 
 
-def check(event_type: str, payload) -> list[tuple[str, int]]:
+def check(event_type: str, payload, *, text_checked: bool = False) -> list[tuple[str, int]]:
     """Check one event; returns its stock lines ``[(sku, signed thousandths)]`` (the sign
-    is the move's on the shelf).  Raises :class:`SchemaError`."""
+    is the move's on the shelf).  Raises :class:`SchemaError`.
+
+    ``text_checked``: the caller has proven that no string of ``payload`` (key or value)
+    has an ``agent.text.problem`` (the hub, with ``text.json_is_plain`` on the payload's
+    canonical JSON, which it writes anyway); every other rule is still checked."""
     if not isinstance(payload, dict):
         raise SchemaError("payload", "must be an object")
-    _walk(payload, "", 0, "", TYPE_TEXT_KEYS.get(event_type, frozenset()))
+    texts = TYPE_TEXT_KEYS.get(event_type, _NO_KEYS)
+    if type(payload) is not dict or not _fits(payload, 0, "", texts, text_checked):
+        _walk(payload, "", 0, "", texts)  # says what is wrong (False only means "not proven")
     specific = CHECKS.get(event_type)
     return specific(payload) if specific else []
 
@@ -137,6 +143,84 @@ def _walk(value, f: str, depth: int, key: str = "", texts: frozenset = frozenset
 
 
 _LOW = re.compile("[\x00-\x1f\x7f]")
+_NO_KEYS: frozenset = frozenset()
+
+
+def _rule(key: str) -> tuple:
+    """What :func:`_walk` lets a value under ``key`` be: (the limit of a text, None if a
+    text is refused; the limit of an integer, None if refused; whether a bool, an object
+    or a list is allowed)."""
+    return (None if key in INT_KEYS else TEXT_LIMITS.get(key, MAX_TEXT),
+            None if key in TEXT_KEYS else MAX_AMOUNT if key in MONEY_KEYS
+            else MAX_INT32 if key in INT32_KEYS else MAX_INT,
+            key not in INT_KEYS and key not in TEXT_KEYS)
+
+
+_RULES = {key: _rule(key) for key in INT_KEYS | TEXT_KEYS | TEXT_LIMITS.keys()}
+_ANY_KEY = _rule("")  # every key in none of the sets above
+
+
+def _plain(value: str) -> bool:
+    return (value.isascii() and not _LOW.search(value)) or not text.problem(value)
+
+
+def _fits(value, depth: int, key: str, texts: frozenset, text_checked: bool) -> bool:
+    """True if :func:`_walk` passes ``value``, a dict or list at ``depth`` under ``key``
+    (which :func:`_walk` allows there), found without building a field path for every
+    value (the walk's cost on the hub).  False if not proven: the caller asks :func:`_walk`,
+    which names the field.  Stricter than :func:`_walk` on purpose: only exact dict, list,
+    str, int, bool and None are judged here.  The scalar checks are written out in both
+    loops (a call per value is what this saves)."""
+    child = depth + 1
+    if type(value) is dict:
+        for k, v in value.items():
+            if type(k) is not str or len(k) > 64 or not (text_checked or _plain(k)):
+                return False
+            if k in texts:
+                if v is not None and (type(v) is not str or not v
+                                      or len(v) > TEXT_LIMITS.get(k, MAX_TEXT)
+                                      or not (text_checked or _plain(v))):
+                    return False
+                continue
+            t = type(v)
+            if t is str:
+                limit = _RULES.get(k, _ANY_KEY)[0]
+                if limit is None or len(v) > limit or not (text_checked or _plain(v)):
+                    return False
+            elif t is int:
+                limit = _RULES.get(k, _ANY_KEY)[1]
+                if limit is None or v > limit or v < -limit:
+                    return False
+            elif v is None:
+                pass
+            elif t is dict or t is list:
+                if (child >= MAX_DEPTH or not _RULES.get(k, _ANY_KEY)[2]
+                        or not _fits(v, child, k, texts, text_checked)):
+                    return False
+            elif t is not bool or not _RULES.get(k, _ANY_KEY)[2]:
+                return False
+        return True
+    # a list: its items are under its own key, which is not in ``texts`` (a list there is
+    # refused before this is reached)
+    if len(value) > 10_000:
+        return False
+    str_limit, int_limit, other = _RULES.get(key, _ANY_KEY)
+    for v in value:
+        t = type(v)
+        if t is str:
+            if str_limit is None or len(v) > str_limit or not (text_checked or _plain(v)):
+                return False
+        elif t is int:
+            if int_limit is None or v > int_limit or v < -int_limit:
+                return False
+        elif v is None:
+            pass
+        elif t is dict or t is list:
+            if child >= MAX_DEPTH or not other or not _fits(v, child, key, texts, text_checked):
+                return False
+        elif t is not bool or not other:
+            return False
+    return True
 
 
 def whole(value, f: str, lo: int | None = None, hi: int = MAX_INT) -> int:
