@@ -35,8 +35,14 @@ class Event:
     lines: list = field(default_factory=list)  # [(sku, signed qty in thousandths)]
 
 
+# json.dumps with these arguments builds a new encoder on every call; one reused writes the
+# very same text (the digests of earlier versions are compared on repeats)
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                              default=str)
+
+
 def canonical(obj) -> str:
-    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return _CANONICAL.encode(obj)
 
 
 def _int(value, f, lo=None) -> int:
@@ -120,11 +126,19 @@ def event(raw, i: int, store_id: str) -> Event:
     if not isinstance(payload, dict):
         raise BadRequest(f"{f}.payload must be an object", field=f"{f}.payload")
     ev = Event(store_id, seq, event_id, etype, schema, occurred, payload)
-    ev.lines = _schema(lambda: event_schema.check(etype, payload), f"{f}.payload")
+    # The payload's canonical text, which the event keeps anyway, written before the check:
+    # if no string in it can have a text problem the check skips looking at each string.
+    try:
+        payload_text = canonical(payload)
+    except (ValueError, TypeError, RecursionError):
+        payload_text = None  # refused below, as before (or written again, raising as before)
+    plain = payload_text is not None and text.json_is_plain(payload_text)
+    ev.lines = _schema(lambda: event_schema.check(etype, payload, text_checked=plain),
+                       f"{f}.payload")
     side = STORE_SIDE_CHECKS.get(etype)
     if side:
         side(ev, f"{f}.payload")
-    ev.text = canonical(payload)
+    ev.text = payload_text if payload_text is not None else canonical(payload)
     head = canonical({"event_id": event_id, "store_id": store_id, "seq": seq, "type": etype,
                       "schema": schema, "occurred_at": occurred})
     ev.digest = hashlib.sha256(f"{head}\n{ev.text}".encode()).hexdigest()
