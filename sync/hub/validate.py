@@ -41,8 +41,25 @@ _CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",
                               default=str)
 
 
+_quote = json.encoder.encode_basestring  # how _CANONICAL writes a string (ensure_ascii=False)
+
+
 def canonical(obj) -> str:
     return _CANONICAL.encode(obj)
+
+
+def _head(event_id, store_id, seq, etype, schema, occurred) -> str:
+    """``canonical`` of an event's envelope (the head of its digest), written out: the
+    keys in sorted order and each value as the encoder writes it (a string through
+    ``json``'s own escaping, an int as ``int.__repr__``), 5x cheaper than the encoder on a
+    six-key dict.  Anything but str and int goes through ``canonical``."""
+    if (isinstance(event_id, str) and isinstance(store_id, str) and isinstance(etype, str)
+            and isinstance(occurred, str) and type(seq) is int and type(schema) is int):
+        return (f'{{"event_id":{_quote(event_id)},"occurred_at":{_quote(occurred)},'
+                f'"schema":{int.__repr__(schema)},"seq":{int.__repr__(seq)},'
+                f'"store_id":{_quote(store_id)},"type":{_quote(etype)}}}')
+    return canonical({"event_id": event_id, "store_id": store_id, "seq": seq, "type": etype,
+                      "schema": schema, "occurred_at": occurred})
 
 
 def _int(value, f, lo=None) -> int:
@@ -139,8 +156,7 @@ def event(raw, i: int, store_id: str) -> Event:
     if side:
         side(ev, f"{f}.payload")
     ev.text = payload_text if payload_text is not None else canonical(payload)
-    head = canonical({"event_id": event_id, "store_id": store_id, "seq": seq, "type": etype,
-                      "schema": schema, "occurred_at": occurred})
+    head = _head(event_id, store_id, seq, etype, schema, occurred)
     ev.digest = hashlib.sha256(f"{head}\n{ev.text}".encode()).hexdigest()
     return ev
 
