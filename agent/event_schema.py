@@ -242,8 +242,9 @@ def amount(value, f: str, lo: int | None = 0) -> int:
 
 
 def optional(p: dict, key: str, check, *args) -> None:
-    if p.get(key) is not None:
-        check(p[key], key, *args)
+    value = p.get(key)
+    if value is not None:
+        check(value, key, *args)
 
 
 def label(value, f: str, optional: bool = False, limit: int = MAX_TEXT) -> str | None:
@@ -254,17 +255,26 @@ def label(value, f: str, optional: bool = False, limit: int = MAX_TEXT) -> str |
     return value
 
 
+# Quantity texts already read ("1.000" -> 1000): a few distinct ones make most lines, and
+# reading one is a regex and three int() calls.  Bounded: a hostile pusher fills it once.
+_MILLI: dict[str, int] = {}
+
+
 def qty_milli(value, f: str, positive: bool = False) -> int:
     """'1.000' / '-0.250' / 2 -> thousandths, exactly: strict ASCII, never through float."""
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise SchemaError(f, "must be a decimal quantity like \"1.000\"")
-    raw = str(value)
-    if not QTY_RE.match(raw):
-        raise SchemaError(f, "must be a decimal quantity like \"1.000\" (ASCII digits, at most "
-                             "3 decimal places)")
-    whole_part, _, frac = raw.lstrip("-").partition(".")
-    milli = int(whole_part) * 1000 + int(frac.ljust(3, "0") or 0)
-    milli = -milli if raw.startswith("-") else milli
+    milli = _MILLI.get(value) if type(value) is str else None
+    if milli is None:
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise SchemaError(f, "must be a decimal quantity like \"1.000\"")
+        raw = str(value)
+        if not QTY_RE.match(raw):
+            raise SchemaError(f, "must be a decimal quantity like \"1.000\" (ASCII digits, at "
+                                 "most 3 decimal places)")
+        whole_part, _, frac = raw.lstrip("-").partition(".")
+        milli = int(whole_part) * 1000 + int(frac.ljust(3, "0") or 0)
+        milli = -milli if raw.startswith("-") else milli
+        if type(value) is str and len(_MILLI) < 4096:
+            _MILLI[value] = milli
     if positive and milli <= 0:
         raise SchemaError(f, "must be greater than zero")
     if abs(milli) > MAX_MILLI:
@@ -285,12 +295,20 @@ def _lines(p: dict, positive: bool, sign: int) -> list:
     if not isinstance(lines, list):
         raise SchemaError("lines", "must be a list")
     out = []
+    sku_limit = TEXT_LIMITS["sku"]
     for i, ln in enumerate(lines):
-        lf = f"lines[{i}]"
         if not isinstance(ln, dict):
-            raise SchemaError(lf, "must be an object")
-        sku = label(ln.get("sku"), f"{lf}.sku", limit=TEXT_LIMITS["sku"])
-        out.append((sku, sign * qty_milli(ln.get("qty"), f"{lf}.qty", positive=positive)))
+            raise SchemaError(f"lines[{i}]", "must be an object")
+        # label() and qty_milli() are called (with the field's path) only when the plain
+        # case is not proven here: an exact str sku, a quantity text read before, in range
+        sku = ln.get("sku")
+        if type(sku) is not str or not sku or len(sku) > sku_limit:
+            sku = label(sku, f"lines[{i}].sku", limit=sku_limit)
+        qty = ln.get("qty")
+        milli = _MILLI.get(qty) if type(qty) is str else None
+        if milli is None or (positive and milli <= 0) or not -MAX_MILLI <= milli <= MAX_MILLI:
+            milli = qty_milli(qty, f"lines[{i}].qty", positive=positive)
+        out.append((sku, sign * milli))
     return out
 
 
