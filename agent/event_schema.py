@@ -161,7 +161,8 @@ _ANY_KEY = _rule("")  # every key in none of the sets above
 
 
 def _plain(value: str) -> bool:
-    return (value.isascii() and not _LOW.search(value)) or not text.problem(value)
+    """No ``text.problem`` in ``value``: printable ASCII is plain at once."""
+    return (value.isascii() and value.isprintable()) or not text.problem(value)
 
 
 def _fits(value, depth: int, key: str, texts: frozenset, text_checked: bool) -> bool:
