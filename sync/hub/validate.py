@@ -170,8 +170,8 @@ def event(raw, i: int, store_id: str) -> Event:
     # if no string in it can have a text problem the check skips looking at each string.
     try:
         payload_text = canonical(payload)
-    except (ValueError, TypeError, RecursionError):
-        payload_text = None  # refused below, as before (or written again, raising as before)
+    except Exception:  # refused below, as before (or written again, raising as before)
+        payload_text = None
     plain = payload_text is not None and text.json_is_plain(payload_text)
     try:
         ev.lines = event_schema.check(etype, payload, text_checked=plain)
