@@ -314,12 +314,21 @@ def _lines(p: dict, positive: bool, sign: int) -> list:
 
 
 def _sale(p: dict) -> list:
-    ident(p.get("sale_id"), "sale_id")
-    amount(p.get("total"), "total")
+    # Most events are sales: an id or amount that is an int in range passes here; anything
+    # else goes to ident() / amount(), which say why (three calls deep for each value).
+    value = p.get("sale_id")
+    if type(value) is not int or not 0 < value <= MAX_ID:
+        ident(value, "sale_id")
+    value = p.get("total")
+    if type(value) is not int or not 0 <= value <= MAX_AMOUNT:
+        amount(value, "total")
     for key in ("subtotal", "paid", "change", "bonus_earned", "bonus_redeemed"):
-        optional(p, key, amount)
-    for key in ("shift_id",):
-        optional(p, key, ident)
+        value = p.get(key)
+        if value is not None and (type(value) is not int or not 0 <= value <= MAX_AMOUNT):
+            amount(value, key)
+    value = p.get("shift_id")
+    if value is not None and (type(value) is not int or not 0 < value <= MAX_ID):
+        ident(value, "shift_id")
     label(p.get("client_ref"), "client_ref", optional=True, limit=TEXT_LIMITS["client_ref"])
     phone(p.get("customer_phone"), "customer_phone", optional=True)
     return _lines(p, positive=True, sign=-1)
