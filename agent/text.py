@@ -54,6 +54,8 @@ def json_is_plain(dumped: str) -> bool:
     ``dumped``, the document as ``json.dumps`` writes it (``ensure_ascii=False``: other
     characters stay themselves, control characters become escapes).  False proves nothing:
     a quote or backslash in a string is escaped too, so check the strings one by one."""
+    if dumped.isprintable() and "\\" not in dumped:  # no Cc, Cs or Cf character: at once
+        return True
     return _JSON_SUSPECT_RE.search(dumped) is None
 
 
