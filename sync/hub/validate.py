@@ -42,10 +42,22 @@ _CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",
 
 
 _quote = json.encoder.encode_basestring  # how _CANONICAL writes a string (ensure_ascii=False)
+_c_make_encoder = json.encoder.c_make_encoder  # None without the C accelerator
 
 
 def canonical(obj) -> str:
     return _CANONICAL.encode(obj)
+
+
+def _payload_text(payload: dict) -> str:
+    """``canonical(payload)`` for a payload about to be checked, by the C encoder that
+    ``JSONEncoder.encode`` would build, minus its Python frames and its cycle check (a
+    payload with a cycle is nested deeper than ``event_schema`` allows: the recursion error
+    it raises here sends :func:`event` the old way, the check refuses it)."""
+    if _c_make_encoder is None:
+        return canonical(payload)
+    return "".join(_c_make_encoder(None, str, _quote, None, ":", ",", True, False, True)(
+        payload, 0))
 
 
 def _head(event_id, store_id, seq, etype, schema, occurred) -> str:
@@ -169,7 +181,7 @@ def event(raw, i: int, store_id: str) -> Event:
     # The payload's canonical text, which the event keeps anyway, written before the check:
     # if no string in it can have a text problem the check skips looking at each string.
     try:
-        payload_text = canonical(payload)
+        payload_text = _payload_text(payload)
     except Exception:  # refused below, as before (or written again, raising as before)
         payload_text = None
     plain = payload_text is not None and text.json_is_plain(payload_text)
