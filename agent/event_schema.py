@@ -72,12 +72,18 @@ class SchemaError(ValueError):
         self.field, self.reason = field, reason
 
 
-def check(event_type: str, payload) -> list[tuple[str, int]]:
+def check(event_type: str, payload, *, text_checked: bool = False) -> list[tuple[str, int]]:
     """Check one event; returns its stock lines ``[(sku, signed thousandths)]`` (the sign
-    is the move's on the shelf).  Raises :class:`SchemaError`."""
+    is the move's on the shelf).  Raises :class:`SchemaError`.
+
+    ``text_checked``: the caller has proven that no string of ``payload`` (key or value)
+    has an ``agent.text.problem`` (the hub, with ``text.json_is_plain`` on the payload's
+    canonical JSON, which it writes anyway); every other rule is still checked."""
     if not isinstance(payload, dict):
         raise SchemaError("payload", "must be an object")
-    _walk(payload, "", 0, "", TYPE_TEXT_KEYS.get(event_type, frozenset()))
+    texts = TYPE_TEXT_KEYS.get(event_type, _NO_KEYS)
+    if type(payload) is not dict or not _fits(payload, 0, "", texts, text_checked):
+        _walk(payload, "", 0, "", texts)  # says what is wrong (False only means "not proven")
     specific = CHECKS.get(event_type)
     return specific(payload) if specific else []
 
@@ -144,6 +150,85 @@ def _walk(value, f: str, depth: int, key: str = "", texts: frozenset = frozenset
 
 
 _LOW = re.compile("[\x00-\x1f\x7f]")
+_NO_KEYS: frozenset = frozenset()
+
+
+def _rule(key: str) -> tuple:
+    """What :func:`_walk` lets a value under ``key`` be: (the limit of a text, None if a
+    text is refused; the limit of an integer, None if refused; whether a bool, an object
+    or a list is allowed)."""
+    return (None if key in INT_KEYS else TEXT_LIMITS.get(key, MAX_TEXT),
+            None if key in TEXT_KEYS else MAX_AMOUNT if key in MONEY_KEYS
+            else MAX_INT32 if key in INT32_KEYS else MAX_INT,
+            key not in INT_KEYS and key not in TEXT_KEYS)
+
+
+_RULES = {key: _rule(key) for key in INT_KEYS | TEXT_KEYS | TEXT_LIMITS.keys()}
+_ANY_KEY = _rule("")  # every key in none of the sets above
+
+
+def _plain(value: str) -> bool:
+    """No ``text.problem`` in ``value``: printable ASCII is plain at once."""
+    return (value.isascii() and value.isprintable()) or not text.problem(value)
+
+
+def _fits(value, depth: int, key: str, texts: frozenset, text_checked: bool) -> bool:
+    """True if :func:`_walk` passes ``value``, a dict or list at ``depth`` under ``key``
+    (which :func:`_walk` allows there), found without building a field path for every
+    value (the walk's cost on the hub).  False if not proven: the caller asks :func:`_walk`,
+    which names the field.  Stricter than :func:`_walk` on purpose: only exact dict, list,
+    str, int, bool and None are judged here.  The scalar checks are written out in both
+    loops (a call per value is what this saves)."""
+    child = depth + 1
+    if type(value) is dict:
+        for k, v in value.items():
+            if type(k) is not str or len(k) > 64 or not (text_checked or _plain(k)):
+                return False
+            if k in texts:
+                if v is not None and (type(v) is not str or not v
+                                      or len(v) > TEXT_LIMITS.get(k, MAX_TEXT)
+                                      or not (text_checked or _plain(v))):
+                    return False
+                continue
+            t = type(v)
+            if t is str:
+                limit = _RULES.get(k, _ANY_KEY)[0]
+                if limit is None or len(v) > limit or not (text_checked or _plain(v)):
+                    return False
+            elif t is int:
+                limit = _RULES.get(k, _ANY_KEY)[1]
+                if limit is None or v > limit or v < -limit:
+                    return False
+            elif v is None:
+                pass
+            elif t is dict or t is list:
+                if (child >= MAX_DEPTH or not _RULES.get(k, _ANY_KEY)[2]
+                        or not _fits(v, child, k, texts, text_checked)):
+                    return False
+            elif t is not bool or not _RULES.get(k, _ANY_KEY)[2]:
+                return False
+        return True
+    # a list: its items are under its own key, which is not in ``texts`` (a list there is
+    # refused before this is reached)
+    if len(value) > 10_000:
+        return False
+    str_limit, int_limit, other = _RULES.get(key, _ANY_KEY)
+    for v in value:
+        t = type(v)
+        if t is str:
+            if str_limit is None or len(v) > str_limit or not (text_checked or _plain(v)):
+                return False
+        elif t is int:
+            if int_limit is None or v > int_limit or v < -int_limit:
+                return False
+        elif v is None:
+            pass
+        elif t is dict or t is list:
+            if child >= MAX_DEPTH or not other or not _fits(v, child, key, texts, text_checked):
+                return False
+        elif t is not bool or not other:
+            return False
+    return True
 
 
 def whole(value, f: str, lo: int | None = None, hi: int = MAX_INT) -> int:
@@ -165,8 +250,9 @@ def amount(value, f: str, lo: int | None = 0) -> int:
 
 
 def optional(p: dict, key: str, check, *args) -> None:
-    if p.get(key) is not None:
-        check(p[key], key, *args)
+    value = p.get(key)
+    if value is not None:
+        check(value, key, *args)
 
 
 def label(value, f: str, optional: bool = False, limit: int = MAX_TEXT) -> str | None:
@@ -177,17 +263,26 @@ def label(value, f: str, optional: bool = False, limit: int = MAX_TEXT) -> str |
     return value
 
 
+# Quantity texts already read ("1.000" -> 1000): a few distinct ones make most lines, and
+# reading one is a regex and three int() calls.  Bounded: a hostile pusher fills it once.
+_MILLI: dict[str, int] = {}
+
+
 def qty_milli(value, f: str, positive: bool = False) -> int:
     """'1.000' / '-0.250' / 2 -> thousandths, exactly: strict ASCII, never through float."""
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise SchemaError(f, "must be a decimal quantity like \"1.000\"")
-    raw = str(value)
-    if not QTY_RE.match(raw):
-        raise SchemaError(f, "must be a decimal quantity like \"1.000\" (ASCII digits, at most "
-                             "3 decimal places)")
-    whole_part, _, frac = raw.lstrip("-").partition(".")
-    milli = int(whole_part) * 1000 + int(frac.ljust(3, "0") or 0)
-    milli = -milli if raw.startswith("-") else milli
+    milli = _MILLI.get(value) if type(value) is str else None
+    if milli is None:
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise SchemaError(f, "must be a decimal quantity like \"1.000\"")
+        raw = str(value)
+        if not QTY_RE.match(raw):
+            raise SchemaError(f, "must be a decimal quantity like \"1.000\" (ASCII digits, at "
+                                 "most 3 decimal places)")
+        whole_part, _, frac = raw.lstrip("-").partition(".")
+        milli = int(whole_part) * 1000 + int(frac.ljust(3, "0") or 0)
+        milli = -milli if raw.startswith("-") else milli
+        if type(value) is str and len(_MILLI) < 4096:
+            _MILLI[value] = milli
     if positive and milli <= 0:
         raise SchemaError(f, "must be greater than zero")
     if abs(milli) > MAX_MILLI:
@@ -208,22 +303,39 @@ def _lines(p: dict, positive: bool, sign: int) -> list:
     if not isinstance(lines, list):
         raise SchemaError("lines", "must be a list")
     out = []
+    sku_limit = TEXT_LIMITS["sku"]
     for i, ln in enumerate(lines):
-        lf = f"lines[{i}]"
         if not isinstance(ln, dict):
-            raise SchemaError(lf, "must be an object")
-        sku = label(ln.get("sku"), f"{lf}.sku", limit=TEXT_LIMITS["sku"])
-        out.append((sku, sign * qty_milli(ln.get("qty"), f"{lf}.qty", positive=positive)))
+            raise SchemaError(f"lines[{i}]", "must be an object")
+        # label() and qty_milli() are called (with the field's path) only when the plain
+        # case is not proven here: an exact str sku, a quantity text read before, in range
+        sku = ln.get("sku")
+        if type(sku) is not str or not sku or len(sku) > sku_limit:
+            sku = label(sku, f"lines[{i}].sku", limit=sku_limit)
+        qty = ln.get("qty")
+        milli = _MILLI.get(qty) if type(qty) is str else None
+        if milli is None or (positive and milli <= 0) or not -MAX_MILLI <= milli <= MAX_MILLI:
+            milli = qty_milli(qty, f"lines[{i}].qty", positive=positive)
+        out.append((sku, sign * milli))
     return out
 
 
 def _sale(p: dict) -> list:
-    ident(p.get("sale_id"), "sale_id")
-    amount(p.get("total"), "total")
+    # Most events are sales: an id or amount that is an int in range passes here; anything
+    # else goes to ident() / amount(), which say why (three calls deep for each value).
+    value = p.get("sale_id")
+    if type(value) is not int or not 0 < value <= MAX_ID:
+        ident(value, "sale_id")
+    value = p.get("total")
+    if type(value) is not int or not 0 <= value <= MAX_AMOUNT:
+        amount(value, "total")
     for key in ("subtotal", "paid", "change", "bonus_earned", "bonus_redeemed"):
-        optional(p, key, amount)
-    for key in ("shift_id",):
-        optional(p, key, ident)
+        value = p.get(key)
+        if value is not None and (type(value) is not int or not 0 <= value <= MAX_AMOUNT):
+            amount(value, key)
+    value = p.get("shift_id")
+    if value is not None and (type(value) is not int or not 0 < value <= MAX_ID):
+        ident(value, "shift_id")
     label(p.get("client_ref"), "client_ref", optional=True, limit=TEXT_LIMITS["client_ref"])
     phone(p.get("customer_phone"), "customer_phone", optional=True)
     return _lines(p, positive=True, sign=-1)

@@ -18,6 +18,11 @@ CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f]")
 BIDI_RE = re.compile("[\u202a-\u202e\u2066-\u2069]")
 SURROGATE_RE = re.compile("[\ud800-\udfff]")  # JSON may escape one; it is not text
 MAX_DEPTH = 32  # nesting of JSON objects and arrays a request may have
+# What :func:`problem` refuses, and the backslash: in JSON text every character of every
+# string (keys too) is either itself or a backslash escape, so no match in a dumped
+# document proves that none of its strings has a problem (see :func:`json_is_plain`).
+_JSON_SUSPECT_RE = re.compile(
+    "[\\\\" + "".join(r.pattern[1:-1] for r in (CONTROL_RE, SURROGATE_RE, BIDI_RE)) + "]")
 
 
 class BadText(ValueError):
@@ -42,6 +47,16 @@ def problem(value: str, bidi: bool = True) -> str | None:
         if m:
             return f"must not contain bidirectional overrides (found U+{ord(m.group()):04X})"
     return None
+
+
+def json_is_plain(dumped: str) -> bool:
+    """True proves that no string of a document (key or value) has a :func:`problem`, given
+    ``dumped``, the document as ``json.dumps`` writes it (``ensure_ascii=False``: other
+    characters stay themselves, control characters become escapes).  False proves nothing:
+    a quote or backslash in a string is escaped too, so check the strings one by one."""
+    if dumped.isprintable() and "\\" not in dumped:  # no Cc, Cs or Cf character: at once
+        return True
+    return _JSON_SUSPECT_RE.search(dumped) is None
 
 
 def mask_phone(phone) -> str:
