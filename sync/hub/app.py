@@ -53,6 +53,11 @@ class HubConfig:
 NO_WAIT = {"/hub/v1/events", "/healthz", "/metrics", "/hub/v1/openapi.json", "/static/<path:filename>",
            "/console/static/<path:filename>"}
 
+# the routes about one customer: they wait only for the held events that name the phone
+# (a till's bonus check during a chain's catch-up does not wait for every store's backlog)
+ONE_CUSTOMER = {"/hub/v1/loyalty/authorize", "/hub/v1/loyalty/customers/<phone>",
+                "/hub/v1/customers"}
+
 # every other route takes none
 QUERY_ARGS = {"/hub/v1/feed": {"after", "limit"}, "/hub/v1/stock": {"sku"},
               "/hub/v1/rejected": {"store_id", "status"},
@@ -87,6 +92,20 @@ def check_ready(db, secret: bytes) -> None:
 
 def _body():
     return validate.parse_json(request.get_data(cache=True) or b"null")
+
+
+def _phone_asked() -> str | None:
+    """The customer a request is about, as events name it (None when it cannot be read:
+    then the request waits for everything, and its route refuses it as usual)."""
+    from .bonus_entries import chain_phone
+    try:
+        phone = (request.view_args or {}).get("phone")
+        if phone is None:
+            body = _body()
+            phone = body.get("phone") if isinstance(body, dict) else None
+        return chain_phone(phone)
+    except HubApiError:
+        return None
 
 
 def create_app(config: HubConfig) -> Flask:
@@ -131,6 +150,8 @@ def create_app(config: HubConfig) -> Flask:
                 with flight:
                     pushing[0] += 1
                 g.pushing = True
+            elif rule in ONE_CUSTOMER:
+                projector.drain(db, phone=_phone_asked())
             elif rule not in NO_WAIT:
                 projector.drain(db)  # what this request reads holds every acknowledged event
 

@@ -143,12 +143,28 @@ def backlog(db) -> int:
         "LEFT JOIN hub_projection p ON p.store_id = s.store_id", (), 0))
 
 
-def drain(db, wait: bool = True) -> int:
+def mentioning(db, phone: str) -> set[str]:
+    """The stores whose held, not yet applied events name the customer ``phone`` (as the
+    bonus entry's or the customer's ``phone``, or the sale's ``customer_phone``: the
+    canonical payload text holds it as ``phone":"+7..."``)."""
+    return {r[0] for r in Sql(db).rows(
+        "SELECT DISTINCT e.store_id FROM hub_event e JOIN hub_store s ON s.store_id = "
+        "e.store_id LEFT JOIN hub_projection p ON p.store_id = e.store_id WHERE e.seq > "
+        "COALESCE(p.projected_through, 0) AND e.seq <= s.acked_through AND e.payload LIKE ?",
+        (f'%phone":"{phone}"%',))}
+
+
+def drain(db, wait: bool = True, phone: str | None = None) -> int:
     """Project everything acknowledged before the call (``wait``: also what another worker
     is busy with, so the caller reads it applied; what is pushed meanwhile is left to the
-    projector); how many events this call applied."""
+    projector); how many events this call applied.  ``phone``: only the stores whose held
+    events name that customer (a till's bonus check need not wait for a chain's backlog)."""
     done = 0
-    for store_id, acked in pending(db):
+    stores = pending(db)
+    if phone is not None and stores:
+        named = mentioning(db, phone)
+        stores = [s for s in stores if s[0] in named]
+    for store_id, acked in stores:
         while True:
             n = project_store(db, store_id, wait, upto=acked)
             done += n

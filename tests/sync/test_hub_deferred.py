@@ -253,3 +253,38 @@ def test_a_hub_killed_while_projecting_applies_everything_once_after_restart(tmp
         pg_drop(schema)
         inline.close_all()
         pg_drop(inline_schema)
+
+
+def test_a_customer_question_waits_only_for_the_stores_that_name_the_customer(two_hubs):
+    deferred, _ = two_hubs
+    push(deferred, "S1", [event("S1", 1, "loyalty.posted", {
+        "entry_id": 1, "phone": PHONES[0], "kind": "accrual", "amount": 300})], True)
+    push(deferred, "S2", [event("S2", 1, "loyalty.posted", {
+        "entry_id": 1, "phone": PHONES[1], "kind": "accrual", "amount": 700})], True)
+    push(deferred, "S3", day("S3", 1, 1, 0, 1, random.Random(3)), True)  # a sale, no customer
+    assert drain(deferred, phone=PHONES[0]) == 1
+    assert [s for s, _ in pending(deferred)] == ["S2", "S3"]
+    assert state(deferred)["balances"] == [(PHONES[0], 300)]
+    assert drain(deferred, phone="+79990000000") == 0
+    assert drain(deferred) == 2
+
+
+def test_a_bonus_check_sees_a_redemption_the_hub_holds_but_has_not_applied(pg_url, tmp_path):
+    from .hubkit import HubServer, signed_for
+    hub = HubServer(pg_url, tmp_path, projection="deferred")
+    try:
+        hub.app.config["HUB_PROJECTOR"].stop()  # no background help: the read must apply it
+        tok = hub.add_store("S1")
+        r = push_raw(hub.url, tok, "S1", [
+            event("S1", 1, "loyalty.posted", {"entry_id": 1, "phone": PHONES[0],
+                                              "kind": "accrual", "amount": 1000}),
+            event("S1", 2, "loyalty.posted", {"entry_id": 2, "phone": PHONES[0],
+                                              "kind": "redemption", "amount": -800})])
+        assert r.json() == {"acked_through": 2}
+        assert backlog(hub.db) == 2
+        body = ('{"phone": "%s", "amount": 500, "client_ref": "till-1"}' % PHONES[0]).encode()
+        r = requests.post(hub.url + "/hub/v1/loyalty/authorize", data=body, timeout=30,
+                          headers=signed_for(tok, "POST", "/hub/v1/loyalty/authorize", body))
+        assert r.status_code == 409 and r.json()["balance"] == 200, r.text
+    finally:
+        hub.stop()
