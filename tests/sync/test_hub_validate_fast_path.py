@@ -305,3 +305,26 @@ def test_what_the_fast_path_passes_on_is_still_refused(etype, extra, refused):
         assert want[0] == "ok"
     else:
         assert f"{want[1]} {want[2]}" == refused
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1)
+    | st.text(st.characters(blacklist_categories=("Cs",))),
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.text(st.characters(blacklist_categories=("Cs",)), max_size=8), inner,
+                      max_size=4), max_leaves=20)
+
+
+@given(st.dictionaries(st.text(st.characters(blacklist_categories=("Cs",)), max_size=8),
+                       _json_values, max_size=6))
+@settings(max_examples=300, deadline=None)
+def test_the_fast_payload_text_is_the_standard_encoders_byte_for_byte(payload):
+    """The digest covers this text: orjson's must be the standard library's, exactly
+    (quotes, backslashes, control characters, U+2028, non-BMP, key order by code point)."""
+    assert validate._payload_text(payload) == validate._payload_text_std(payload) == \
+        validate.canonical(payload)
+
+
+def test_what_orjson_refuses_goes_the_standard_way():
+    for odd in ({"a": Decimal("1.5")}, {"a": 2**70}, {"a": "\ud800"}):
+        assert validate._payload_text(odd) == validate.canonical(odd)
