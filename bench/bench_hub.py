@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 import tempfile
@@ -81,6 +82,7 @@ class PgHub:
 
 
 CLIENT_PROCESSES = 4  # the stores' threads spread over processes: no GIL convoy in the client
+CLIENT_CPU_S = 0.0  # CPU seconds the simulated stores took in the last ``push_all``
 
 
 def _stores_client(urls, path, stores, ready, go, out) -> None:
@@ -104,7 +106,9 @@ def _stores_client(urls, path, stores, ready, go, out) -> None:
     [t.start() for t in threads]
     ready.put(1)
     [t.join() for t in threads]
-    out.put((latencies, errors))
+    import resource
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    out.put((latencies, errors, used.ru_utime + used.ru_stime))
 
 
 def push_all(urls: list[str], path: str, tokens: dict, bodies: dict) -> tuple[float, list]:
@@ -123,10 +127,13 @@ def push_all(urls: list[str], path: str, tokens: dict, bodies: dict) -> tuple[fl
     t0 = time.perf_counter()
     go.set()
     latencies, errors = [], []
+    global CLIENT_CPU_S
+    CLIENT_CPU_S = 0.0
     for _ in procs:
-        lat, err = out.get(timeout=1800)
+        lat, err, cpu = out.get(timeout=1800)
         latencies += lat
         errors += err
+        CLIENT_CPU_S += cpu
     took = time.perf_counter() - t0
     [p.join(30) for p in procs]
     if errors:
@@ -198,6 +205,7 @@ def burst(stores: int, batches: int, size: int) -> dict:
         out[f"{key}_events_per_s"] = round(events / took)
         out[f"{key}_batch_p50_s"] = round(pct(lat, 50), 3)
         out[f"{key}_batch_p99_s"] = round(pct(lat, 99), 3)
+        out[f"{key}_client_cpu_share"] = round(CLIENT_CPU_S / (took * (os.cpu_count() or 1)), 2)
         if "raw_pg_insert_rows_per_s" not in out:
             out["raw_pg_insert_rows_per_s"] = round(raw_inserts(hub.schema, work))
         hub.drop()
@@ -336,7 +344,8 @@ def main(argv=None) -> int:
                      "last ack" if mode == "deferred" else "")
             print(f"  {mode} projection, {w} worker(s): {f[key + '_events_per_s']} events/s = "
                   f"{f[key + '_vs_raw_insert']} of raw; batch p50 {f[key + '_batch_p50_s']} s, "
-                  f"p99 {f[key + '_batch_p99_s']} s{after}")
+                  f"p99 {f[key + '_batch_p99_s']} s{after}; the simulated stores took "
+                  f"{f[key + '_client_cpu_share']:.0%} of the machine's CPU")
     if "trickle" in parts:
         f = trickle(*((24, 5) if q else (240, 20)))
         figures.update(f)
