@@ -125,7 +125,7 @@ def phone(value, f, optional=False) -> str | None:
 
 
 # ---- stock documents (issue 15): the payload shapes of transfer.sent / transfer.received /
-# delivery.received are in agent.event_schema; what needs the pushing store is checked here:
+# delivery.received are in agent.event_payloads; what needs the pushing store is checked here:
 # a transfer names both stores and the pushing store must be its side.
 
 def _transfer_sent(ev: Event, f: str) -> None:
