@@ -27,6 +27,8 @@ import logging
 import threading
 import time
 
+from peewee import DataError, IntegrityError
+
 from agent import event_schema
 
 from .db import retrying
@@ -42,19 +44,35 @@ PENDING = ("SELECT s.store_id, s.acked_through FROM hub_store s LEFT JOIN hub_pr
            "ORDER BY s.store_id")
 
 
+# what one event's projection may raise that is about that event, not about the database:
+# the event is left out (``not_applied``), the store's others are applied
+POISON = (HubApiError, IntegrityError, DataError, KeyError, TypeError, ValueError,
+          AttributeError, IndexError, ArithmeticError)
+
+
 def stored_events(sql: Sql, store_id: str, after: int, through: int) -> list[Event]:
     """The store's held events ``after < seq <= through`` as ``Event`` (checked when they
-    were pushed: only their stock lines are worked out again)."""
+    were pushed: only their stock lines are worked out again).  One that cannot be read
+    back carries the reason in ``problem``."""
     out = []
     for seq, event_id, etype, schema, occurred, digest, payload in sql.rows(
             'SELECT seq, event_id, type, "schema", occurred_at, digest, payload FROM hub_event '
             "WHERE store_id = ? AND seq > ? AND seq <= ? ORDER BY seq", (store_id, after, through)):
         ev = Event(store_id, int(seq), event_id, etype, int(schema), occurred, {}, digest, payload)
         if etype != "quarantined":  # held by the operator: never applied
-            ev.payload = json.loads(payload)
-            ev.lines = event_schema.stock_lines(etype, ev.payload)
+            try:
+                ev.payload = json.loads(payload)
+                ev.lines = event_schema.stock_lines(etype, ev.payload)
+            except POISON as e:  # held by an older hub with other rules
+                ev.problem = _reason(e)
         out.append(ev)
     return out
+
+
+def _reason(e: BaseException) -> str:
+    if isinstance(e, HubApiError):
+        return e.message
+    return f"the hub could not apply it ({type(e).__name__}: {str(e)[:300]})"
 
 
 def _lock(sql: Sql, store_id: str, wait: bool) -> int | None:
@@ -78,24 +96,31 @@ def _apply(sql: Sql, store_id: str, events: list[Event], through: int) -> None:
 
 def _apply_range(sql: Sql, store_id: str, after: int, through: int) -> None:
     events = stored_events(sql, store_id, after, through)
-    try:
-        with sql.db.atomic():  # a savepoint: a refused chunk is undone alone
-            _apply(sql, store_id, events, through)
-        return
-    except HubApiError:
-        pass
+    if not any(e.problem for e in events):
+        try:
+            with sql.db.atomic():  # a savepoint: a refused chunk is undone alone
+                _apply(sql, store_id, events, through)
+            return
+        except POISON:
+            pass
     from .rejected import write
     for e in events:  # one by one: only the refused event is left out
-        try:
-            with sql.db.atomic():
-                _apply(sql, store_id, [e], e.seq)
-        except HubApiError as refused:
-            raw = {"event_id": e.event_id, "store_id": store_id, "seq": e.seq, "type": e.type,
-                   "schema": e.schema, "occurred_at": e.occurred_at, "payload": e.payload}
-            write(sql, store_id, raw, refused.message, status="not_applied")
-            sql.run(*mark(sql, store_id, e.seq))
-            log.warning("store %s seq %s held but not applied: %s", store_id, e.seq,
-                        refused.message)
+        problem = e.problem
+        if not problem:
+            try:
+                with sql.db.atomic():
+                    _apply(sql, store_id, [e], e.seq)
+                continue
+            except POISON as refused:
+                problem = _reason(refused)
+                if not isinstance(refused, HubApiError):
+                    log.exception("store %s seq %s: projection failed", store_id, e.seq)
+        raw = {"event_id": e.event_id, "store_id": store_id, "seq": e.seq, "type": e.type,
+               "schema": e.schema, "occurred_at": e.occurred_at,
+               "payload": e.payload or e.text}
+        write(sql, store_id, raw, problem, status="not_applied")
+        sql.run(*mark(sql, store_id, e.seq))
+        log.warning("store %s seq %s held but not applied: %s", store_id, e.seq, problem)
 
 
 def catch_up(sql: Sql, store_id: str, acked: int) -> None:

@@ -35,6 +35,7 @@ class Event:
     digest: str = ""
     text: str = ""
     lines: list = field(default_factory=list)  # [(sku, signed qty in thousandths)]
+    problem: str = ""  # held, but cannot be applied (``projector``)
 
 
 # json.dumps with these arguments builds a new encoder on every call; one reused writes the

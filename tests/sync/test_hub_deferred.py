@@ -288,3 +288,31 @@ def test_a_bonus_check_sees_a_redemption_the_hub_holds_but_has_not_applied(pg_ur
         assert r.status_code == 409 and r.json()["balance"] == 200, r.text
     finally:
         hub.stop()
+
+
+def test_an_event_whose_projection_breaks_never_stops_the_store_or_the_reads(two_hubs,
+                                                                              monkeypatch):
+    """A projection that raises (a defect of the hub's, or an event held by an older hub
+    that the newer one cannot read back) leaves that event out and lists it; the store's
+    other events are applied and every read still answers."""
+    from sync.hub import projections
+    deferred, _ = two_hubs
+    work = day("S1", 1, 1, 0, 6, random.Random(8))
+    shifts = [event("S1", 7, "shift.opened", {"shift_id": 1, "number": 1}),
+              event("S1", 8, "sale.completed", {
+                  "sale_id": 99, "client_ref": "S1-99", "total": 500, "subtotal": 500,
+                  "paid": 500, "change": 0, "lines": [
+                      {"line_id": 990, "sku": "SKU1", "qty": "1.000", "amount": 500}]})]
+    push(deferred, "S1", work + shifts, True)
+    Sql(deferred).run("UPDATE hub_event SET payload = '{not json' WHERE store_id = 'S1' "
+                      "AND seq = 2")
+    real = projections.Projections.on_shift_opened
+    monkeypatch.setattr(projections.Projections, "on_shift_opened",
+                        lambda self, e: (_ for _ in ()).throw(KeyError("number")))
+    assert drain(deferred) == 8
+    monkeypatch.setattr(projections.Projections, "on_shift_opened", real)
+    listed = Sql(deferred).rows("SELECT seq, status, reason FROM hub_rejected_event ORDER BY seq")
+    assert [(r[0], r[1]) for r in listed] == [(2, "not_applied"), (7, "not_applied")]
+    assert "JSONDecodeError" in listed[0][2] and "KeyError" in listed[1][2]
+    assert 99 in [r[1] for r in state(deferred)["sales"]]
+    assert backlog(deferred) == 0 and drain(deferred) == 0
