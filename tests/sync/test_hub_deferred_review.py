@@ -1,0 +1,147 @@
+"""Review of deferred projection (issue 22): scenarios that break it.  Each test states the
+defect it shows; they fail on the code they were written against."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from sync.hub import ingest as ingest_module
+from sync.hub import rejected, validate
+from sync.hub.ingest import ingest
+from sync.hub.projector import backlog, drain
+from sync.hub.sql import Sql
+
+from .hubkit import event
+from .test_hub_deferred import new_hub
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def hub():
+    db, schema = new_hub(("S1", "S2"))
+    yield db
+    db.close_all()
+    from .hubkit import pg_drop
+    pg_drop(schema)
+
+
+def sale(store: str, seq: int, sale_id: int, sku: str = "SKU1", number: int | None = None,
+         **extra) -> dict:
+    payload = {"sale_id": sale_id, "total": 500, "subtotal": 500, "paid": 500, "change": 0,
+               "lines": [{"line_id": sale_id * 10, "sku": sku, "qty": "1.000", "price": 500,
+                          "amount": 500}], **extra}
+    if number is not None:
+        payload["number"] = number
+    return event(store, seq, "sale.completed", payload)
+
+
+def no_receipt_return(store: str, seq: int, return_id: int) -> dict:
+    """A return without a receipt: never deferred (its projection may refuse)."""
+    return event(store, seq, "return.without_sale", {
+        "return_id": return_id, "total": 500, "kind": "no_receipt",
+        "lines": [{"sku": "SKU1", "qty": "1.000", "amount": 500}]})
+
+
+def push(db, store: str, raw: list, deferred: bool = True) -> int:
+    return ingest(db, store, validate.batch({"store_id": store, "events": raw}, store),
+                  deferred=deferred)
+
+
+def sales(db, store: str = "S1") -> list[int]:
+    return [int(r[0]) for r in Sql(db).rows(
+        "SELECT sale_id FROM hub_sale WHERE store_id = ? ORDER BY sale_id", (store,))]
+
+
+def waiting_on_lock(db) -> bool:
+    return bool(Sql(db).scalar("SELECT count(*) FROM pg_stat_activity WHERE "
+                               "wait_event_type = 'Lock' AND datname = current_database()",
+                               (), 0))
+
+
+def test_an_inline_forced_retry_racing_its_own_deferred_push_skips_the_events_between(
+        hub, monkeypatch):
+    """A store's push Q (sales 2..4, deferrable) is still in its transaction when the store,
+    having timed out, retries with the same events plus a return without a receipt (seq 5:
+    projected inline).  The retry P read ``acked_through`` = 1 before Q committed, waits on
+    Q's event rows, finds 2..4 held and inserts 5 only; then ``catch_up(sql, store, acked)``
+    projects through the *stale* acked (1), applies 5 and moves the mark to 5.  Sales 2..4
+    are acknowledged and never projected (the mark says they are): lost for every report,
+    stock and bonus, silently (backlog 0)."""
+    push(hub, "S1", [sale("S1", 1, 1)])
+    drain(hub)
+    q_events = [sale("S1", s, s) for s in (2, 3, 4)]
+    in_q, release = threading.Event(), threading.Event()
+    real = ingest_module._deferrable
+
+    def paused(sql, store_id, events):  # Q: events inserted, not yet committed
+        got = real(sql, store_id, events)
+        if threading.current_thread().name == "Q":
+            in_q.set()
+            release.wait(10)
+        return got
+    monkeypatch.setattr(ingest_module, "_deferrable", paused)
+    errors = []
+
+    def run(raw):
+        try:
+            push(hub, "S1", raw)
+        except Exception as e:  # noqa: BLE001
+            errors.append(e)
+    q = threading.Thread(target=run, args=(q_events,), name="Q")
+    p = threading.Thread(target=run, args=(q_events + [no_receipt_return("S1", 5, 77)],),
+                         name="P")
+    q.start()
+    assert in_q.wait(10)
+    p.start()
+    deadline = time.monotonic() + 5
+    while not waiting_on_lock(hub) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    release.set()
+    q.join(10)
+    p.join(10)
+    assert not errors, errors
+    drain(hub)
+    assert sales(hub) == [1, 2, 3, 4], f"backlog {backlog(hub)}"
+
+
+def test_a_foreign_return_by_receipt_number_of_a_sale_acknowledged_but_not_projected_is_lost(
+        hub):
+    """S1's sale (receipt number 7) is acknowledged and held for the projector.  S2 took
+    the goods back offline and pushes a foreign ``return.without_sale`` naming the original
+    by its receipt number ("n7").  The batch is projected inline, catching up S2's backlog
+    only: ``ForeignReturns.apply`` looks S1's sale up in ``hub_sale``, finds nothing (S1's
+    events are not projected yet) and records nothing.  On an inline hub the sale was
+    projected at S1's acknowledgement and the return line is recorded against it; here it
+    never is (no re-check when S1's sale is projected): double returns of that sale go
+    unflagged and the returnable quantity stays wrong for good."""
+    push(hub, "S1", [sale("S1", 1, 1, number=7)])  # acknowledged, held
+    push(hub, "S2", [event("S2", 1, "return.without_sale", {
+        "return_id": 1, "total": 500, "kind": "foreign", "origin_store": "S1",
+        "origin_sale": "n7", "lines": [{"line_id": 10, "sku": "SKU1", "qty": "1.000",
+                                        "amount": 500}]})])
+    drain(hub)
+    got = Sql(hub).rows("SELECT origin_store, origin_sale_id, origin_line_id, qty_milli "
+                        "FROM hub_foreign_return")
+    assert [tuple(r) for r in got] == [("S1", 1, 10, 1000)]
+
+
+def test_an_event_refused_by_its_projection_is_listed_not_applied_even_after_a_rejection(hub):
+    """The store first pushed a malformed event at seq 2 (listed ``rejected``), then the
+    fixed event for seq 2, valid but reusing sale id 1: acknowledged, and refused by the
+    projector.  ``rejected.write(..., status="not_applied")`` upserts on (store, seq) without
+    setting ``status``: the row stays ``rejected``.  The operator is told the event awaits a
+    decision (the console's and the API's ``not_applied`` count is 0) and quarantining it
+    answers 409 ``not_next`` (the hub holds seq 2 already)."""
+    push(hub, "S1", [sale("S1", 1, 1)])
+    bad = sale("S1", 2, 2)
+    bad["payload"]["total"] = "five hundred"
+    rejected.record(hub, "S1", bad, "total must be a whole number")  # what the push did
+    push(hub, "S1", [dict(sale("S1", 2, 1), event_id="twin-of-1")])
+    drain(hub)
+    listed = rejected.listing(hub, "S1")
+    assert [(r["seq"], r["status"]) for r in listed] == [(2, "not_applied")]
+    assert rejected.count_quarantined(hub, "S1", "not_applied") == 1
