@@ -145,3 +145,25 @@ def test_an_event_refused_by_its_projection_is_listed_not_applied_even_after_a_r
     listed = rejected.listing(hub, "S1")
     assert [(r["seq"], r["status"]) for r in listed] == [(2, "not_applied")]
     assert rejected.count_quarantined(hub, "S1", "not_applied") == 1
+
+
+def foreign_return(store: str, seq: int, return_id: int, origin: str, origin_sale: str) -> dict:
+    return event(store, seq, "return.without_sale", {
+        "return_id": return_id, "total": 500, "kind": "foreign", "origin_store": origin,
+        "origin_sale": origin_sale, "lines": [{"line_id": 10, "sku": "SKU1", "qty": "1.000",
+                                               "amount": 500}]})
+
+
+def test_a_double_foreign_return_of_a_sale_not_yet_projected_is_never_flagged(hub):
+    """S1 sold one item (acknowledged, held).  S2 takes it back twice (offline approval,
+    return ids 1 and 2, both by sale id).  ``ForeignReturns._sold`` finds no S1 sale in
+    ``hub_sale`` ("has not reached the hub (yet)") so neither line is flagged, and nothing
+    looks again once S1's sale is projected (``flag_own_returns`` runs only on S1's own
+    returns).  An inline hub flags the second return; here the chain's office never sees
+    the double refund at ``GET /hub/v1/returns/doubles``."""
+    push(hub, "S1", [sale("S1", 1, 1)])  # acknowledged, held
+    push(hub, "S2", [foreign_return("S2", 1, 1, "S1", "1")])
+    push(hub, "S2", [foreign_return("S2", 2, 2, "S1", "1")])
+    drain(hub)
+    from sync.hub.foreign_returns import doubles
+    assert [(d["store_id"], d["return_id"]) for d in doubles(hub)] == [("S2", 2)]
