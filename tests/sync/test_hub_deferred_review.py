@@ -167,3 +167,30 @@ def test_a_double_foreign_return_of_a_sale_not_yet_projected_is_never_flagged(hu
     drain(hub)
     from sync.hub.foreign_returns import doubles
     assert [(d["store_id"], d["return_id"]) for d in doubles(hub)] == [("S2", 2)]
+
+
+def test_expire_bonuses_on_a_hub_database_of_the_previous_release_runs(tmp_path):
+    """The release is installed; the daily ``store-hub expire-bonuses`` cron runs before the
+    hub service was restarted (the database is still at schema 11, no ``hub_projection``).
+    ``cmd_expire`` now calls ``projector.drain`` right after ``check_ready`` without
+    ``upgrade`` (``cmd_rejected`` does upgrade): the query of ``hub_projection`` fails and
+    the bonus expiry is not posted that day."""
+    from .hubkit import ADMIN, HubProcess, pg_available, pg_drop, pg_schema_url
+    why = pg_available()
+    if why:
+        pytest.skip(why)
+    url, schema = pg_schema_url()
+    hub = HubProcess(url, "k" * 32)
+    try:
+        assert hub.run_cli("init", "--admin-token", ADMIN).returncode == 0
+        import psycopg2
+        conn = psycopg2.connect(url.split("?")[0], options=f"-c search_path={schema}")
+        conn.autocommit = True
+        with conn.cursor() as cur:  # the previous release's database: schema 11
+            cur.execute("DROP TABLE hub_projection")
+            cur.execute("UPDATE hub_setting SET value = '11' WHERE key = 'schema_version'")
+        conn.close()
+        done = hub.run_cli("expire-bonuses")
+        assert done.returncode == 0, done.stderr[-500:]
+    finally:
+        pg_drop(schema)
