@@ -222,3 +222,32 @@ def test_one_store_whose_projection_fails_unexpectedly_does_not_stop_every_read_
     except ValueError:
         pass
     assert sales(hub, "S2") == [1]
+
+
+def test_an_unauthenticated_request_does_not_wait_for_or_do_the_chains_projections(tmp_path):
+    """``connect`` (before_request) calls ``projector.drain(db)`` for every rule not in
+    ``NO_WAIT`` — before any authentication, and also for unknown paths (rule ``None``).
+    Anyone who can reach the hub makes a request thread apply (and, with ``wait=True``,
+    wait on the row locks of) every store's backlog before being answered 401/404: a
+    handful of cheap anonymous requests during a backlog occupy all of a worker's waitress
+    threads, and the stores' pushes queue behind them.  Here the background projector is
+    stopped so that only requests can project."""
+    import requests
+
+    from .hubkit import HubServer, pg_available, pg_drop, pg_schema_url, push_raw
+    why = pg_available()
+    if why:
+        pytest.skip(why)
+    url, schema = pg_schema_url()
+    h = HubServer(url, tmp_path, projection="deferred")
+    try:
+        tok = h.add_store("S1")
+        h.app.config["HUB_PROJECTOR"].start().stop()  # requests alone project from here on
+        assert push_raw(h.url, tok, "S1", [sale("S1", 1, 1)]).status_code == 200
+        assert backlog(h.db) == 1
+        assert requests.get(h.url + "/no/such/route", timeout=10).status_code == 404
+        assert requests.get(h.url + "/hub/v1/stock", timeout=10).status_code == 401
+        assert backlog(h.db) == 1  # nothing authenticated asked for it
+    finally:
+        h.stop()
+        pg_drop(schema)
