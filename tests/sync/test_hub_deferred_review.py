@@ -251,3 +251,28 @@ def test_an_unauthenticated_request_does_not_wait_for_or_do_the_chains_projectio
     finally:
         h.stop()
         pg_drop(schema)
+
+
+def test_one_refused_event_does_not_make_its_whole_chunk_projected_event_by_event(
+        hub, monkeypatch):
+    """A chunk (up to 2,000 events) with one refused event is undone and re-applied one
+    event per savepoint (a ``Projections``, a ``LineBatch``, a loyalty lock, a mark write
+    each).  A store — faulty or hostile — that reuses one sale id per 2,000 events makes
+    all its events cost that, and every read of the chain waits for it (``drain``).
+    Inline, the same batch was refused with one 409.  Applying the events before the
+    refused one as one chunk, then the rest (bisecting on a further refusal), keeps it to a
+    few passes."""
+    from sync.hub import projector
+    calls = []
+    real = projector._apply
+
+    def counted(sql, store_id, events, through):
+        calls.append(len(events))
+        return real(sql, store_id, events, through)
+    monkeypatch.setattr(projector, "_apply", counted)
+    raw = [sale("S1", s, s) for s in range(1, 201)]
+    raw[99] = dict(sale("S1", 100, 1), event_id="reuses-sale-1")
+    push(hub, "S1", raw)
+    drain(hub)
+    assert len(sales(hub)) == 199
+    assert len(calls) <= 5, f"{len(calls)} projection passes for 200 events"
