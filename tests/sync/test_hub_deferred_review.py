@@ -276,3 +276,22 @@ def test_one_refused_event_does_not_make_its_whole_chunk_projected_event_by_even
     drain(hub)
     assert len(sales(hub)) == 199
     assert len(calls) <= 5, f"{len(calls)} projection passes for 200 events"
+
+
+def test_the_welcome_bonus_acknowledged_first_is_the_one_that_stands(hub):
+    """Two stores each gave the same new customer a welcome bonus offline.  "The first for
+    the phone stands; a second is reversed by the hub": inline, first is the first
+    acknowledged.  Deferred, it is the first *projected* — ``drain`` walks stores in id
+    order and the projector threads in any order — so S1's welcome, acknowledged after
+    S2's, stands and S2's is reversed: the wrong store is charged in the ledger and the
+    audit names the wrong store."""
+    phone = "+79160000001"
+
+    def welcome(store):
+        return event(store, 1, "loyalty.posted", {"entry_id": 1, "phone": phone,
+                                                  "kind": "welcome", "amount": 300})
+    push(hub, "S2", [welcome("S2")])  # acknowledged first
+    push(hub, "S1", [welcome("S1")])
+    drain(hub)
+    given = Sql(hub).scalar("SELECT given_by FROM hub_welcome WHERE phone = ?", (phone,))
+    assert given == "store:S2"
