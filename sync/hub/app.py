@@ -150,10 +150,21 @@ def create_app(config: HubConfig) -> Flask:
                 with flight:
                     pushing[0] += 1
                 g.pushing = True
-            elif rule in ONE_CUSTOMER:
-                projector.drain(db, phone=_phone_asked())
-            elif rule not in NO_WAIT:
-                projector.drain(db)  # what this request reads holds every acknowledged event
+
+    def wait_for_projections() -> None:
+        """Once the caller is authenticated: what this request reads holds every event
+        acknowledged before it (a question about one customer: the events naming it)."""
+        if not deferred or g.get("waited"):
+            return
+        g.waited = True
+        rule = request.url_rule.rule if request.url_rule is not None else None
+        if rule is None or rule in NO_WAIT:
+            return
+        if rule in ONE_CUSTOMER:
+            projector.drain(db, phone=_phone_asked())
+        else:
+            projector.drain(db)
+    auth.wait = wait_for_projections
 
     @app.after_request
     def account(resp):

@@ -60,6 +60,13 @@ class Authenticator:
         self._tokens: dict[tuple[str, str], str] = {}
         self._lock = threading.Lock()
         self._count = 0
+        self.wait = None  # called once a caller is known (the app: deferred projections)
+
+    def authenticated(self) -> None:
+        """A caller is known: what it reads must hold every acknowledged event (the app's
+        ``wait``; only then, so an anonymous request never waits for or does that work)."""
+        if self.wait is not None:
+            self.wait()
 
     def bearer(self) -> str:
         header = request.headers.get("Authorization", "")
@@ -71,6 +78,7 @@ class Authenticator:
         row = HubSetting.get_or_none(HubSetting.key == "admin_token_hash")
         if row is None or not hmac.compare_digest(token_hash(self.bearer()), row.value):
             raise Unauthorized("not the admin token")
+        self.authenticated()
 
     def store(self, defer_replay: bool = False) -> str:
         """Authenticate a store request; returns its store_id (also put in ``g.store_id``;
@@ -102,6 +110,7 @@ class Authenticator:
         contact.seen(sql, store_id, request.headers.get(contact.VERSION_HEADER), known_version,
                      seen_at, contact.head_seq(request.headers.get(contact.HEAD_HEADER)))
         g.store_id = store_id
+        self.authenticated()
         return store_id
 
     def _token(self, store_id: str, sealed: str) -> str:

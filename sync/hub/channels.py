@@ -50,6 +50,7 @@ def admin_or_channel(db, auth) -> str:
     (``channel:<id>`` or ``admin``); anything else is refused as the admin route refuses."""
     found = _channel_of(db, auth.bearer())
     if found:
+        auth.authenticated()
         return f"channel:{found}"
     auth.admin()
     return "admin"
@@ -60,6 +61,7 @@ def channel(auth) -> str:
     bearer = auth.bearer()
     found = _channel_of(auth.db, bearer)
     if found:
+        auth.authenticated()
         return found
     digest = token_hash(bearer)
     admin = HubSetting.get_or_none(HubSetting.key == "admin_token_hash")
@@ -74,5 +76,6 @@ def caller(auth) -> tuple[str, str]:
     """A route open to channels and stores: ("channel", id) or ("store", id)."""
     found = _channel_of(auth.db, auth.bearer())
     if found:
+        auth.authenticated()
         return "channel", found
     return "store", auth.store()

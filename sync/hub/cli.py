@@ -165,14 +165,14 @@ def cmd_expire(args) -> int:
     from agent.text import mask_phone
 
     from .app import bind, check_ready
-    from .loyalty import expire_bonuses
+    from .expiry import expire_bonuses
     from .vault import load_secret
     url = _db_url(args)
     db = bind(url)
     check_ready(db, load_secret(url, args.secret_file))
-    from .projector import drain
-    drain(db)  # a spending still held unapplied (deferred projection) counts first
-    done = expire_bonuses(db)
+    from .migrations import upgrade
+    upgrade(db)  # the cron may run before the upgraded hub has started
+    done = expire_bonuses(db)  # a spending held but not yet applied counts first
     for phone, amount in done:
         print(f"{mask_phone(phone)}: {amount} kopecks of bonus expired")  # cron mails it
     print(f"{len(done)} customers had expired bonus")
@@ -197,6 +197,8 @@ def cmd_rejected(args) -> int:
     check_ready(db, load_secret(url, args.secret_file))
     upgrade(db)  # the numbered schema steps (hub_rejected_event is step 4)
     if args.action == "list":
+        from .projector import drain
+        drain(db)  # what the projections leave out (not_applied) is known only once applied
         items = rejected.listing(db, args.store)
         for r in items:
             print(f"{r['id']}\t{r['store_id']}\tseq {r['seq']}\t{r['status']}\t"

@@ -69,6 +69,8 @@ def make_console(secret: bytes) -> Blueprint:
         if not public and not (session.get("admin") == _admin_mark() and fresh
                                and session.get("admin")):
             return redirect(url_for("console.login"))
+        if not public:
+            current_app.config["HUB_AUTH"].authenticated()
         return None
 
     @bp.after_request

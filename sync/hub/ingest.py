@@ -51,6 +51,14 @@ def ingest(db, store_id: str, events: list[Event], replay=None, deferred: bool =
     ``replay`` (``auth.Replay``): the push's signature, remembered in the same transaction
     (a replay raises 401 and nothing applies).  ``deferred``: leave the projections to the
     projector when the batch allows it (see the module's text)."""
+    origins = {e.payload.get("origin_store") for e in events
+               if e.type == "return.without_sale" and e.payload.get("kind") == "foreign"}
+    origins.discard(None)
+    if origins:  # a return of another store's sale reads that sale: what the hub holds of
+        from .projector import drain_store  # its store is applied first, as inline
+        for origin in sorted(origins):
+            if origin != store_id:
+                drain_store(db, origin)
     return retrying(db, lambda: _ingest(Sql(db), store_id, events, replay, deferred))
 
 
@@ -97,8 +105,9 @@ def _ingest(sql: Sql, store_id: str, events: list[Event], replay=None,
     if deferred and _deferrable(sql, store_id, applied):
         sql.run(*position)  # the projector applies them; reads wait for it
         return max(acked, events[-1].seq)
-    if deferred or projected < acked:  # the store's earlier events first, under its mark
-        catch_up(sql, store_id, acked)
+    before = applied[0].seq - 1  # every event below it is held (committed) by now
+    if projected < before:  # the store's earlier events first, under its mark
+        catch_up(sql, store_id, before)
     _check_sales_known(sql, store_id, applied)
     projections = Projections(sql, store_id, now)
     projections.apply(applied)
@@ -109,7 +118,11 @@ def _ingest(sql: Sql, store_id: str, events: list[Event], replay=None,
 
 
 def _deferrable(sql: Sql, store_id: str, events: list[Event]) -> bool:
-    if any(e.type not in DEFERRABLE for e in events):
+    """Nothing in the batch can be refused by its projection, and nothing in it depends on
+    the order it is applied in against other stores (a welcome bonus: the first one the
+    hub acknowledged for a phone stands)."""
+    if any(e.type not in DEFERRABLE or (e.type == "loyalty.posted" and
+                                        e.payload.get("kind") == "welcome") for e in events):
         return False
     return not _unknown_sales(sql, store_id, events)
 

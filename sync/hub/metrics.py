@@ -80,7 +80,7 @@ class HubMetrics:
         self.requests = Counter("store_hub_http_requests", "HTTP requests by route and status",
                                 ["method", "route", "status"], registry=self.registry)
         self.push_seconds = Histogram("store_hub_push_seconds", "time to take one push "
-                                      "(check, store, apply)", registry=self.registry,
+                                      "(check, store, and apply unless deferred)", registry=self.registry,
                                       buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10))
         self.registry.register(_FromDatabase(db, limits))
 

@@ -154,9 +154,12 @@ class Projections:
             if len(got) != len(part):
                 held, seen = {g[0] for g in got}, set()
                 twice = {r[1] for r in part if r[1] in seen or seen.add(r[1])}
-                dup = sorted(({r[1] for r in part} - held) | twice)
-                raise Conflict(f"{what} {dup[0]} of store {self.store_id} is already recorded "
-                               "by another event", field=f"{what}_id", code="event_conflict")
+                dup = sorted(({r[1] for r in part} - held) | twice)[0]
+                same = [r for r in part if r[1] == dup]  # the one not inserted is to blame
+                at = [c.strip() for c in cols.split(",")].index("seq")
+                raise Conflict(f"{what} {dup} of store {self.store_id} is already recorded "
+                               "by another event", field=f"{what}_id", code="event_conflict",
+                               seq=(same[-1] if dup in held else same[0])[at])
 
     def _write_stock(self) -> None:
         items = sorted((sku, d) for sku, d in self.stock.items() if d)

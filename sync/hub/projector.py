@@ -39,6 +39,8 @@ from .validate import Event
 
 log = logging.getLogger("store_hub.projector")
 LIMIT = 2000  # events of one store applied per transaction
+YIELD = 3.0  # while pushes are in flight, a projector thread rests 3x the time it worked
+IDLE = 0.5  # seconds between looks for work when idle (a push in this worker wakes it)
 PENDING = ("SELECT s.store_id, s.acked_through FROM hub_store s LEFT JOIN hub_projection p ON "
            "p.store_id = s.store_id WHERE s.acked_through > COALESCE(p.projected_through, 0) "
            "ORDER BY s.store_id")
@@ -95,40 +97,60 @@ def _apply(sql: Sql, store_id: str, events: list[Event], through: int) -> None:
 
 
 def _apply_range(sql: Sql, store_id: str, after: int, through: int) -> None:
+    """Apply the held events ``after < seq <= through``: as one chunk; an event that cannot
+    be read back, or whose projection refuses or fails, is left out and listed (the events
+    around it are applied in as few chunks as a bisection needs)."""
     events = stored_events(sql, store_id, after, through)
-    if not any(e.problem for e in events):
-        try:
-            with sql.db.atomic():  # a savepoint: a refused chunk is undone alone
-                _apply(sql, store_id, events, through)
+    start = 0
+    for k, e in enumerate(events):
+        if e.problem:  # the readable ones before it, then it, listed
+            _apply_chunk(sql, store_id, events[start:k])
+            _leave_out(sql, store_id, e, e.problem)
+            start = k + 1
+    _apply_chunk(sql, store_id, events[start:])
+
+
+def _apply_chunk(sql: Sql, store_id: str, events: list[Event]) -> None:
+    if not events:
+        return
+    try:
+        with sql.db.atomic():  # a savepoint: a refused chunk is undone alone
+            _apply(sql, store_id, events, events[-1].seq)
+        return
+    except POISON as refused:
+        if len(events) == 1:
+            if not isinstance(refused, HubApiError):
+                log.exception("store %s seq %s: projection failed", store_id, events[0].seq)
+            _leave_out(sql, store_id, events[0], _reason(refused))
             return
-        except POISON:
-            pass
+        blamed = refused.extra.get("seq") if isinstance(refused, HubApiError) else None
+        at = next((k for k, e in enumerate(events) if e.seq == blamed), None)
+        if at is not None:  # the refusal names its event: the others in two chunks
+            _apply_chunk(sql, store_id, events[:at])
+            _apply_chunk(sql, store_id, events[at:at + 1])
+            _apply_chunk(sql, store_id, events[at + 1:])
+            return
+    half = len(events) // 2  # else bisect
+    _apply_chunk(sql, store_id, events[:half])
+    _apply_chunk(sql, store_id, events[half:])
+
+
+def _leave_out(sql: Sql, store_id: str, e: Event, problem: str) -> None:
+    """List an event its projection cannot apply (``not_applied``) and move past it."""
     from .rejected import write
-    for e in events:  # one by one: only the refused event is left out
-        problem = e.problem
-        if not problem:
-            try:
-                with sql.db.atomic():
-                    _apply(sql, store_id, [e], e.seq)
-                continue
-            except POISON as refused:
-                problem = _reason(refused)
-                if not isinstance(refused, HubApiError):
-                    log.exception("store %s seq %s: projection failed", store_id, e.seq)
-        raw = {"event_id": e.event_id, "store_id": store_id, "seq": e.seq, "type": e.type,
-               "schema": e.schema, "occurred_at": e.occurred_at,
-               "payload": e.payload or e.text}
-        write(sql, store_id, raw, problem, status="not_applied")
-        sql.run(*mark(sql, store_id, e.seq))
-        log.warning("store %s seq %s held but not applied: %s", store_id, e.seq, problem)
+    raw = {"event_id": e.event_id, "store_id": store_id, "seq": e.seq, "type": e.type,
+           "schema": e.schema, "occurred_at": e.occurred_at, "payload": e.payload or e.text}
+    write(sql, store_id, raw, problem, status="not_applied")
+    sql.run(*mark(sql, store_id, e.seq))
+    log.warning("store %s seq %s held but not applied: %s", store_id, e.seq, problem)
 
 
-def catch_up(sql: Sql, store_id: str, acked: int) -> None:
+def catch_up(sql: Sql, store_id: str, through_seq: int) -> None:
     """Inside the caller's transaction (an inline push): wait for the store's mark and apply
-    its held events through ``acked`` first."""
+    its held events through ``through_seq`` first."""
     projected = _lock(sql, store_id, wait=True) or 0
-    while projected < acked:
-        through = min(acked, projected + LIMIT)
+    while projected < through_seq:
+        through = min(through_seq, projected + LIMIT)
         _apply_range(sql, store_id, projected, through)
         projected = through
 
@@ -153,6 +175,23 @@ def project_store(db, store_id: str, wait: bool = True, limit: int = LIMIT,
         _apply_range(sql, store_id, projected, through)
         return through - projected
     return retrying(db, run)
+
+
+def _project_through(db, store_id: str, acked: int, wait: bool = True) -> int:
+    done = 0
+    while True:
+        n = project_store(db, store_id, wait, upto=acked)
+        done += n
+        if not n:
+            return done
+
+
+def drain_store(db, store_id: str) -> int:
+    """Apply what the hub holds of one store, as of now (waiting for another worker that
+    is at it); how many events."""
+    acked = Sql(db).scalar("SELECT acked_through FROM hub_store WHERE store_id = ?",
+                           (store_id,))
+    return 0 if acked is None else _project_through(db, store_id, int(acked))
 
 
 def pending(db) -> list[tuple[str, int]]:
@@ -190,11 +229,11 @@ def drain(db, wait: bool = True, phone: str | None = None) -> int:
         named = mentioning(db, phone)
         stores = [s for s in stores if s[0] in named]
     for store_id, acked in stores:
-        while True:
-            n = project_store(db, store_id, wait, upto=acked)
-            done += n
-            if not n:
-                break
+        try:
+            done += _project_through(db, store_id, acked, wait)
+        except Exception:  # noqa: BLE001 - one store's failure is not every read's
+            log.exception("store %s: its held events could not be applied now; this read "
+                          "answers without them", store_id)
     return done
 
 
@@ -204,19 +243,24 @@ class Projector:
     round trips overlap another's Python); while pushes are in flight each takes at most
     about half the time (a push's acknowledgement waits for nothing of it)."""
 
-    def __init__(self, db, pushes_in_flight=lambda: 0, idle: float = 0.05, threads: int = 2):
+    def __init__(self, db, pushes_in_flight=lambda: 0, idle: float = IDLE, threads: int = 2):
         self.db, self.in_flight, self.idle, self.threads = db, pushes_in_flight, idle, threads
         self.stopping, self._wake = threading.Event(), threading.Event()
-        self._workers: list[threading.Thread] = []
+        self._workers: list[threading.Thread | None] = []
         self._start = threading.Lock()
 
     def start(self) -> "Projector":
+        """Start the threads (again, any that died)."""
         with self._start:
+            if self.stopping.is_set():
+                return self
             if not self._workers:
-                self._workers = [threading.Thread(target=self._run, args=(k,), daemon=True,
-                                                  name=f"hub-projector-{k}")
-                                 for k in range(self.threads)]
-                for t in self._workers:
+                self._workers = [None] * self.threads
+            for k, t in enumerate(self._workers):
+                if t is None or not t.is_alive():
+                    t = threading.Thread(target=self._run, args=(k,), daemon=True,
+                                         name=f"hub-projector-{k}")
+                    self._workers[k] = t
                     t.start()
         return self
 
@@ -227,7 +271,8 @@ class Projector:
         self.stopping.set()
         self._wake.set()
         for t in self._workers:
-            t.join(timeout=10)
+            if t is not None:
+                t.join(timeout=10)
 
     def _round(self, k: int) -> int:
         done = 0
@@ -240,8 +285,8 @@ class Projector:
                 done += n
                 if not n:
                     break
-                if self.in_flight():  # yield to the pushes as long as this chunk took
-                    self.stopping.wait(min(time.monotonic() - started, 0.5))
+                if self.in_flight():  # yield to the pushes: YIELD x as long as this chunk took
+                    self.stopping.wait(min((time.monotonic() - started) * YIELD, 2.0))
         return done
 
     def _run(self, k: int) -> None:

@@ -48,7 +48,12 @@ def write(sql: Sql, store_id: str, raw: dict, reason: str, status: str = "reject
             "first_seen, last_seen, count, status) VALUES (?,?,?,?,?,?,?,?,?,?) "
             "ON CONFLICT (store_id, seq) DO UPDATE SET last_seen = excluded.last_seen, "
             "count = hub_rejected_event.count + 1, reason = excluded.reason, "
-            "body = excluded.body", row)
+            "body = excluded.body, event_id = CASE WHEN excluded.status = 'not_applied' "
+            "THEN excluded.event_id ELSE hub_rejected_event.event_id END, "
+            "type = CASE WHEN excluded.status = 'not_applied' THEN excluded.type "
+            "ELSE hub_rejected_event.type END, "
+            "status = CASE WHEN excluded.status = 'not_applied' THEN 'not_applied' "
+            "ELSE hub_rejected_event.status END", row)
 
 
 def listing(db, store_id: str | None = None, status: str | None = None) -> list[dict]:
@@ -95,6 +100,8 @@ def quarantine(db, rejected_id: int) -> dict:
                  ev["body"], now))
         sql.run("UPDATE hub_store SET acked_through = ?, last_event_at = ? WHERE store_id = ?",
                 (ev["seq"], now, ev["store_id"]))
+        sql.run("UPDATE hub_projection SET projected_through = ? WHERE store_id = ? AND "
+                "projected_through = ?", (ev["seq"], ev["store_id"], ev["seq"] - 1))
         sql.run("UPDATE hub_rejected_event SET status = 'quarantined', quarantined_at = ? "
                 "WHERE id = ?", (now, rejected_id))
         return get(db, rejected_id)

@@ -1,7 +1,7 @@
 """Bonus expiry at the hub: what expired unspent goes, first in first out, never below zero,
 once; the new balance reaches the stores through the feed."""
 
-from sync.hub.loyalty import expire_bonuses
+from sync.hub.expiry import expire_bonuses
 
 from .hubkit import event, push_raw
 
