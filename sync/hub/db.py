@@ -26,6 +26,8 @@ SQLITE_PRAGMAS = {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1,
                   "busy_timeout": 60000, "cache_size": -32000}
 RETRY_CODES = ("40001", "40P01")  # serialization failure, deadlock detected
 _SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+# set on every connection of this release: an older hub's writes lack it (migrations step 13)
+WRITER_SETTING = "store_hub.projection_marks"
 POOL = {"max_connections": 64, "stale_timeout": 600, "timeout": 60}
 PING_AFTER = 5.0  # seconds idle in the pool after which a connection is pinged on check-out
 
@@ -75,10 +77,12 @@ def open_database(url: str):
         if parts.password:
             params["password"] = unquote(parts.password)
         schema = (query.get("schema") or [None])[0]
+        options = [f"-c {WRITER_SETTING}=on"]  # this release's writes (migrations step 13)
         if schema:
             if not _SCHEMA_RE.match(schema):
                 raise BadDatabaseUrl("schema must be a lowercase SQL identifier")
-            params["options"] = f"-c search_path={schema}"
+            options.insert(0, f"-c search_path={schema}")
+        params["options"] = " ".join(options)
         params["connect_timeout"] = int((query.get("connect_timeout") or ["10"])[0])
         db = HubPostgresqlDatabase(parts.path.lstrip("/") or "postgres", **POOL, **params)
         db.hub_schema = schema

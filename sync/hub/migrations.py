@@ -122,10 +122,39 @@ def _step_12_projection_marks(db) -> None:
                    "(SELECT store_id FROM hub_projection)")
 
 
+FENCE = """
+CREATE OR REPLACE FUNCTION hub_writer_fence() RETURNS trigger AS $fence$
+BEGIN
+  IF NEW.acked_through IS DISTINCT FROM OLD.acked_through
+     AND coalesce(current_setting('{setting}', true), '') <> 'on' THEN
+    RAISE EXCEPTION 'store-hub: a store-hub of an older release is writing to this hub '
+      'database, which keeps projection marks (schema step 12): stop it'
+      USING ERRCODE = '55000';
+  END IF;
+  RETURN NEW;
+END
+$fence$ LANGUAGE plpgsql
+"""
+
+
+def _step_13_writer_fence(db) -> None:
+    """PostgreSQL: a store-hub of an older release still running after step 12 (a worker
+    host not yet upgraded, a ``pull --loop``) would apply pushes without moving the
+    projection mark, and the projector would apply them again.  Its push now fails (and
+    nothing of it applies): only connections of this release carry the setting."""
+    if not is_postgres(db):
+        return  # one process writes a SQLite hub
+    from .db import WRITER_SETTING
+    db.execute_sql(FENCE.replace("{setting}", WRITER_SETTING))
+    db.execute_sql("DROP TRIGGER IF EXISTS hub_writer_fence ON hub_store")
+    db.execute_sql("CREATE TRIGGER hub_writer_fence BEFORE UPDATE ON hub_store FOR EACH ROW "
+                   "EXECUTE FUNCTION hub_writer_fence()")
+
+
 STEPS = [_step_1_base, _step_2_chain, _step_3_store_contact, _step_4_rejected_events,
          _step_5_stock_documents, _step_6_pickup_orders, _step_7_heartbeat, _step_8_sale_lines,
          _step_9_sale_discounts, _step_10_foreign_returns, _step_11_order_problems,
-         _step_12_projection_marks]
+         _step_12_projection_marks, _step_13_writer_fence]
 
 
 def current_version() -> int:

@@ -316,3 +316,28 @@ def test_an_event_whose_projection_breaks_never_stops_the_store_or_the_reads(two
     assert "JSONDecodeError" in listed[0][2] and "KeyError" in listed[1][2]
     assert 99 in [r[1] for r in state(deferred)["sales"]]
     assert backlog(deferred) == 0 and drain(deferred) == 0
+
+
+def test_a_hub_of_the_previous_release_still_running_after_the_upgrade_cannot_apply(two_hubs):
+    """Its push would apply events without moving the projection mark (and the projector
+    would apply them again): its connections lack this release's setting, so the update of
+    the store's position fails and its whole transaction is rolled back."""
+    import psycopg2
+
+    from .hubkit import PG_BASE
+    deferred, _ = two_hubs
+    schema = deferred.hub_schema
+    old = psycopg2.connect(PG_BASE, options=f"-c search_path={schema}")  # no setting
+    try:
+        cur = old.cursor()
+        with pytest.raises(psycopg2.Error) as refused:
+            cur.execute("UPDATE hub_store SET acked_through = 1 WHERE store_id = 'S1'")
+        assert "older release" in str(refused.value)
+        old.rollback()
+        cur.execute("UPDATE hub_store SET last_seen_at = 'x' WHERE store_id = 'S1'")  # fine
+        old.commit()
+    finally:
+        old.close()
+    assert Sql(deferred).scalar("SELECT acked_through FROM hub_store WHERE store_id = 'S1'") == 0
+    push(deferred, "S1", day("S1", 1, 1, 0, 1, random.Random(3)), True)  # this release: fine
+    assert drain(deferred) == 1
