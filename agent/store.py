@@ -79,9 +79,18 @@ def init(data_dir, store_id: str, hub_url: str = "", hub_token: str = "", **stor
             values["hub"] = {"url": hub_url, "token": hub_token}
         config_mod.write_new(data_dir, values)
     else:
+        from .errors import Conflict
         existing = config_mod.load(data_dir)
         if store_id and existing.store_id != store_id:
-            from .errors import Conflict
             raise Conflict(f"{data_dir} already belongs to store {existing.store_id!r}",
                            field="store_id")
+        # again with another hub: say so, never keep the old one silently (nor show a token)
+        if hub_url and existing.get("hub", "url") != hub_url:
+            raise Conflict(f"{data_dir} is set up for hub {existing.get('hub', 'url') or '(none)'}"
+                           f"; to use {hub_url}, set [hub] url in {data_dir / 'config.toml'} "
+                           "and restart", field="hub_url")
+        if hub_token and existing.get("hub", "token") != hub_token:
+            raise Conflict(f"{data_dir} is set up with another hub token (or none); to change "
+                           f"it, set [hub] token in {data_dir / 'config.toml'} (or "
+                           "STORE_AGENT_HUB_TOKEN) and restart", field="hub_token")
     return Store.open(data_dir)

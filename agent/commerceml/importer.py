@@ -39,7 +39,11 @@ def expand(paths) -> list[Path]:
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            out += sorted(x for x in p.rglob("*") if x.suffix.lower() == ".xml" and x.is_file())
+            found = sorted(x for x in p.rglob("*") if x.suffix.lower() == ".xml" and x.is_file())
+            if not found:  # the wrong folder, or 1C has not written the exchange yet
+                raise Invalid(f"{p}: the folder holds no .xml files (CommerceML import*.xml, "
+                              "offers*.xml)", field="file")
+            out += found
         elif p.is_file():
             out.append(p)
         else:

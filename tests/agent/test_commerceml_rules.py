@@ -325,3 +325,8 @@ def test_progress_and_the_command_line(tmp_path, put, capsys):
     rc = cli_main(["import-catalog", "--data-dir", str(tmp_path / "s"), "--format", "commerceml",
                    str(tmp_path / "missing.xml")])
     assert rc == 1 and "no such file" in capsys.readouterr().err
+    empty = tmp_path / "exchange"  # the wrong folder, or 1C has not written into it yet
+    empty.mkdir()
+    rc = cli_main(["import-catalog", "--data-dir", str(tmp_path / "s"), str(empty)])
+    err = capsys.readouterr().err
+    assert rc == 1 and "holds no .xml files" in err and len(err.strip().splitlines()) == 1

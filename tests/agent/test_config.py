@@ -38,3 +38,24 @@ def test_hub_token_from_environment(tmp_path, monkeypatch):
     config.write_new(tmp_path, {"store": {"id": "S"}})
     monkeypatch.setenv("STORE_AGENT_HUB_TOKEN", "secret")
     assert config.load(tmp_path).get("hub", "token") == "secret"
+
+
+def test_init_again_with_another_hub_says_so_and_keeps_the_file(tmp_path, capsys):
+    """Running init again changes nothing: with another hub URL or token that is an error
+    naming what to edit, not a "ready" that kept the old hub (and never the token itself)."""
+    from pos_ui.cli import main
+    d = str(tmp_path / "s")
+    args = ["init", "--data-dir", d, "--store-id", "S1", "--hub-url", "http://hub.example",
+            "--hub-token", "old-token-" + "a" * 20]
+    assert main(args) in (0, None)
+    before = (tmp_path / "s" / "config.toml").read_text()
+    assert main(args) in (0, None)  # the same again: fine
+    capsys.readouterr()
+    rc = main(args[:-1] + ["new-token-" + "b" * 20])
+    err = capsys.readouterr().err
+    assert rc == 1 and "another hub token" in err and "new-token" not in err
+    assert "old-token" not in err and len(err.strip().splitlines()) == 1
+    rc = main(args[:5] + ["--hub-url", "http://other.example"])
+    err = capsys.readouterr().err
+    assert rc == 1 and "set up for hub http://hub.example" in err and "[hub] url" in err
+    assert (tmp_path / "s" / "config.toml").read_text() == before
