@@ -37,6 +37,7 @@ from bench.bench_sync import (
     bare_server,
     hub_cli,
     queue_events,
+    raw_insert_rate,
     spawn,
     stop,
     store_batches,
@@ -82,7 +83,6 @@ class PgHub:
 
 
 CLIENT_PROCESSES = 4  # the stores' threads spread over processes: no GIL convoy in the client
-CLIENT_CPU_S = 0.0  # CPU seconds the simulated stores took in the last ``push_all``
 
 
 def _stores_client(urls, path, stores, ready, go, out) -> None:
@@ -111,9 +111,10 @@ def _stores_client(urls, path, stores, ready, go, out) -> None:
     out.put((latencies, errors, used.ru_utime + used.ru_stime))
 
 
-def push_all(urls: list[str], path: str, tokens: dict, bodies: dict) -> tuple[float, list]:
+def push_all(urls: list[str], path: str, tokens: dict,
+             bodies: dict) -> tuple[float, list, float]:
     """Every store pushes its bodies back to back, all stores at once (threads in
-    ``CLIENT_PROCESSES`` processes); (seconds, latencies)."""
+    ``CLIENT_PROCESSES`` processes); (seconds, latencies, the stores' CPU seconds)."""
     import multiprocessing
     ctx = multiprocessing.get_context("fork")
     ready, out, go = ctx.Queue(), ctx.Queue(), ctx.Event()
@@ -126,48 +127,17 @@ def push_all(urls: list[str], path: str, tokens: dict, bodies: dict) -> tuple[fl
         ready.get(timeout=120)
     t0 = time.perf_counter()
     go.set()
-    latencies, errors = [], []
-    global CLIENT_CPU_S
-    CLIENT_CPU_S = 0.0
+    latencies, errors, client_cpu = [], [], 0.0
     for _ in procs:
         lat, err, cpu = out.get(timeout=1800)
         latencies += lat
         errors += err
-        CLIENT_CPU_S += cpu
+        client_cpu += cpu
     took = time.perf_counter() - t0
     [p.join(30) for p in procs]
     if errors:
         raise RuntimeError(f"push failed: {errors[:3]}")
-    return took, latencies
-
-
-def raw_inserts(schema: str, work: dict) -> float:
-    """The floor: the same event rows, one multi-row INSERT and COMMIT per batch."""
-    import psycopg2
-    from psycopg2.extras import execute_values
-    conn = psycopg2.connect(PG)
-    conn.autocommit = True
-    conn.cursor().execute(f'CREATE TABLE "{schema}".raw_event (store_id TEXT, seq BIGINT, '
-                          "event_id TEXT UNIQUE, payload TEXT, PRIMARY KEY (store_id, seq))")
-    conn.close()
-    batches = [b for bs in work.values() for b in bs]
-    share = [batches[i::RAW_CONNECTIONS] for i in range(RAW_CONNECTIONS)]
-
-    def client(mine):
-        c = psycopg2.connect(PG, options=f"-c search_path={schema}")
-        with c.cursor() as cur:
-            for batch in mine:
-                execute_values(cur, "INSERT INTO raw_event VALUES %s",
-                               [(e["store_id"], e["seq"], e["event_id"],
-                                 json.dumps(e["payload"], ensure_ascii=False)) for e in batch],
-                               page_size=len(batch))
-                c.commit()
-        c.close()
-    threads = [threading.Thread(target=client, args=(m,)) for m in share]
-    t0 = time.perf_counter()
-    [t.start() for t in threads]
-    [t.join() for t in threads]
-    return sum(len(b) for b in batches) / (time.perf_counter() - t0)
+    return took, latencies, client_cpu
 
 
 def bodies_for(work: dict) -> dict:
@@ -178,7 +148,7 @@ def bodies_for(work: dict) -> dict:
 BURST_MODES = (("inline", 1), ("deferred", 1), ("deferred", 2))
 
 
-def projected_after(url: str, schema_url: str) -> float:
+def projected_after(url: str) -> float:
     """Seconds until the hub's projections hold every acknowledged event (a read waits
     for them: one admin GET does it)."""
     t0 = time.perf_counter()
@@ -196,18 +166,19 @@ def burst(stores: int, batches: int, size: int) -> dict:
         proc, url = hub_workers(hub.url, workers, threads=16 // workers, projection=mode)
         key = f"burst_{mode}_{workers}w"
         try:
-            took, lat = push_all([url], "/hub/v1/events", hub.tokens, bodies_for(work))
+            took, lat, client_cpu = push_all([url], "/hub/v1/events", hub.tokens,
+                                             bodies_for(work))
             if mode == "deferred":
-                out[f"{key}_projected_after_s"] = round(projected_after(url, hub.url), 2)
+                out[f"{key}_projected_after_s"] = round(projected_after(url), 2)
         finally:
             stop(proc)
         events = stores * batches * size
         out[f"{key}_events_per_s"] = round(events / took)
         out[f"{key}_batch_p50_s"] = round(pct(lat, 50), 3)
         out[f"{key}_batch_p99_s"] = round(pct(lat, 99), 3)
-        out[f"{key}_client_cpu_share"] = round(CLIENT_CPU_S / (took * (os.cpu_count() or 1)), 2)
+        out[f"{key}_client_cpu_share"] = round(client_cpu / (took * (os.cpu_count() or 1)), 2)
         if "raw_pg_insert_rows_per_s" not in out:
-            out["raw_pg_insert_rows_per_s"] = round(raw_inserts(hub.schema, work))
+            out["raw_pg_insert_rows_per_s"] = round(raw_insert_rate(hub.schema, work, RAW_CONNECTIONS))
         hub.drop()
     for mode, workers in BURST_MODES:
         key = f"burst_{mode}_{workers}w"
@@ -223,8 +194,8 @@ def trickle(stores: int, batches: int, size: int = 5) -> dict:
     proc, url = hub_workers(hub.url, 2)
     bare, bare_url = bare_server(16)
     try:
-        bare_s, _ = push_all([bare_url], "/bare", hub.tokens, bodies)
-        hub_s, lat = push_all([url], "/hub/v1/events", hub.tokens, bodies)
+        bare_s = push_all([bare_url], "/bare", hub.tokens, bodies)[0]
+        hub_s, lat, _ = push_all([url], "/hub/v1/events", hub.tokens, bodies)
     finally:
         stop(proc, bare)
         hub.drop()

@@ -200,8 +200,10 @@ def store_batches(store_id: str, batches: int, size: int, rng: random.Random) ->
     return out
 
 
-def raw_insert_rate(schema: str, work: dict[str, list[list]]) -> float:
-    """The DB floor: the same event rows, one multi-row INSERT and COMMIT per batch."""
+def raw_insert_rate(schema: str, work: dict[str, list[list]],
+                    connections: int | None = None) -> float:
+    """The DB floor: the same event rows, one multi-row INSERT and COMMIT per batch, from
+    one connection per store (or the batches shared among ``connections``)."""
     import psycopg2
     from psycopg2.extras import execute_values
     conn = psycopg2.connect(PG)
@@ -220,7 +222,11 @@ def raw_insert_rate(schema: str, work: dict[str, list[list]]) -> float:
                                page_size=len(batch))
                 c.commit()
         c.close()
-    threads = [threading.Thread(target=client, args=(b,)) for b in work.values()]
+    shares = list(work.values())
+    if connections:
+        batches = [b for bs in shares for b in bs]
+        shares = [batches[i::connections] for i in range(connections)]
+    threads = [threading.Thread(target=client, args=(b,)) for b in shares]
     total = sum(len(b) for bs in work.values() for b in bs)
     t0 = time.perf_counter()
     [t.start() for t in threads]

@@ -48,10 +48,9 @@ class HubConfig:
     projection: str = "inline"  # or "deferred": pushes store, a worker applies (projector)
 
 
-# the routes that answer without waiting for deferred projections: the push itself, and
-# what reads nothing the projections write
-NO_WAIT = {"/hub/v1/events", "/healthz", "/metrics", "/hub/v1/openapi.json", "/static/<path:filename>",
-           "/console/static/<path:filename>"}
+# the authenticated routes that answer without waiting for deferred projections: the push
+# itself, and the scrape (it shows the backlog); unauthenticated ones never wait
+NO_WAIT = {"/hub/v1/events", "/metrics"}
 
 # the routes about one customer: they wait only for the held events that name the phone
 # (a till's bonus check during a chain's catch-up does not wait for every store's backlog)

@@ -112,7 +112,7 @@ def _ingest(sql: Sql, store_id: str, events: list[Event], replay=None,
     projections = Projections(sql, store_id, now)
     projections.apply(applied)
     projections.tail.append(position)
-    projections.tail.append(mark(sql, store_id, last))
+    projections.tail.append(mark(store_id, last))
     sql.script(projections.tail)  # the writes nothing waits for: one round trip
     return max(acked, events[-1].seq)
 

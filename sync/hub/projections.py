@@ -20,7 +20,7 @@ CHUNK = ROWS_PER_STATEMENT
 LOYALTY_TYPES = ("loyalty.posted", "customer.upserted")
 
 
-def mark(sql: Sql, store_id: str, through: int) -> tuple:
+def mark(store_id: str, through: int) -> tuple:
     """The statement that says the store's projections hold its events ``1..through``."""
     return ("INSERT INTO hub_projection (store_id, projected_through) VALUES (?, ?) "
             "ON CONFLICT (store_id) DO UPDATE SET projected_through = excluded.projected_through",

@@ -78,12 +78,15 @@ def _reason(e: BaseException) -> str:
 
 
 def _lock(sql: Sql, store_id: str, wait: bool) -> int | None:
-    """Lock the store's mark; its ``projected_through`` (None: another worker holds it)."""
-    sql.run("INSERT INTO hub_projection (store_id, projected_through) VALUES (?, 0) "
-            "ON CONFLICT DO NOTHING", (store_id,))
+    """Lock the store's mark; its ``projected_through`` (None: another worker holds it).
+    A store without a mark yet (registered after step 12, nothing applied) gets one."""
     lock = "" if not sql.pg else " FOR UPDATE" if wait else " FOR UPDATE SKIP LOCKED"
-    row = sql.one(f"SELECT projected_through FROM hub_projection WHERE store_id = ?{lock}",
-                  (store_id,))
+    query = f"SELECT projected_through FROM hub_projection WHERE store_id = ?{lock}"
+    row = sql.one(query, (store_id,))
+    if row is None:  # no mark, or (SKIP LOCKED) another worker's
+        sql.run("INSERT INTO hub_projection (store_id, projected_through) VALUES (?, 0) "
+                "ON CONFLICT DO NOTHING", (store_id,))
+        row = sql.one(query, (store_id,))
     return None if row is None else int(row[0])
 
 
@@ -92,7 +95,7 @@ def _apply(sql: Sql, store_id: str, events: list[Event], through: int) -> None:
     applied = [e for e in events if e.type != "quarantined"]
     if applied:
         projections.apply(applied)
-    projections.tail.append(mark(sql, store_id, through))
+    projections.tail.append(mark(store_id, through))
     sql.script(projections.tail)
 
 
@@ -141,7 +144,7 @@ def _leave_out(sql: Sql, store_id: str, e: Event, problem: str) -> None:
     raw = {"event_id": e.event_id, "store_id": store_id, "seq": e.seq, "type": e.type,
            "schema": e.schema, "occurred_at": e.occurred_at, "payload": e.payload or e.text}
     write(sql, store_id, raw, problem, status="not_applied")
-    sql.run(*mark(sql, store_id, e.seq))
+    sql.run(*mark(store_id, e.seq))
     log.warning("store %s seq %s held but not applied: %s", store_id, e.seq, problem)
 
 

@@ -45,7 +45,6 @@ _CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",
 
 
 _quote = json.encoder.encode_basestring  # how _CANONICAL writes a string (ensure_ascii=False)
-_c_make_encoder = json.encoder.c_make_encoder  # None without the C accelerator
 
 
 def canonical(obj) -> str:
@@ -55,22 +54,11 @@ def canonical(obj) -> str:
 def _payload_text(payload: dict) -> str:
     """``canonical(payload)``: by orjson (7x faster, the same bytes for what JSON can carry;
     anything it refuses — a Decimal, an int past 64 bits, a lone surrogate, a cycle — goes
-    the standard library's way)."""
+    the standard library's way, and a cycle raises there: the check refuses it)."""
     try:
         return orjson.dumps(payload, option=orjson.OPT_SORT_KEYS).decode()
     except (TypeError, ValueError, RecursionError):  # orjson.JSONEncodeError is a TypeError
-        return _payload_text_std(payload)
-
-
-def _payload_text_std(payload: dict) -> str:
-    """``canonical(payload)`` for a payload about to be checked, by the C encoder that
-    ``JSONEncoder.encode`` would build, minus its Python frames and its cycle check (a
-    payload with a cycle is nested deeper than ``event_schema`` allows: the recursion error
-    it raises here sends :func:`event` the old way, the check refuses it)."""
-    if _c_make_encoder is None:
         return canonical(payload)
-    return "".join(_c_make_encoder(None, str, _quote, None, ":", ",", True, False, True)(
-        payload, 0))
 
 
 def _head(event_id, store_id, seq, etype, schema, occurred) -> str:
